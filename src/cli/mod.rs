@@ -1,0 +1,114 @@
+//! The `c2w` command line.
+
+mod check;
+mod docs;
+mod repl;
+mod run;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::limits::Limits;
+use crate::script::ScriptError;
+
+#[derive(Parser)]
+#[command(name = "c2w", version, about = "Language to 4D worlds: run, check and explore world scripts", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build and simulate a world script; write report.json, trace.json and a copy of the script.
+    Run(run::RunArgs),
+    /// Compile a script and build its scene at t = 0 without simulating.
+    Check(check::CheckArgs),
+    /// Explore a live world interactively.
+    Repl(repl::ReplArgs),
+    /// Print the API reference generated from the registered functions.
+    Docs(docs::DocsArgs),
+}
+
+/// Limits a script runs under; defaults suit generated scenes.
+#[derive(Args, Debug, Clone)]
+pub struct LimitArgs {
+    /// Wall-clock limit for the whole run, seconds.
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<f64>,
+    /// Rhai operations allowed while building the world.
+    #[arg(long, value_name = "N")]
+    max_operations: Option<u64>,
+    /// Rhai operations allowed for all callbacks together.
+    #[arg(long, value_name = "N")]
+    max_hook_operations: Option<u64>,
+    #[arg(long, value_name = "N")]
+    max_entities: Option<usize>,
+    #[arg(long, value_name = "N")]
+    max_bodies: Option<usize>,
+    #[arg(long, value_name = "N")]
+    max_particles: Option<usize>,
+    #[arg(long, value_name = "N")]
+    max_triangles: Option<usize>,
+    /// Most frames (duration x fps) a run may have.
+    #[arg(long, value_name = "N")]
+    max_frames: Option<u64>,
+    #[arg(long, value_name = "N")]
+    max_call_levels: Option<usize>,
+    #[arg(long, value_name = "N")]
+    max_array_size: Option<usize>,
+    #[arg(long, value_name = "N")]
+    max_string_size: Option<usize>,
+}
+
+impl LimitArgs {
+    pub fn limits(&self) -> Limits {
+        let mut l = Limits::default();
+        if let Some(t) = self.timeout {
+            l.timeout = Duration::from_secs_f64(t.clamp(0.01, 86_400.0));
+        }
+        macro_rules! set {
+            ($($f:ident),*) => { $( if let Some(v) = self.$f { l.$f = v; } )* };
+        }
+        set!(
+            max_operations,
+            max_hook_operations,
+            max_entities,
+            max_bodies,
+            max_particles,
+            max_triangles,
+            max_frames,
+            max_call_levels,
+            max_array_size,
+            max_string_size
+        );
+        l
+    }
+}
+
+/// Reads a script, turning I/O failures into our error form.
+pub fn read_script(path: &PathBuf) -> Result<String, ScriptError> {
+    std::fs::read_to_string(path)
+        .map_err(|e| ScriptError::internal(format!("cannot read {}: {e}", path.display())))
+}
+
+/// Prints an error readably, or as JSON on stdout with `--json`.
+pub fn report_error(e: &ScriptError, json: bool) {
+    if json {
+        println!("{}", e.to_json());
+    } else {
+        eprintln!("{e}");
+    }
+}
+
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run(a) => run::run(a),
+        Command::Check(a) => check::check(a),
+        Command::Repl(a) => repl::repl(a),
+        Command::Docs(a) => docs::docs(a),
+    }
+}

@@ -1,0 +1,20 @@
+//! code2worlds: language to 4D worlds.
+//!
+//! Data flows through the stages in order, each in its own module:
+//!
+//! 1. [`script`]: a Rhai world script, run in a sandbox, builds a [`world::World`].
+//! 2. [`sim`]: the simulation steps the world (rapier rigid bodies, our own
+//!    particles, fields and animation) and produces frames.
+//! 3. [`measure`]: frames become a trace, expectation results and a report.
+//! 4. [`pipeline`]: runs the stages end to end for the command line and the agent.
+//!
+//! [`world`] is the data they share; [`limits`] and [`util`] serve them all.
+
+pub mod cli;
+pub mod limits;
+pub mod measure;
+pub mod pipeline;
+pub mod script;
+pub mod sim;
+pub mod util;
+pub mod world;

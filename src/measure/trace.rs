@@ -1,0 +1,134 @@
+//! The trace: per frame, the transform of every named entity and particle
+//! counts and centroids per emitter; a state hash every simulated second.
+
+use std::collections::BTreeMap;
+
+use glam::{Quat, Vec3};
+use serde::Serialize;
+
+use crate::sim::Frame;
+use crate::world::World;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EntityPose {
+    pub position: Vec3,
+    /// Quaternion [x, y, z, w].
+    pub rotation: Quat,
+    pub velocity: Vec3,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ParticleSummary {
+    pub count: u32,
+    pub centroid: Vec3,
+    pub mean_velocity: Vec3,
+    pub settled: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TraceFrame {
+    pub frame: u64,
+    pub t: f64,
+    pub entities: BTreeMap<String, EntityPose>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub particles: BTreeMap<String, ParticleSummary>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct HashMark {
+    pub frame: u64,
+    pub t: f64,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Trace {
+    pub fps: u32,
+    pub duration: f64,
+    pub seed: u64,
+    pub entities: Vec<String>,
+    pub emitters: Vec<String>,
+    pub frames: Vec<TraceFrame>,
+    pub hashes: Vec<HashMark>,
+}
+
+/// Display name of each emitter: its name or `emitter_N`.
+pub fn emitter_names(world: &World) -> Vec<String> {
+    world
+        .emitters
+        .iter()
+        .map(|e| {
+            e.name
+                .clone()
+                .unwrap_or_else(|| format!("emitter_{}", e.id.0))
+        })
+        .collect()
+}
+
+impl Trace {
+    pub fn new(world: &World) -> Trace {
+        Trace {
+            fps: world.settings.fps,
+            duration: world.settings.duration,
+            seed: world.settings.seed,
+            entities: world
+                .entities
+                .iter()
+                .filter_map(|e| e.name.clone())
+                .collect(),
+            emitters: emitter_names(world),
+            frames: Vec::new(),
+            hashes: Vec::new(),
+        }
+    }
+
+    pub fn record(&mut self, world: &World, frame: &Frame) {
+        let mut entities = BTreeMap::new();
+        for e in &world.entities {
+            if let Some(name) = &e.name {
+                let t = &frame.transforms[e.id.index()];
+                entities.insert(
+                    name.clone(),
+                    EntityPose {
+                        position: t.position,
+                        rotation: t.rotation,
+                        velocity: frame.velocities[e.id.index()].0,
+                    },
+                );
+            }
+        }
+        let names = emitter_names(world);
+        let particles = frame
+            .particles
+            .stats
+            .iter()
+            .zip(names)
+            .map(|(s, n)| {
+                (
+                    n,
+                    ParticleSummary {
+                        count: s.count,
+                        centroid: s.centroid,
+                        mean_velocity: s.mean_velocity,
+                        settled: s.settled,
+                    },
+                )
+            })
+            .collect();
+        self.frames.push(TraceFrame {
+            frame: frame.index,
+            t: frame.time,
+            entities,
+            particles,
+        });
+        // A hash at every whole simulated second (and at the start).
+        let fps = world.settings.fps as u64;
+        if frame.index % fps == 0 {
+            self.hashes.push(HashMark {
+                frame: frame.index,
+                t: frame.time,
+                hash: format!("{:016x}", frame.state_hash),
+            });
+        }
+    }
+}

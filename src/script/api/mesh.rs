@@ -1,0 +1,462 @@
+//! The mesh builder: explicit faces, lathe, extrusion, sweep, heightfield.
+
+use std::sync::Arc;
+
+use glam::Vec2;
+use rhai::{Array, Dynamic, EvalAltResult, NativeCallContext};
+
+use super::entities::{BODY_OPTS, LOOK_OPTS, TRANSFORM_OPTS, create};
+use super::{Api, EntityHandle, call_line, reg};
+use crate::script::args::{
+    ApiResult, Opts, array_arg, f32_arg, int_arg, points_arg, points2_arg, positive, vec2_arg,
+};
+use crate::script::error::ApiError;
+use crate::script::host::SharedHost;
+use crate::script::registry::{FnDoc, OptSpec, OptType, Topic, opt};
+use crate::world::Shape;
+use crate::world::mesh::{self, Mesh};
+
+type R<T> = Result<T, Box<EvalAltResult>>;
+
+const SEGMENT_OPTS: &[OptSpec] = &[opt(
+    "segments",
+    OptType::Int { min: 3, max: 256 },
+    "32",
+    "steps around the axis",
+)];
+const SWEEP_OPTS: &[OptSpec] = &[opt(
+    "taper",
+    OptType::Range {
+        min: 0.0,
+        max: 100.0,
+    },
+    "[1, 1]",
+    "cross-section scale at the start and end of the path",
+)];
+
+pub static MESH: FnDoc = FnDoc {
+    name: "mesh",
+    topic: Topic::Meshes,
+    forms: &["mesh(vertices, faces)", "mesh(vertices, faces, options)"],
+    returns: "Entity",
+    params: &[
+        ("vertices", "list of [x, y, z] points"),
+        (
+            "faces",
+            "list of [a, b, c] vertex indices (triangles) or [a, b, c, d] (quads), counter-clockwise seen from outside",
+        ),
+    ],
+    doc: "A mesh from explicit vertices and faces, with smooth normals. Moving meshes collide as their convex hull (collider: \"decompose\" for concave ones).",
+    options: &[TRANSFORM_OPTS, LOOK_OPTS, BODY_OPTS],
+    example: "let tent = mesh([[-1, 0, -1], [1, 0, -1], [1, 0, 1], [-1, 0, 1], [0, 1.2, 0]],\n  [[0, 1, 4], [1, 2, 4], [2, 3, 4], [3, 0, 4], [0, 3, 2, 1]], #{ color: \"orange\" });",
+};
+
+pub static LATHE: FnDoc = FnDoc {
+    name: "lathe",
+    topic: Topic::Meshes,
+    forms: &["lathe(profile)", "lathe(profile, options)"],
+    returns: "Entity",
+    params: &[("profile", "list of [radius, height] points, bottom to top")],
+    doc: "Revolves a profile around the Y axis: cups, bottles, vases, bowls, lamp shades. Ends off the axis are closed.",
+    options: &[TRANSFORM_OPTS, LOOK_OPTS, BODY_OPTS, SEGMENT_OPTS],
+    example: "let vase = lathe([[0, 0], [0.1, 0], [0.14, 0.1], [0.08, 0.3], [0.1, 0.35]], #{ material: \"ceramic\", segments: 24 });",
+};
+
+pub static EXTRUDE: FnDoc = FnDoc {
+    name: "extrude",
+    topic: Topic::Meshes,
+    forms: &[
+        "extrude(outline, height)",
+        "extrude(outline, height, options)",
+    ],
+    returns: "Entity",
+    params: &[
+        (
+            "outline",
+            "list of [x, z] points of a simple polygon (either winding)",
+        ),
+        ("height", "metres, upwards"),
+    ],
+    doc: "Extrudes a 2D outline upwards into a solid: walls, signs, stars, leaves with thickness.",
+    options: &[TRANSFORM_OPTS, LOOK_OPTS, BODY_OPTS],
+    example: "let step = extrude([[0, 0], [2, 0], [2, 1], [1, 1], [1, 2], [0, 2]], 0.2, #{ material: \"stone\" });",
+};
+
+pub static SWEEP: FnDoc = FnDoc {
+    name: "sweep",
+    topic: Topic::Meshes,
+    forms: &["sweep(section, path)", "sweep(section, path, options)"],
+    returns: "Entity",
+    params: &[
+        ("section", "closed 2D cross-section, list of [x, y]"),
+        ("path", "list of [x, y, z] points"),
+    ],
+    doc: "Sweeps a cross-section along a 3D path: branches, pipes, handles, rails, roots. `taper` narrows it along the way.",
+    options: &[TRANSFORM_OPTS, LOOK_OPTS, BODY_OPTS, SWEEP_OPTS],
+    example: "let branch = sweep(circle_points(0.05, 8), [[0, 0, 0], [0.2, 0.5, 0], [0.6, 0.9, 0.1]], #{ taper: [1, 0.3], material: \"bark\" });",
+};
+
+pub static HEIGHTFIELD: FnDoc = FnDoc {
+    name: "heightfield",
+    topic: Topic::Meshes,
+    forms: &[
+        "heightfield(heights, size)",
+        "heightfield(heights, size, options)",
+    ],
+    returns: "Entity",
+    params: &[
+        (
+            "heights",
+            "list of rows (along Z) of heights (along X), metres; at least 2 x 2",
+        ),
+        ("size", "[width, depth] in metres"),
+    ],
+    doc: "Terrain from a grid of heights, centred on its position. It collides exactly and counts as ground for particles.",
+    options: &[TRANSFORM_OPTS, LOOK_OPTS, BODY_OPTS],
+    example: "let rows = [];\nfor z in 0..16 { let row = []; for x in 0..16 { row.push(noise(x * 0.3, z * 0.3) * 0.8); } rows.push(row); }\nlet hills = heightfield(rows, [20, 20], #{ material: \"grass\" });",
+};
+
+pub static CIRCLE_POINTS: FnDoc = FnDoc {
+    name: "circle_points",
+    topic: Topic::Meshes,
+    forms: &["circle_points(radius, count)"],
+    returns: "array of [x, y]",
+    params: &[
+        ("radius", "metres"),
+        ("count", "number of points, at least 3"),
+    ],
+    doc: "Points on a circle, counter-clockwise: a round cross-section for sweep or an outline for extrude.",
+    options: &[],
+    example: "let ring = circle_points(0.1, 12);",
+};
+
+fn faces_arg(func: &'static str, d: &Dynamic, vertex_count: usize) -> ApiResult<Vec<[u32; 3]>> {
+    let mut out = Vec::new();
+    for (i, f) in array_arg(func, "faces", d)?.iter().enumerate() {
+        let idx: Vec<i64> = array_arg(func, &format!("faces[{i}]"), f)?
+            .iter()
+            .map(|v| int_arg(func, &format!("faces[{i}]"), v))
+            .collect::<ApiResult<_>>()?;
+        if idx.len() < 3 {
+            return Err(ApiError::validation(
+                func,
+                format!(
+                    "faces[{i}] has {} indices; a face needs at least 3",
+                    idx.len()
+                ),
+            ));
+        }
+        for v in &idx {
+            if *v < 0 || *v as usize >= vertex_count {
+                return Err(ApiError::validation(
+                    func,
+                    format!(
+                        "faces[{i}] uses vertex {v}, but there are only {vertex_count} vertices (0..{})",
+                        vertex_count.saturating_sub(1)
+                    ),
+                ));
+            }
+        }
+        // Fan-triangulate polygons (faces are expected convex).
+        for k in 1..idx.len() - 1 {
+            out.push([idx[0] as u32, idx[k] as u32, idx[k + 1] as u32]);
+        }
+    }
+    if out.is_empty() {
+        return Err(ApiError::validation(func, "'faces' is empty"));
+    }
+    Ok(out)
+}
+
+fn check_mesh(func: &'static str, m: &Mesh) -> ApiResult<()> {
+    if m.indices.is_empty() || !m.is_finite() {
+        return Err(ApiError::validation(
+            func,
+            "the mesh came out empty or degenerate; check the points",
+        ));
+    }
+    Ok(())
+}
+
+fn mesh_shape(m: Mesh) -> Shape {
+    Shape::Mesh {
+        triangles: m.triangle_count(),
+        mesh: Arc::new(m),
+    }
+}
+
+fn build_mesh(vertices: &Dynamic, faces: &Dynamic) -> ApiResult<Shape> {
+    let v = points_arg(MESH.name, "vertices", vertices)?;
+    if v.len() < 3 {
+        return Err(ApiError::validation(
+            MESH.name,
+            "a mesh needs at least 3 vertices",
+        ));
+    }
+    let f = faces_arg(MESH.name, faces, v.len())?;
+    let m = Mesh::from_faces(v, f);
+    check_mesh(MESH.name, &m)?;
+    Ok(mesh_shape(m))
+}
+
+fn build_lathe(profile: &Dynamic, options: Option<&Dynamic>) -> ApiResult<Shape> {
+    let o = Opts::parse(&LATHE, options)?;
+    let p = points2_arg(LATHE.name, "profile", profile)?;
+    if p.len() < 2 {
+        return Err(ApiError::validation(
+            LATHE.name,
+            "'profile' needs at least 2 points",
+        ));
+    }
+    if p.iter().any(|q| q.x < 0.0) {
+        return Err(ApiError::validation(
+            LATHE.name,
+            "profile radii (first numbers) must not be negative",
+        ));
+    }
+    let segments = o.int("segments")?.unwrap_or(32) as u32;
+    let m = mesh::lathe(&p, segments);
+    check_mesh(LATHE.name, &m)?;
+    Ok(mesh_shape(m))
+}
+
+fn build_extrude(outline: &Dynamic, height: &Dynamic) -> ApiResult<Shape> {
+    let p = points2_arg(EXTRUDE.name, "outline", outline)?;
+    let h = positive(EXTRUDE.name, "height", height)?;
+    if p.len() < 3 {
+        return Err(ApiError::validation(
+            EXTRUDE.name,
+            "'outline' needs at least 3 points",
+        ));
+    }
+    if mesh::triangulate(&p).is_empty() {
+        return Err(ApiError::validation(
+            EXTRUDE.name,
+            "'outline' is degenerate (all points on a line?)",
+        ));
+    }
+    let m = mesh::extrude(&p, h);
+    check_mesh(EXTRUDE.name, &m)?;
+    Ok(mesh_shape(m))
+}
+
+fn build_sweep(section: &Dynamic, path: &Dynamic, options: Option<&Dynamic>) -> ApiResult<Shape> {
+    let o = Opts::parse(&SWEEP, options)?;
+    let s = points2_arg(SWEEP.name, "section", section)?;
+    let p = points_arg(SWEEP.name, "path", path)?;
+    if s.len() < 3 {
+        return Err(ApiError::validation(
+            SWEEP.name,
+            "'section' needs at least 3 points",
+        ));
+    }
+    if p.len() < 2 {
+        return Err(ApiError::validation(
+            SWEEP.name,
+            "'path' needs at least 2 points",
+        ));
+    }
+    if p.windows(2).any(|w| w[0].distance(w[1]) < 1e-6) {
+        return Err(ApiError::validation(
+            SWEEP.name,
+            "'path' has repeated consecutive points",
+        ));
+    }
+    let [a, b] = o.range("taper")?.unwrap_or([1.0, 1.0]);
+    let n = p.len();
+    let scales: Vec<f32> = (0..n)
+        .map(|i| a + (b - a) * i as f32 / (n - 1) as f32)
+        .collect();
+    let m = mesh::sweep(&s, &p, &scales);
+    check_mesh(SWEEP.name, &m)?;
+    Ok(mesh_shape(m))
+}
+
+fn build_heightfield(heights: &Dynamic, size: &Dynamic) -> ApiResult<Shape> {
+    let rows_arr = array_arg(HEIGHTFIELD.name, "heights", heights)?;
+    let rows = rows_arr.len();
+    let mut cols = 0;
+    let mut data = Vec::new();
+    for (r, row) in rows_arr.iter().enumerate() {
+        let row: Array = array_arg(HEIGHTFIELD.name, &format!("heights[{r}]"), row)?;
+        if r == 0 {
+            cols = row.len();
+        } else if row.len() != cols {
+            return Err(ApiError::validation(
+                HEIGHTFIELD.name,
+                format!(
+                    "heights[{r}] has {} values but heights[0] has {cols}; rows must be equally long",
+                    row.len()
+                ),
+            ));
+        }
+        for (c, v) in row.iter().enumerate() {
+            data.push(f32_arg(HEIGHTFIELD.name, &format!("heights[{r}][{c}]"), v)?);
+        }
+    }
+    if rows < 2 || cols < 2 {
+        return Err(ApiError::validation(
+            HEIGHTFIELD.name,
+            format!("'heights' must be at least 2 x 2, got {rows} x {cols}"),
+        ));
+    }
+    let s: Vec2 = vec2_arg(HEIGHTFIELD.name, "size", size)?;
+    if s.min_element() <= 0.0 {
+        return Err(ApiError::validation(
+            HEIGHTFIELD.name,
+            "'size' must be positive",
+        ));
+    }
+    Ok(Shape::Heightfield {
+        heights: Arc::new(data),
+        rows,
+        cols,
+        width: s.x,
+        depth: s.y,
+    })
+}
+
+pub fn register(api: &mut Api) {
+    let (h1, h2): (SharedHost, SharedHost) = (api.host.clone(), api.host.clone());
+    reg!(
+        api,
+        MESH,
+        move |ctx: NativeCallContext, v: Dynamic, f: Dynamic| -> R<EntityHandle> {
+            Ok(create(
+                &h1,
+                &MESH,
+                build_mesh(&v, &f)?,
+                None,
+                call_line(&ctx),
+            )?)
+        },
+        move |ctx: NativeCallContext,
+              v: Dynamic,
+              f: Dynamic,
+              options: Dynamic|
+              -> R<EntityHandle> {
+            Ok(create(
+                &h2,
+                &MESH,
+                build_mesh(&v, &f)?,
+                Some(&options),
+                call_line(&ctx),
+            )?)
+        }
+    );
+    let (h1, h2) = (api.host.clone(), api.host.clone());
+    reg!(
+        api,
+        LATHE,
+        move |ctx: NativeCallContext, p: Dynamic| -> R<EntityHandle> {
+            Ok(create(
+                &h1,
+                &LATHE,
+                build_lathe(&p, None)?,
+                None,
+                call_line(&ctx),
+            )?)
+        },
+        move |ctx: NativeCallContext, p: Dynamic, options: Dynamic| -> R<EntityHandle> {
+            let shape = build_lathe(&p, Some(&options))?;
+            Ok(create(&h2, &LATHE, shape, Some(&options), call_line(&ctx))?)
+        }
+    );
+    let (h1, h2) = (api.host.clone(), api.host.clone());
+    reg!(
+        api,
+        EXTRUDE,
+        move |ctx: NativeCallContext, p: Dynamic, h: Dynamic| -> R<EntityHandle> {
+            Ok(create(
+                &h1,
+                &EXTRUDE,
+                build_extrude(&p, &h)?,
+                None,
+                call_line(&ctx),
+            )?)
+        },
+        move |ctx: NativeCallContext,
+              p: Dynamic,
+              h: Dynamic,
+              options: Dynamic|
+              -> R<EntityHandle> {
+            Ok(create(
+                &h2,
+                &EXTRUDE,
+                build_extrude(&p, &h)?,
+                Some(&options),
+                call_line(&ctx),
+            )?)
+        }
+    );
+    let (h1, h2) = (api.host.clone(), api.host.clone());
+    reg!(
+        api,
+        SWEEP,
+        move |ctx: NativeCallContext, s: Dynamic, p: Dynamic| -> R<EntityHandle> {
+            Ok(create(
+                &h1,
+                &SWEEP,
+                build_sweep(&s, &p, None)?,
+                None,
+                call_line(&ctx),
+            )?)
+        },
+        move |ctx: NativeCallContext,
+              s: Dynamic,
+              p: Dynamic,
+              options: Dynamic|
+              -> R<EntityHandle> {
+            let shape = build_sweep(&s, &p, Some(&options))?;
+            Ok(create(&h2, &SWEEP, shape, Some(&options), call_line(&ctx))?)
+        }
+    );
+    let (h1, h2) = (api.host.clone(), api.host.clone());
+    reg!(
+        api,
+        HEIGHTFIELD,
+        move |ctx: NativeCallContext, hs: Dynamic, s: Dynamic| -> R<EntityHandle> {
+            Ok(create(
+                &h1,
+                &HEIGHTFIELD,
+                build_heightfield(&hs, &s)?,
+                None,
+                call_line(&ctx),
+            )?)
+        },
+        move |ctx: NativeCallContext,
+              hs: Dynamic,
+              s: Dynamic,
+              options: Dynamic|
+              -> R<EntityHandle> {
+            Ok(create(
+                &h2,
+                &HEIGHTFIELD,
+                build_heightfield(&hs, &s)?,
+                Some(&options),
+                call_line(&ctx),
+            )?)
+        }
+    );
+    reg!(api, CIRCLE_POINTS, |r: Dynamic, n: Dynamic| -> R<Array> {
+        let r = positive(CIRCLE_POINTS.name, "radius", &r)?;
+        let n = int_arg(CIRCLE_POINTS.name, "count", &n)?;
+        if !(3..=1024).contains(&n) {
+            return Err(ApiError::validation(
+                CIRCLE_POINTS.name,
+                format!("'count' must be in [3, 1024], got {n}"),
+            )
+            .into());
+        }
+        Ok((0..n)
+            .map(|i| {
+                let a = std::f64::consts::TAU * i as f64 / n as f64;
+                let p: Array = vec![
+                    (r as f64 * libm::cos(a)).into(),
+                    (r as f64 * libm::sin(a)).into(),
+                ];
+                Dynamic::from(p)
+            })
+            .collect())
+    });
+}

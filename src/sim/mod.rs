@@ -1,0 +1,357 @@
+//! Stage two: stepping a world through time.
+//!
+//! [`Simulation`] keeps the solver-side state (rapier's sets, particle
+//! buffers, animation bases) and advances a [`World`] one physics step at a
+//! time; after each step the world holds the live state (poses, velocities,
+//! animated properties). [`Simulation::frame`] takes a [`Frame`] snapshot for
+//! the recorders and the renderer. Script callbacks are not called here: the
+//! pipeline calls them between steps, and their changes arrive as
+//! [`crate::world::Command`]s.
+
+pub mod animate;
+pub mod frame;
+pub mod particles;
+pub mod physics;
+
+use glam::Vec3;
+
+pub use frame::{CameraView, Frame, ParticleView};
+
+use crate::util::hash::StateHasher;
+use crate::world::{BodyKind, CameraTarget, Command, EntityId, Push, Transform, World};
+use animate::Animator;
+use particles::ParticleSystem;
+use physics::PhysicsBridge;
+
+/// Air density for drag on bodies, kg/m^3.
+const AIR_DENSITY: f32 = 1.2;
+
+pub struct Simulation {
+    pub physics: PhysicsBridge,
+    pub particles: ParticleSystem,
+    animator: Animator,
+    pushes_done: Vec<bool>,
+    /// Bodies that had forces last step (forces persist in rapier until reset).
+    forced: Vec<EntityId>,
+    step_index: u64,
+    dt: f64,
+    substeps: u32,
+    /// Entities whose pose is driven by animation (kinematic owners).
+    kinematic: Vec<EntityId>,
+}
+
+impl Simulation {
+    /// Builds the solver state for a world at t = 0, applying animations at
+    /// t = 0 so the first frame shows them.
+    pub fn new(world: &mut World) -> Simulation {
+        let dt = world.settings.step_dt();
+        let mut animator = Animator::new(world);
+        animator.apply(world, 0.0);
+        let transforms = world.world_transforms();
+        let mut physics = PhysicsBridge::new(world, dt as f32);
+        physics.sync(world, &transforms, dt as f32);
+        let particles = ParticleSystem::new(world, &transforms);
+        let mut sim = Simulation {
+            physics,
+            particles,
+            animator,
+            pushes_done: Vec::new(),
+            forced: Vec::new(),
+            step_index: 0,
+            dt,
+            substeps: world.settings.substeps,
+            kinematic: Vec::new(),
+        };
+        sim.refresh_kinematic(world);
+        world.time = 0.0;
+        sim
+    }
+
+    fn refresh_kinematic(&mut self, world: &World) {
+        self.kinematic = self
+            .physics
+            .moving
+            .iter()
+            .copied()
+            .filter(|id| world.body_kind(*id) == BodyKind::Kinematic)
+            .collect();
+    }
+
+    pub fn time(&self) -> f64 {
+        self.step_index as f64 * self.dt
+    }
+
+    pub fn dt(&self) -> f64 {
+        self.dt
+    }
+
+    pub fn steps(&self) -> u64 {
+        self.step_index
+    }
+
+    /// Creates solver state for entities and joints added since the start
+    /// (by callbacks, or in the REPL).
+    fn sync_new(&mut self, world: &mut World) {
+        if world.entities.len() > self.physics.bodies.len()
+            || world.joints.len() > self.physics.joints_built
+        {
+            let transforms = world.world_transforms();
+            self.physics.sync(world, &transforms, self.dt as f32);
+            self.refresh_kinematic(world);
+        }
+    }
+
+    fn apply_commands(&mut self, world: &mut World, transforms: &[Transform]) {
+        let commands = std::mem::take(&mut world.commands);
+        for c in commands {
+            match c {
+                Command::Impulse {
+                    entity,
+                    impulse,
+                    point,
+                } => self.physics.with_body(entity, |rb| match point {
+                    Some(p) => rb.apply_impulse_at_point(impulse, p, true),
+                    None => rb.apply_impulse(impulse, true),
+                }),
+                Command::TorqueImpulse { entity, torque } => self
+                    .physics
+                    .with_body(entity, |rb| rb.apply_torque_impulse(torque, true)),
+                Command::SetVelocity { entity, velocity } => {
+                    self.physics
+                        .with_body(entity, |rb| rb.set_linvel(velocity, true));
+                    world.entity_mut(entity).linear_velocity = velocity;
+                }
+                Command::SetAngularVelocity {
+                    entity,
+                    degrees_per_second,
+                } => {
+                    let w = degrees_per_second * (std::f32::consts::PI / 180.0);
+                    self.physics.with_body(entity, |rb| rb.set_angvel(w, true));
+                    world.entity_mut(entity).angular_velocity = degrees_per_second;
+                }
+                Command::SetTransform { entity } => {
+                    let t = world.world_transform(entity);
+                    self.physics.teleport(entity, &t);
+                }
+                Command::Burst { emitter, count } => {
+                    self.particles
+                        .burst(world, transforms, emitter.0 as usize, count);
+                }
+            }
+        }
+    }
+
+    fn apply_pushes(&mut self, world: &World, t: f64) {
+        for id in self.forced.drain(..) {
+            self.physics.with_body(id, |rb| {
+                rb.reset_forces(false);
+                rb.reset_torques(false);
+            });
+        }
+        self.pushes_done.resize(world.pushes.len(), false);
+        let t_end = t + self.dt;
+        for (i, p) in world.pushes.iter().enumerate() {
+            match p {
+                Push::Impulse {
+                    entity,
+                    time,
+                    impulse,
+                    point,
+                } if !self.pushes_done[i] && *time < t_end => {
+                    self.pushes_done[i] = true;
+                    self.physics.with_body(*entity, |rb| match point {
+                        Some(pt) => rb.apply_impulse_at_point(*impulse, *pt, true),
+                        None => rb.apply_impulse(*impulse, true),
+                    });
+                }
+                Push::TorqueImpulse {
+                    entity,
+                    time,
+                    torque,
+                } if !self.pushes_done[i] && *time < t_end => {
+                    self.pushes_done[i] = true;
+                    self.physics
+                        .with_body(*entity, |rb| rb.apply_torque_impulse(*torque, true));
+                }
+                Push::Force {
+                    entity,
+                    from,
+                    to,
+                    force,
+                    point,
+                } if t >= *from && t < *to => {
+                    self.physics.with_body(*entity, |rb| match point {
+                        Some(pt) => rb.add_force_at_point(*force, *pt, true),
+                        None => rb.add_force(*force, true),
+                    });
+                    self.forced.push(*entity);
+                }
+                Push::Torque {
+                    entity,
+                    from,
+                    to,
+                    torque,
+                } if t >= *from && t < *to => {
+                    self.physics
+                        .with_body(*entity, |rb| rb.add_torque(*torque, true));
+                    self.forced.push(*entity);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Wind drags bodies by their cross-section; attractors pull by mass;
+    /// drag fields slow them.
+    fn apply_fields(&mut self, world: &World, t: f64) {
+        let fields: Vec<_> = world.fields.iter().filter(|f| f.acts_on_bodies()).collect();
+        if fields.is_empty() {
+            return;
+        }
+        let tf = t as f32;
+        let moving = self.physics.moving.clone();
+        for id in moving {
+            if world.body_kind(id) != BodyKind::Dynamic {
+                continue;
+            }
+            let e = world.entity(id);
+            let half = (e.shape.half_extents() * e.transform.scale).max(Vec3::splat(0.01));
+            // Mean projected area of the bounding box.
+            let area = (half.x * half.y + half.y * half.z + half.x * half.z) * 4.0 / 3.0;
+            let p = e.transform.position;
+            let v = e.linear_velocity;
+            let air: Vec3 = fields.iter().map(|f| f.air_velocity(p, tf)).sum();
+            let accel: Vec3 = fields.iter().map(|f| f.acceleration(p)).sum();
+            let drag_rate: f32 = fields.iter().map(|f| f.drag_rate()).sum();
+            let mass = self.physics.mass(id).unwrap_or(1.0);
+            let rel = air - v;
+            let mut force = 0.5 * AIR_DENSITY * area * rel.length() * rel + accel * mass
+                - v * (drag_rate * mass);
+            if !force.is_finite() {
+                force = Vec3::ZERO;
+            }
+            if force.length_squared() > 0.0 {
+                self.physics.with_body(id, |rb| rb.add_force(force, true));
+                self.forced.push(id);
+            }
+        }
+    }
+
+    /// Advances the world by one physics step.
+    pub fn step(&mut self, world: &mut World) {
+        let t = self.time();
+        let t_next = (self.step_index + 1) as f64 * self.dt;
+        self.sync_new(world);
+        let transforms = world.world_transforms();
+        self.apply_commands(world, &transforms);
+        // Kinematic bodies move to where the animation has them at the end of
+        // the step, so contacts see their velocity.
+        self.animator.apply(world, t_next);
+        if !self.kinematic.is_empty() {
+            let animated = world.world_transforms();
+            for id in &self.kinematic {
+                self.physics.set_kinematic_pose(*id, &animated[id.index()]);
+            }
+        }
+        self.apply_pushes(world, t);
+        self.apply_fields(world, t);
+        self.physics.step();
+        self.physics.write_back(world);
+        let transforms = world.world_transforms();
+        let sample_air = self.step_index % self.substeps.max(1) as u64 == 0;
+        self.particles
+            .step(world, &transforms, t, self.dt, sample_air);
+        self.step_index += 1;
+        world.time = t_next;
+    }
+
+    /// Hash of the exact state: poses and velocities of every entity and
+    /// every particle, and the step count.
+    pub fn state_hash(&self, world: &World, transforms: &[Transform]) -> u64 {
+        let mut h = StateHasher::default();
+        h.u64(self.step_index);
+        for (e, t) in world.entities.iter().zip(transforms) {
+            h.vec3(t.position);
+            h.quat(t.rotation);
+            h.vec3(e.linear_velocity);
+            h.vec3(e.angular_velocity);
+        }
+        h.u64(self.particles.len() as u64);
+        for (p, v) in self.particles.pos.iter().zip(&self.particles.vel) {
+            h.vec3(*p);
+            h.vec3(*v);
+        }
+        h.finish()
+    }
+
+    /// A snapshot of the world now, for output frame `index`.
+    pub fn frame(&self, world: &World, index: u64) -> Frame {
+        let transforms = world.world_transforms();
+        let camera = camera_view(world, &transforms);
+        let ps = &self.particles;
+        let mut view = ParticleView {
+            positions: ps.pos.clone(),
+            velocities: ps.vel.clone(),
+            angles: ps.angle.clone(),
+            axes: ps.axis.clone(),
+            emitters: ps.emitter.clone(),
+            stats: ps.stats(world.emitters.len()),
+            ..Default::default()
+        };
+        view.sizes.reserve(ps.len());
+        view.colors.reserve(ps.len());
+        for i in 0..ps.len() {
+            let e = &world.emitters[ps.emitter[i] as usize];
+            let f = (ps.age[i] / ps.life[i].max(1e-6)).clamp(0.0, 1.0);
+            let f = if ps.settled[i] { 0.0 } else { f };
+            view.sizes.push(e.size[0] + (e.size[1] - e.size[0]) * f);
+            let c = e.color[0].lerp(e.color[1], f) * (1.0 + e.variation * ps.tint[i] * 0.5);
+            let a = e.opacity[0] + (e.opacity[1] - e.opacity[0]) * f;
+            view.colors
+                .push([c.x.max(0.0), c.y.max(0.0), c.z.max(0.0), a]);
+        }
+        let centre = camera.target;
+        let tf = world.time as f32;
+        let wind = world
+            .fields
+            .iter()
+            .map(|f| f.air_velocity(centre, tf))
+            .sum();
+        Frame {
+            index,
+            time: world.time,
+            visible: world.entities.iter().map(|e| e.visible).collect(),
+            materials: world.entities.iter().map(|e| e.material.clone()).collect(),
+            velocities: world
+                .entities
+                .iter()
+                .map(|e| (e.linear_velocity, e.angular_velocity))
+                .collect(),
+            aabbs: (0..world.entities.len())
+                .map(|i| self.physics.aabb(EntityId(i as u32)))
+                .collect(),
+            penetrations: self.physics.penetrations(),
+            lights: world.lights.clone(),
+            camera,
+            environment: world.environment.clone(),
+            particles: view,
+            wind,
+            state_hash: self.state_hash(world, &transforms),
+            transforms,
+        }
+    }
+}
+
+/// The camera as the renderer sees it, with entity targets resolved.
+pub fn camera_view(world: &World, transforms: &[Transform]) -> CameraView {
+    let c = &world.camera;
+    let target = match c.target {
+        CameraTarget::Point { at } => at,
+        CameraTarget::Entity { id } => transforms[id.index()].position,
+    };
+    CameraView {
+        position: c.position,
+        target,
+        fov: c.fov,
+    }
+}

@@ -1,0 +1,547 @@
+//! Our own particle dynamics: emission, gravity, drag towards the moving
+//! air, attractors, and collision with ground surfaces (die, bounce, settle).
+
+use std::sync::Arc;
+
+use glam::{Quat, Vec3};
+
+use crate::util::rng::Rng;
+use crate::world::mesh::{Mesh, heightfield_height, tessellate};
+use crate::world::particles::{EmitterShape, GroundResponse};
+use crate::world::{BodyKind, Field, Shape, Transform, World};
+
+/// Surfaces particles land on: fixed planes, heightfields and the tops of
+/// fixed boxes, fixed for the run.
+#[derive(Default)]
+pub struct Ground {
+    surfaces: Vec<Surface>,
+}
+
+enum SurfaceShape {
+    Rect {
+        half_w: f32,
+        half_d: f32,
+    },
+    Heights {
+        heights: Arc<Vec<f32>>,
+        rows: usize,
+        cols: usize,
+        width: f32,
+        depth: f32,
+    },
+}
+
+struct Surface {
+    transform: Transform,
+    shape: SurfaceShape,
+    /// Height of the surface above the entity's origin (box tops).
+    lift: f32,
+}
+
+impl Ground {
+    pub fn from_world(world: &World, transforms: &[Transform]) -> Ground {
+        let mut surfaces = Vec::new();
+        for e in &world.entities {
+            if world.body_kind(e.id) != BodyKind::Fixed || e.body.sensor {
+                continue;
+            }
+            let t = transforms[e.id.index()];
+            // Only level surfaces catch particles.
+            if (t.rotation * Vec3::Y).y < 0.95 {
+                continue;
+            }
+            let (shape, lift) = match &e.shape {
+                Shape::Plane { width, depth } => (
+                    SurfaceShape::Rect {
+                        half_w: width * 0.5 * t.scale.x,
+                        half_d: depth * 0.5 * t.scale.z,
+                    },
+                    0.0,
+                ),
+                Shape::Box { size } => (
+                    SurfaceShape::Rect {
+                        half_w: size.x * 0.5 * t.scale.x,
+                        half_d: size.z * 0.5 * t.scale.z,
+                    },
+                    size.y * 0.5 * t.scale.y,
+                ),
+                Shape::Heightfield {
+                    heights,
+                    rows,
+                    cols,
+                    width,
+                    depth,
+                } => (
+                    SurfaceShape::Heights {
+                        heights: heights.clone(),
+                        rows: *rows,
+                        cols: *cols,
+                        width: width * t.scale.x,
+                        depth: depth * t.scale.z,
+                    },
+                    0.0,
+                ),
+                _ => continue,
+            };
+            surfaces.push(Surface {
+                transform: t,
+                shape,
+                lift,
+            });
+        }
+        Ground { surfaces }
+    }
+
+    /// The highest surface under (x, z) that is not above `ceiling`.
+    pub fn height_below(&self, x: f32, z: f32, ceiling: f32) -> Option<f32> {
+        let mut best: Option<f32> = None;
+        for s in &self.surfaces {
+            let local = s.transform.rotation.conjugate()
+                * (Vec3::new(x, s.transform.position.y, z) - s.transform.position);
+            let h = match &s.shape {
+                SurfaceShape::Rect { half_w, half_d } => {
+                    if local.x.abs() > *half_w || local.z.abs() > *half_d {
+                        continue;
+                    }
+                    s.transform.position.y + s.lift
+                }
+                SurfaceShape::Heights {
+                    heights,
+                    rows,
+                    cols,
+                    width,
+                    depth,
+                } => {
+                    match heightfield_height(
+                        heights, *rows, *cols, *width, *depth, local.x, local.z,
+                    ) {
+                        Some(h) => s.transform.position.y + h * s.transform.scale.y,
+                        None => continue,
+                    }
+                }
+            };
+            if h <= ceiling + 1e-4 && best.is_none_or(|b| h > b) {
+                best = Some(h);
+            }
+        }
+        best
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.surfaces.is_empty()
+    }
+}
+
+struct EmitterState {
+    rng: Rng,
+    carry: f64,
+    live: u32,
+    /// Triangles and cumulative areas of a surface emitter's mesh.
+    surface: Option<(Arc<Mesh>, Vec<f32>)>,
+}
+
+/// Per-emitter aggregate for traces and expectations.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct EmitterStats {
+    pub count: u32,
+    pub centroid: Vec3,
+    pub mean_velocity: Vec3,
+    pub settled: u32,
+    pub emitted: u64,
+}
+
+#[derive(Default)]
+pub struct ParticleSystem {
+    pub pos: Vec<Vec3>,
+    pub vel: Vec<Vec3>,
+    pub age: Vec<f32>,
+    pub life: Vec<f32>,
+    pub emitter: Vec<u16>,
+    /// Per-particle colour variation in [-1, 1].
+    pub tint: Vec<f32>,
+    pub angle: Vec<f32>,
+    pub spin: Vec<f32>,
+    pub axis: Vec<Vec3>,
+    pub settled: Vec<bool>,
+    /// Air velocity last sampled for each particle.
+    air: Vec<Vec3>,
+    states: Vec<EmitterState>,
+    pub emitted: Vec<u64>,
+    pub ground: Ground,
+}
+
+impl ParticleSystem {
+    pub fn new(world: &World, transforms: &[Transform]) -> ParticleSystem {
+        let mut ps = ParticleSystem {
+            ground: Ground::from_world(world, transforms),
+            ..Default::default()
+        };
+        ps.sync_emitters(world);
+        ps
+    }
+
+    fn sync_emitters(&mut self, world: &World) {
+        for e in &world.emitters[self.states.len()..] {
+            let surface = match e.shape {
+                EmitterShape::Surface { entity } => {
+                    let m = Arc::new(tessellate(&world.entity(entity).shape));
+                    let mut acc = 0.0;
+                    let cdf = m
+                        .indices
+                        .iter()
+                        .map(|t| {
+                            let [a, b, c] = t.map(|i| m.positions[i as usize]);
+                            acc += (b - a).cross(c - a).length() * 0.5;
+                            acc
+                        })
+                        .collect();
+                    Some((m, cdf))
+                }
+                _ => None,
+            };
+            self.states.push(EmitterState {
+                rng: Rng::new(e.seed),
+                carry: 0.0,
+                live: 0,
+                surface,
+            });
+            self.emitted.push(0);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.pos.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pos.is_empty()
+    }
+
+    fn spawn(&mut self, world: &World, transforms: &[Transform], ei: usize, count: u32) {
+        let e = &world.emitters[ei];
+        let room = e.max.saturating_sub(self.states[ei].live);
+        let count = count.min(room);
+        let speed = e.velocity.length();
+        let dir = e.velocity.normalize_or(Vec3::Y);
+        let to_dir = Quat::from_rotation_arc(Vec3::Y, dir);
+        for _ in 0..count {
+            let st = &mut self.states[ei];
+            let r = &mut st.rng;
+            let p = match &e.shape {
+                EmitterShape::Point { position } => *position,
+                EmitterShape::Box { center, size } => {
+                    *center
+                        + Vec3::new(r.next_f32() - 0.5, r.next_f32() - 0.5, r.next_f32() - 0.5)
+                            * *size
+                }
+                EmitterShape::Sphere { center, radius } => {
+                    // Rejection sampling: deterministic and unbiased.
+                    let mut q;
+                    loop {
+                        q = Vec3::new(
+                            r.next_f32() * 2.0 - 1.0,
+                            r.next_f32() * 2.0 - 1.0,
+                            r.next_f32() * 2.0 - 1.0,
+                        );
+                        if q.length_squared() <= 1.0 {
+                            break;
+                        }
+                    }
+                    *center + q * *radius
+                }
+                EmitterShape::Surface { entity } => match &st.surface {
+                    Some((m, cdf)) if !cdf.is_empty() => {
+                        let total = *cdf.last().unwrap_or(&0.0);
+                        let x = r.next_f32() * total;
+                        let i = cdf.partition_point(|a| *a < x).min(cdf.len() - 1);
+                        let [a, b, c] = m.indices[i].map(|k| m.positions[k as usize]);
+                        let (mut u, mut v) = (r.next_f32(), r.next_f32());
+                        if u + v > 1.0 {
+                            u = 1.0 - u;
+                            v = 1.0 - v;
+                        }
+                        let local = a + (b - a) * u + (c - a) * v;
+                        transforms[entity.index()].matrix().transform_point3(local)
+                    }
+                    _ => transforms[entity.index()].position,
+                },
+            };
+            let cone = r.cone_dir(e.spread.to_radians());
+            let jitter = 1.0 + e.speed_jitter * (r.next_f32() * 2.0 - 1.0);
+            let v = to_dir * cone * (speed * jitter);
+            let life = r.range_f32(e.lifetime[0], e.lifetime[1]);
+            let tint = r.next_f32() * 2.0 - 1.0;
+            let spin = if e.spin > 0.0 {
+                r.range_f32(-e.spin, e.spin).to_radians()
+            } else {
+                0.0
+            };
+            let axis = Vec3::new(r.next_f32() - 0.5, r.next_f32() - 0.5, r.next_f32() - 0.5)
+                .normalize_or(Vec3::X);
+            let angle = r.next_f32() * std::f32::consts::TAU;
+            st.live += 1;
+            self.pos.push(p);
+            self.vel.push(v);
+            self.age.push(0.0);
+            self.life.push(life);
+            self.emitter.push(ei as u16);
+            self.tint.push(tint);
+            self.angle.push(angle);
+            self.spin.push(spin);
+            self.axis.push(axis);
+            self.settled.push(false);
+            self.air.push(Vec3::ZERO);
+            self.emitted[ei] += 1;
+        }
+    }
+
+    /// Emits bursts requested by callbacks.
+    pub fn burst(&mut self, world: &World, transforms: &[Transform], emitter: usize, count: u32) {
+        self.sync_emitters(world);
+        if emitter < world.emitters.len() {
+            self.spawn(world, transforms, emitter, count);
+        }
+    }
+
+    fn remove(&mut self, i: usize) {
+        let ei = self.emitter[i] as usize;
+        self.states[ei].live -= 1;
+        self.pos.swap_remove(i);
+        self.vel.swap_remove(i);
+        self.age.swap_remove(i);
+        self.life.swap_remove(i);
+        self.emitter.swap_remove(i);
+        self.tint.swap_remove(i);
+        self.angle.swap_remove(i);
+        self.spin.swap_remove(i);
+        self.axis.swap_remove(i);
+        self.settled.swap_remove(i);
+        self.air.swap_remove(i);
+    }
+
+    /// Advances all particles from `t` by `dt`. `sample_air` asks for a fresh
+    /// reading of the air's velocity (done once per frame: the air changes
+    /// slowly and sampling noise is the costliest part).
+    pub fn step(
+        &mut self,
+        world: &World,
+        transforms: &[Transform],
+        t: f64,
+        dt: f64,
+        sample_air: bool,
+    ) {
+        self.sync_emitters(world);
+        let dt32 = dt as f32;
+        for (ei, e) in world.emitters.iter().enumerate() {
+            let mut n = 0u32;
+            if t >= e.start && t < e.stop && e.rate > 0.0 {
+                let st = &mut self.states[ei];
+                st.carry += e.rate as f64 * dt;
+                let whole = st.carry.floor();
+                st.carry -= whole;
+                n += whole as u32;
+            }
+            for (bt, count) in &e.bursts {
+                if *bt >= t && *bt < t + dt {
+                    n += count;
+                }
+            }
+            if n > 0 {
+                self.spawn(world, transforms, ei, n);
+            }
+        }
+        let fields: Vec<&Field> = world
+            .fields
+            .iter()
+            .filter(|f| f.acts_on_particles())
+            .collect();
+        let air_fields: Vec<&Field> = fields
+            .iter()
+            .copied()
+            .filter(|f| {
+                matches!(
+                    f.kind,
+                    crate::world::FieldKind::Wind { .. } | crate::world::FieldKind::Vortex { .. }
+                )
+            })
+            .collect();
+        let still_drag: f32 = fields.iter().map(|f| f.drag_rate()).sum();
+        let gravity = world.settings.gravity;
+        let tf = (t + dt) as f32;
+        let mut i = 0;
+        while i < self.pos.len() {
+            let e = &world.emitters[self.emitter[i] as usize];
+            if self.settled[i] {
+                self.age[i] += dt32;
+                i += 1;
+                continue;
+            }
+            if sample_air {
+                let p = self.pos[i];
+                self.air[i] = air_fields.iter().map(|f| f.air_velocity(p, tf)).sum();
+            }
+            let mut v = self.vel[i];
+            let mut accel = gravity * e.gravity;
+            for f in &fields {
+                accel += f.acceleration(self.pos[i]);
+            }
+            // Exact relaxation towards the air velocity: stable for any drag.
+            let k = 1.0 - libm::expf(-(e.drag) * dt32);
+            v += (self.air[i] - v) * k;
+            if still_drag > 0.0 {
+                v *= libm::expf(-still_drag * dt32);
+            }
+            v += accel * dt32;
+            let prev = self.pos[i];
+            let mut p = prev + v * dt32;
+            self.angle[i] += self.spin[i] * dt32;
+            self.age[i] += dt32;
+            let mut dead = self.age[i] >= self.life[i];
+            if e.ground != GroundResponse::Ignore
+                && !self.ground.is_empty()
+                && let Some(h) = self.ground.height_below(p.x, p.z, prev.y)
+                && p.y < h
+            {
+                match e.ground {
+                    GroundResponse::Die => dead = true,
+                    GroundResponse::Settle => {
+                        // Rest a hair above so piles stay visible.
+                        p.y = h + e.size[1].max(e.size[0]) * 0.25;
+                        v = Vec3::ZERO;
+                        self.settled[i] = true;
+                        self.spin[i] = 0.0;
+                        dead = false;
+                    }
+                    GroundResponse::Bounce => {
+                        p.y = h + (h - p.y) * e.bounce;
+                        v = Vec3::new(v.x * 0.8, -v.y * e.bounce, v.z * 0.8);
+                    }
+                    GroundResponse::Ignore => {}
+                }
+            }
+            if dead || !p.is_finite() {
+                self.remove(i);
+                continue;
+            }
+            self.pos[i] = p;
+            self.vel[i] = v;
+            i += 1;
+        }
+    }
+
+    pub fn stats(&self, emitter_count: usize) -> Vec<EmitterStats> {
+        let mut s = vec![EmitterStats::default(); emitter_count];
+        for i in 0..self.pos.len() {
+            let e = &mut s[self.emitter[i] as usize];
+            e.count += 1;
+            e.centroid += self.pos[i];
+            e.mean_velocity += self.vel[i];
+            if self.settled[i] {
+                e.settled += 1;
+            }
+        }
+        for (i, e) in s.iter_mut().enumerate() {
+            if e.count > 0 {
+                e.centroid /= e.count as f32;
+                e.mean_velocity /= e.count as f32;
+            }
+            e.emitted = self.emitted.get(i).copied().unwrap_or(0);
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::particles::{Emitter, EmitterId, ParticleStyle};
+
+    fn emitter(ground: GroundResponse) -> Emitter {
+        Emitter {
+            id: EmitterId(0),
+            name: None,
+            style: ParticleStyle::Dot,
+            shape: EmitterShape::Point {
+                position: Vec3::new(0.0, 2.0, 0.0),
+            },
+            rate: 0.0,
+            bursts: vec![(0.0, 100)],
+            start: 0.0,
+            stop: f64::INFINITY,
+            lifetime: [10.0, 10.0],
+            velocity: Vec3::ZERO,
+            spread: 0.0,
+            speed_jitter: 0.0,
+            size: [0.05, 0.05],
+            color: [Vec3::ONE; 2],
+            opacity: [1.0, 1.0],
+            gravity: 1.0,
+            drag: 0.0,
+            ground,
+            bounce: 0.5,
+            spin: 0.0,
+            max: 1000,
+            emissive: 0.0,
+            variation: 0.0,
+            seed: 1,
+            line: 1,
+        }
+    }
+
+    fn world_with_ground(ground: GroundResponse) -> World {
+        let mut w = World::default();
+        w.entities.push(crate::world::Entity {
+            id: crate::world::EntityId(0),
+            name: None,
+            tags: vec![],
+            shape: Shape::Plane {
+                width: 10.0,
+                depth: 10.0,
+            },
+            parent: None,
+            transform: Transform::default(),
+            material: Default::default(),
+            body: Default::default(),
+            visible: true,
+            sway: 0.0,
+            world_space: false,
+            linear_velocity: Vec3::ZERO,
+            angular_velocity: Vec3::ZERO,
+            line: 1,
+        });
+        w.emitters.push(emitter(ground));
+        w
+    }
+
+    #[test]
+    fn particles_fall_and_settle_on_the_ground() {
+        let w = world_with_ground(GroundResponse::Settle);
+        let t = w.world_transforms();
+        let mut ps = ParticleSystem::new(&w, &t);
+        let dt = 1.0 / 240.0;
+        for k in 0..480 {
+            ps.step(&w, &t, k as f64 * dt, dt, true);
+        }
+        assert_eq!(ps.len(), 100);
+        assert!(ps.settled.iter().all(|s| *s));
+        assert!(ps.pos.iter().all(|p| p.y >= 0.0 && p.y < 0.05));
+    }
+
+    #[test]
+    fn rain_dies_on_the_ground_and_free_fall_matches_gravity() {
+        let w = world_with_ground(GroundResponse::Die);
+        let t = w.world_transforms();
+        let mut ps = ParticleSystem::new(&w, &t);
+        let dt = 1.0 / 240.0;
+        for k in 0..120 {
+            ps.step(&w, &t, k as f64 * dt, dt, true);
+        }
+        // After 0.5 s: y = 2 - 0.5 g t^2 (semi-implicit Euler within a step).
+        let expect = 2.0 - 0.5 * 9.81 * 0.25;
+        assert!((ps.pos[0].y - expect).abs() < 0.03, "{}", ps.pos[0].y);
+        for k in 120..480 {
+            ps.step(&w, &t, k as f64 * dt, dt, true);
+        }
+        assert_eq!(ps.len(), 0);
+    }
+}

@@ -1,0 +1,6 @@
+//! Small pieces shared by every stage: randomness, hashing, files, names.
+
+pub mod fsx;
+pub mod hash;
+pub mod rng;
+pub mod suggest;

@@ -1,0 +1,645 @@
+//! Triangle meshes: tessellated primitives and the mesh builders scripts use
+//! (explicit faces, lathe, extrusion, sweep, heightfield).
+//!
+//! Meshes are built once, when the scene is built, and shared by the
+//! simulation (colliders) and the renderer (drawing).
+
+use glam::{Quat, Vec2, Vec3};
+
+use super::entity::Shape;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Mesh {
+    pub positions: Vec<Vec3>,
+    pub normals: Vec<Vec3>,
+    pub indices: Vec<[u32; 3]>,
+}
+
+impl Mesh {
+    pub fn triangle_count(&self) -> usize {
+        self.indices.len()
+    }
+
+    pub fn bounds(&self) -> (Vec3, Vec3) {
+        if self.positions.is_empty() {
+            return (Vec3::ZERO, Vec3::ZERO);
+        }
+        self.positions.iter().fold(
+            (Vec3::splat(f32::MAX), Vec3::splat(f32::MIN)),
+            |(lo, hi), p| (lo.min(*p), hi.max(*p)),
+        )
+    }
+
+    /// Builds a mesh with smooth normals from positions and triangles.
+    /// Triangles must be counter-clockwise seen from outside.
+    pub fn from_faces(positions: Vec<Vec3>, indices: Vec<[u32; 3]>) -> Mesh {
+        let mut m = Mesh {
+            normals: vec![Vec3::ZERO; positions.len()],
+            positions,
+            indices,
+        };
+        m.recompute_normals();
+        m
+    }
+
+    /// Area-weighted vertex normals.
+    pub fn recompute_normals(&mut self) {
+        let mut normals = vec![Vec3::ZERO; self.positions.len()];
+        for tri in &self.indices {
+            let [a, b, c] = tri.map(|i| self.positions[i as usize]);
+            let n = (b - a).cross(c - a);
+            for i in tri {
+                normals[*i as usize] += n;
+            }
+        }
+        for n in &mut normals {
+            *n = n.try_normalize().unwrap_or(Vec3::Y);
+        }
+        self.normals = normals;
+    }
+
+    fn push_vertex(&mut self, p: Vec3, n: Vec3) -> u32 {
+        self.positions.push(p);
+        self.normals.push(n);
+        (self.positions.len() - 1) as u32
+    }
+
+    fn append(&mut self, other: Mesh) {
+        let base = self.positions.len() as u32;
+        self.positions.extend(other.positions);
+        self.normals.extend(other.normals);
+        self.indices
+            .extend(other.indices.into_iter().map(|t| t.map(|i| i + base)));
+    }
+
+    pub fn is_finite(&self) -> bool {
+        self.positions.iter().all(|p| p.is_finite())
+    }
+}
+
+/// Detail level for curved primitives: segments around a full circle.
+pub const DEFAULT_SEGMENTS: u32 = 32;
+
+/// Tessellates any shape for drawing. Groups give an empty mesh.
+pub fn tessellate(shape: &Shape) -> Mesh {
+    match shape {
+        Shape::Group => Mesh::default(),
+        Shape::Box { size } => box_mesh(*size),
+        Shape::Sphere { radius } => sphere_mesh(*radius, DEFAULT_SEGMENTS, DEFAULT_SEGMENTS / 2),
+        Shape::Cylinder { radius, height } => {
+            cylinder_mesh(*radius, *radius, *height, DEFAULT_SEGMENTS)
+        }
+        Shape::Cone { radius, height } => cylinder_mesh(*radius, 0.0, *height, DEFAULT_SEGMENTS),
+        Shape::Capsule { radius, height } => capsule_mesh(*radius, *height, DEFAULT_SEGMENTS),
+        Shape::Plane { width, depth } => plane_mesh(*width, *depth),
+        Shape::Torus { major, minor } => {
+            torus_mesh(*major, *minor, DEFAULT_SEGMENTS, DEFAULT_SEGMENTS / 2)
+        }
+        Shape::Mesh { mesh, .. } => (**mesh).clone(),
+        Shape::Heightfield {
+            heights,
+            rows,
+            cols,
+            width,
+            depth,
+        } => heightfield_mesh(heights, *rows, *cols, *width, *depth),
+    }
+}
+
+/// Triangle count of [`tessellate`] without building it, for budgets.
+pub fn triangle_estimate(shape: &Shape) -> usize {
+    let s = DEFAULT_SEGMENTS as usize;
+    match shape {
+        Shape::Group => 0,
+        Shape::Box { .. } => 12,
+        Shape::Sphere { .. } => s * (s / 2) * 2,
+        Shape::Cylinder { .. } | Shape::Cone { .. } => s * 4,
+        Shape::Capsule { .. } => s * (s / 2 + 1) * 2,
+        Shape::Plane { .. } => 2,
+        Shape::Torus { .. } => s * (s / 2) * 2,
+        Shape::Mesh { triangles, .. } => *triangles,
+        Shape::Heightfield { rows, cols, .. } => {
+            rows.saturating_sub(1) * cols.saturating_sub(1) * 2
+        }
+    }
+}
+
+pub fn box_mesh(size: Vec3) -> Mesh {
+    let h = size * 0.5;
+    let mut m = Mesh::default();
+    // Each face: normal, and two in-plane axes (u, v) with u x v = normal.
+    let faces = [
+        (Vec3::X, Vec3::NEG_Z, Vec3::Y),
+        (Vec3::NEG_X, Vec3::Z, Vec3::Y),
+        (Vec3::Y, Vec3::X, Vec3::NEG_Z),
+        (Vec3::NEG_Y, Vec3::X, Vec3::Z),
+        (Vec3::Z, Vec3::X, Vec3::Y),
+        (Vec3::NEG_Z, Vec3::NEG_X, Vec3::Y),
+    ];
+    for (n, u, v) in faces {
+        let c = n * h;
+        let (hu, hv) = (u * h, v * h);
+        let a = m.push_vertex(c - hu - hv, n);
+        let b = m.push_vertex(c + hu - hv, n);
+        let cc = m.push_vertex(c + hu + hv, n);
+        let d = m.push_vertex(c - hu + hv, n);
+        m.indices.push([a, b, cc]);
+        m.indices.push([a, cc, d]);
+    }
+    m
+}
+
+pub fn plane_mesh(width: f32, depth: f32) -> Mesh {
+    let (w, d) = (width * 0.5, depth * 0.5);
+    let mut m = Mesh::default();
+    let a = m.push_vertex(Vec3::new(-w, 0.0, d), Vec3::Y);
+    let b = m.push_vertex(Vec3::new(w, 0.0, d), Vec3::Y);
+    let c = m.push_vertex(Vec3::new(w, 0.0, -d), Vec3::Y);
+    let e = m.push_vertex(Vec3::new(-w, 0.0, -d), Vec3::Y);
+    m.indices.push([a, b, c]);
+    m.indices.push([a, c, e]);
+    m
+}
+
+pub fn sphere_mesh(radius: f32, segments: u32, rings: u32) -> Mesh {
+    let mut m = Mesh::default();
+    for r in 0..=rings {
+        let theta = std::f32::consts::PI * r as f32 / rings as f32;
+        for s in 0..=segments {
+            let phi = std::f32::consts::TAU * s as f32 / segments as f32;
+            let n = Vec3::new(
+                libm::sinf(theta) * libm::cosf(phi),
+                libm::cosf(theta),
+                -libm::sinf(theta) * libm::sinf(phi),
+            );
+            m.push_vertex(n * radius, n);
+        }
+    }
+    grid_indices(&mut m, 0, rings, segments);
+    m
+}
+
+/// Quads between consecutive rows of a (rows+1) x (cols+1) vertex grid whose
+/// rows run in the order that makes triangles face outwards.
+fn grid_indices(m: &mut Mesh, base: u32, rows: u32, cols: u32) {
+    let stride = cols + 1;
+    for r in 0..rows {
+        for c in 0..cols {
+            let a = base + r * stride + c;
+            let b = a + stride;
+            m.indices.push([a, b, b + 1]);
+            m.indices.push([a, b + 1, a + 1]);
+        }
+    }
+}
+
+/// A frustum along Y: cylinder when the radii match, cone when `top` is 0.
+pub fn cylinder_mesh(bottom: f32, top: f32, height: f32, segments: u32) -> Mesh {
+    let h = height * 0.5;
+    let mut m = Mesh::default();
+    let slope = (bottom - top) / height.max(1e-6);
+    for (y, r) in [(h, top), (-h, bottom)] {
+        for s in 0..=segments {
+            let phi = std::f32::consts::TAU * s as f32 / segments as f32;
+            let dir = Vec3::new(libm::cosf(phi), 0.0, -libm::sinf(phi));
+            let n = (dir + Vec3::Y * slope).normalize();
+            m.push_vertex(dir * r + Vec3::Y * y, n);
+        }
+    }
+    grid_indices(&mut m, 0, 1, segments);
+    for (y, r, n) in [(h, top, Vec3::Y), (-h, bottom, Vec3::NEG_Y)] {
+        if r <= 0.0 {
+            continue;
+        }
+        let centre = m.push_vertex(Vec3::Y * y, n);
+        let first = m.positions.len() as u32;
+        for s in 0..=segments {
+            let phi = std::f32::consts::TAU * s as f32 / segments as f32;
+            m.push_vertex(Vec3::new(libm::cosf(phi) * r, y, -libm::sinf(phi) * r), n);
+        }
+        for s in 0..segments {
+            if n.y > 0.0 {
+                m.indices.push([centre, first + s, first + s + 1]);
+            } else {
+                m.indices.push([centre, first + s + 1, first + s]);
+            }
+        }
+    }
+    m
+}
+
+pub fn capsule_mesh(radius: f32, height: f32, segments: u32) -> Mesh {
+    let rings = segments / 2;
+    let half = height * 0.5;
+    let mut m = Mesh::default();
+    // One sphere split at the equator, the halves pushed apart; the duplicate
+    // equator row makes the straight part.
+    for r in 0..=rings + 1 {
+        let (ring, offset) = if r <= rings / 2 {
+            (r, half)
+        } else {
+            (r - 1, -half)
+        };
+        let theta = std::f32::consts::PI * ring as f32 / rings as f32;
+        for s in 0..=segments {
+            let phi = std::f32::consts::TAU * s as f32 / segments as f32;
+            let n = Vec3::new(
+                libm::sinf(theta) * libm::cosf(phi),
+                libm::cosf(theta),
+                -libm::sinf(theta) * libm::sinf(phi),
+            );
+            m.push_vertex(n * radius + Vec3::Y * offset, n);
+        }
+    }
+    grid_indices(&mut m, 0, rings + 1, segments);
+    m
+}
+
+pub fn torus_mesh(major: f32, minor: f32, segments: u32, sides: u32) -> Mesh {
+    let mut m = Mesh::default();
+    for s in 0..=segments {
+        let phi = std::f32::consts::TAU * s as f32 / segments as f32;
+        let dir = Vec3::new(libm::cosf(phi), 0.0, -libm::sinf(phi));
+        for k in 0..=sides {
+            let theta = std::f32::consts::TAU * k as f32 / sides as f32;
+            let n = dir * libm::cosf(theta) + Vec3::Y * libm::sinf(theta);
+            m.push_vertex(dir * major + n * minor, n);
+        }
+    }
+    grid_indices(&mut m, 0, segments, sides);
+    m
+}
+
+/// Revolves a profile of (radius, height) points around Y. Ends that do not
+/// touch the axis are closed with caps so the result is solid.
+pub fn lathe(profile: &[Vec2], segments: u32) -> Mesh {
+    let mut m = Mesh::default();
+    let rows = profile.len() as u32;
+    for s in 0..=segments {
+        let phi = std::f32::consts::TAU * s as f32 / segments as f32;
+        let (c, sn) = (libm::cosf(phi), libm::sinf(phi));
+        for p in profile {
+            m.push_vertex(Vec3::new(p.x * c, p.y, -p.x * sn), Vec3::ZERO);
+        }
+    }
+    // Rows of the vertex grid are the revolution steps; a profile running
+    // bottom to top must wind so faces point away from the axis.
+    let stride = rows;
+    for s in 0..segments {
+        for r in 0..rows.saturating_sub(1) {
+            let a = s * stride + r;
+            let b = a + stride;
+            m.indices.push([a, b, b + 1]);
+            m.indices.push([a, b + 1, a + 1]);
+        }
+    }
+    let mut caps = Mesh::default();
+    for (end, facing_up) in [(0usize, false), (profile.len() - 1, true)] {
+        let p = profile[end];
+        if p.x.abs() < 1e-6 {
+            continue;
+        }
+        let n = if facing_up { Vec3::Y } else { Vec3::NEG_Y };
+        let centre = caps.push_vertex(Vec3::new(0.0, p.y, 0.0), n);
+        let first = caps.positions.len() as u32;
+        for s in 0..=segments {
+            let phi = std::f32::consts::TAU * s as f32 / segments as f32;
+            caps.push_vertex(
+                Vec3::new(p.x * libm::cosf(phi), p.y, -p.x * libm::sinf(phi)),
+                n,
+            );
+        }
+        for s in 0..segments {
+            if facing_up {
+                caps.indices.push([centre, first + s, first + s + 1]);
+            } else {
+                caps.indices.push([centre, first + s + 1, first + s]);
+            }
+        }
+    }
+    orient_outwards(&mut m);
+    m.recompute_normals();
+    m.append(caps);
+    m
+}
+
+/// Flips all triangles if the mesh's signed volume is negative, so builders
+/// need not care which way the user wound a profile.
+fn orient_outwards(m: &mut Mesh) {
+    let volume: f32 = m
+        .indices
+        .iter()
+        .map(|t| {
+            let [a, b, c] = t.map(|i| m.positions[i as usize]);
+            a.dot(b.cross(c))
+        })
+        .sum();
+    if volume < 0.0 {
+        for t in &mut m.indices {
+            t.swap(1, 2);
+        }
+    }
+}
+
+/// Ear-clipping triangulation of a simple polygon (either winding).
+/// Returns counter-clockwise triangles, or an empty list for a degenerate one.
+pub fn triangulate(poly: &[Vec2]) -> Vec<[u32; 3]> {
+    let n = poly.len();
+    if n < 3 {
+        return Vec::new();
+    }
+    let area: f32 = (0..n)
+        .map(|i| {
+            let (a, b) = (poly[i], poly[(i + 1) % n]);
+            a.x * b.y - b.x * a.y
+        })
+        .sum();
+    let mut idx: Vec<u32> = (0..n as u32).collect();
+    if area < 0.0 {
+        idx.reverse();
+    }
+    let mut out = Vec::new();
+    let cross = |a: Vec2, b: Vec2, c: Vec2| (b - a).perp_dot(c - a);
+    let mut guard = 0;
+    while idx.len() > 3 && guard < n * n {
+        guard += 1;
+        let m = idx.len();
+        let mut clipped = false;
+        for i in 0..m {
+            let (ia, ib, ic) = (idx[(i + m - 1) % m], idx[i], idx[(i + 1) % m]);
+            let (a, b, c) = (poly[ia as usize], poly[ib as usize], poly[ic as usize]);
+            if cross(a, b, c) <= 1e-12 {
+                continue;
+            }
+            let inside = idx.iter().any(|&j| {
+                if j == ia || j == ib || j == ic {
+                    return false;
+                }
+                let p = poly[j as usize];
+                cross(a, b, p) >= 0.0 && cross(b, c, p) >= 0.0 && cross(c, a, p) >= 0.0
+            });
+            if inside {
+                continue;
+            }
+            out.push([ia, ib, ic]);
+            idx.remove(i);
+            clipped = true;
+            break;
+        }
+        if !clipped {
+            break;
+        }
+    }
+    if idx.len() == 3 {
+        out.push([idx[0], idx[1], idx[2]]);
+    }
+    out
+}
+
+/// Extrudes a 2D outline in the XZ plane (x, z) upwards by `height`.
+pub fn extrude(outline: &[Vec2], height: f32) -> Mesh {
+    let tris = triangulate(outline);
+    let n = outline.len() as u32;
+    let mut m = Mesh::default();
+    // Caps: outline (x, y) maps to world (x, -z) so a CCW outline seen from
+    // above stays CCW.
+    let to3 = |p: Vec2, y: f32| Vec3::new(p.x, y, -p.y);
+    for (y, normal) in [(height, Vec3::Y), (0.0, Vec3::NEG_Y)] {
+        let base = m.positions.len() as u32;
+        for p in outline {
+            m.push_vertex(to3(*p, y), normal);
+        }
+        for t in &tris {
+            if normal.y > 0.0 {
+                m.indices.push([base + t[0], base + t[1], base + t[2]]);
+            } else {
+                m.indices.push([base + t[0], base + t[2], base + t[1]]);
+            }
+        }
+    }
+    // Walls, with their own vertices so edges stay sharp.
+    let mut walls = Mesh::default();
+    for i in 0..n {
+        let (a, b) = (outline[i as usize], outline[((i + 1) % n) as usize]);
+        let (a0, b0, a1, b1) = (to3(a, 0.0), to3(b, 0.0), to3(a, height), to3(b, height));
+        let nrm = (b0 - a0).cross(a1 - a0).try_normalize().unwrap_or(Vec3::X);
+        let k = walls.push_vertex(a0, nrm);
+        walls.push_vertex(b0, nrm);
+        walls.push_vertex(b1, nrm);
+        walls.push_vertex(a1, nrm);
+        walls.indices.push([k, k + 1, k + 2]);
+        walls.indices.push([k, k + 2, k + 3]);
+    }
+    orient_outwards(&mut walls);
+    for t in &walls.indices {
+        let [a, b, c] = t.map(|i| walls.positions[i as usize]);
+        let nrm = (b - a).cross(c - a).try_normalize().unwrap_or(Vec3::X);
+        for i in t {
+            walls.normals[*i as usize] = nrm;
+        }
+    }
+    m.append(walls);
+    orient_outwards(&mut m);
+    m
+}
+
+/// Sweeps a closed 2D cross-section along a 3D path (rotation-minimising
+/// frames), closing both ends. `scales` optionally tapers it along the path.
+pub fn sweep(section: &[Vec2], path: &[Vec3], scales: &[f32]) -> Mesh {
+    let mut m = Mesh::default();
+    let k = section.len() as u32;
+    let mut normal_ref = {
+        let t = (path[1] - path[0]).normalize_or(Vec3::Y);
+        let up = if t.y.abs() > 0.9 { Vec3::X } else { Vec3::Y };
+        t.cross(up).normalize()
+    };
+    let mut frames = Vec::with_capacity(path.len());
+    for i in 0..path.len() {
+        let t = if i == 0 {
+            path[1] - path[0]
+        } else if i == path.len() - 1 {
+            path[i] - path[i - 1]
+        } else {
+            path[i + 1] - path[i - 1]
+        }
+        .normalize_or(Vec3::Y);
+        // Project the previous normal to stay perpendicular without twisting.
+        normal_ref = (normal_ref - t * normal_ref.dot(t)).normalize_or(t.any_orthonormal_vector());
+        let binormal = t.cross(normal_ref);
+        frames.push((normal_ref, binormal));
+    }
+    for (i, p) in path.iter().enumerate() {
+        let s = scales.get(i).copied().unwrap_or(1.0);
+        let (n, b) = frames[i];
+        for q in section {
+            m.push_vertex(*p + (n * q.x + b * q.y) * s, Vec3::ZERO);
+        }
+    }
+    for i in 0..path.len() as u32 - 1 {
+        for j in 0..k {
+            let a = i * k + j;
+            let b = i * k + (j + 1) % k;
+            let c = a + k;
+            let d = b + k;
+            m.indices.push([a, b, d]);
+            m.indices.push([a, d, c]);
+        }
+    }
+    let tris = triangulate(section);
+    let last = (path.len() as u32 - 1) * k;
+    for t in &tris {
+        m.indices.push([t[0], t[2], t[1]]);
+        m.indices.push([last + t[0], last + t[1], last + t[2]]);
+    }
+    orient_outwards(&mut m);
+    m.recompute_normals();
+    m
+}
+
+pub fn heightfield_mesh(heights: &[f32], rows: usize, cols: usize, width: f32, depth: f32) -> Mesh {
+    let mut m = Mesh::default();
+    if rows < 2 || cols < 2 {
+        return m;
+    }
+    for r in 0..rows {
+        for c in 0..cols {
+            let x = -width * 0.5 + width * c as f32 / (cols - 1) as f32;
+            let z = -depth * 0.5 + depth * r as f32 / (rows - 1) as f32;
+            m.push_vertex(Vec3::new(x, heights[r * cols + c], z), Vec3::Y);
+        }
+    }
+    for r in 0..rows as u32 - 1 {
+        for c in 0..cols as u32 - 1 {
+            let a = r * cols as u32 + c;
+            let b = a + cols as u32;
+            m.indices.push([a, b, b + 1]);
+            m.indices.push([a, b + 1, a + 1]);
+        }
+    }
+    m.recompute_normals();
+    m
+}
+
+/// Bilinear height of a heightfield at local (x, z), or None outside it.
+pub fn heightfield_height(
+    heights: &[f32],
+    rows: usize,
+    cols: usize,
+    width: f32,
+    depth: f32,
+    x: f32,
+    z: f32,
+) -> Option<f32> {
+    let u = (x / width + 0.5) * (cols - 1) as f32;
+    let v = (z / depth + 0.5) * (rows - 1) as f32;
+    if !(0.0..=(cols - 1) as f32).contains(&u) || !(0.0..=(rows - 1) as f32).contains(&v) {
+        return None;
+    }
+    let (c0, r0) = ((u as usize).min(cols - 2), (v as usize).min(rows - 2));
+    let (fu, fv) = (u - c0 as f32, v - r0 as f32);
+    let h = |r: usize, c: usize| heights[r * cols + c];
+    let top = h(r0, c0) * (1.0 - fu) + h(r0, c0 + 1) * fu;
+    let bottom = h(r0 + 1, c0) * (1.0 - fu) + h(r0 + 1, c0 + 1) * fu;
+    Some(top * (1.0 - fv) + bottom * fv)
+}
+
+/// Rotation taking +Y to `dir`, for orienting meshes along a direction.
+pub fn rotation_from_y(dir: Vec3) -> Quat {
+    Quat::from_rotation_arc(Vec3::Y, dir.normalize_or(Vec3::Y))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signed_volume(m: &Mesh) -> f32 {
+        m.indices
+            .iter()
+            .map(|t| {
+                let [a, b, c] = t.map(|i| m.positions[i as usize]);
+                a.dot(b.cross(c)) / 6.0
+            })
+            .sum()
+    }
+
+    #[test]
+    fn closed_primitives_have_their_volume_and_face_out() {
+        let b = box_mesh(Vec3::new(1.0, 2.0, 3.0));
+        assert!((signed_volume(&b) - 6.0).abs() < 1e-4);
+        let s = sphere_mesh(1.0, 64, 32);
+        let exact = 4.0 / 3.0 * std::f32::consts::PI;
+        assert!((signed_volume(&s) - exact).abs() / exact < 0.02);
+        let c = cylinder_mesh(1.0, 1.0, 2.0, 64);
+        assert!((signed_volume(&c) - std::f32::consts::TAU).abs() < 0.05);
+        let t = torus_mesh(2.0, 0.5, 64, 32);
+        let exact_t = 2.0 * std::f32::consts::PI * std::f32::consts::PI * 2.0 * 0.25;
+        assert!((signed_volume(&t) - exact_t).abs() / exact_t < 0.02);
+    }
+
+    #[test]
+    fn lathe_of_a_cup_profile_is_closed_and_outward() {
+        let profile = [
+            Vec2::new(0.0, 0.0),
+            Vec2::new(0.4, 0.0),
+            Vec2::new(0.5, 1.0),
+            Vec2::new(0.45, 1.0),
+        ];
+        let m = lathe(&profile, 24);
+        assert!(signed_volume(&m) > 0.0);
+        // Reversing the profile gives the same solid.
+        let rev: Vec<Vec2> = profile.iter().rev().copied().collect();
+        assert!((signed_volume(&lathe(&rev, 24)) - signed_volume(&m)).abs() < 1e-3);
+    }
+
+    #[test]
+    fn extrusion_and_triangulation_of_a_concave_outline() {
+        let l_shape = [
+            Vec2::new(0.0, 0.0),
+            Vec2::new(2.0, 0.0),
+            Vec2::new(2.0, 1.0),
+            Vec2::new(1.0, 1.0),
+            Vec2::new(1.0, 2.0),
+            Vec2::new(0.0, 2.0),
+        ];
+        assert_eq!(triangulate(&l_shape).len(), 4);
+        let m = extrude(&l_shape, 0.5);
+        assert!(
+            (signed_volume(&m) - 1.5).abs() < 1e-4,
+            "{}",
+            signed_volume(&m)
+        );
+    }
+
+    #[test]
+    fn sweep_of_a_square_along_a_line_is_a_prism() {
+        let square = [
+            Vec2::new(-0.5, -0.5),
+            Vec2::new(0.5, -0.5),
+            Vec2::new(0.5, 0.5),
+            Vec2::new(-0.5, 0.5),
+        ];
+        let path = [
+            Vec3::ZERO,
+            Vec3::new(0.0, 1.0, 0.0),
+            Vec3::new(0.0, 2.0, 0.0),
+        ];
+        let m = sweep(&square, &path, &[]);
+        assert!(
+            (signed_volume(&m) - 2.0).abs() < 1e-3,
+            "{}",
+            signed_volume(&m)
+        );
+    }
+
+    #[test]
+    fn heightfield_interpolates() {
+        let h = [0.0, 1.0, 2.0, 3.0];
+        assert_eq!(
+            heightfield_height(&h, 2, 2, 2.0, 2.0, -1.0, -1.0),
+            Some(0.0)
+        );
+        assert_eq!(heightfield_height(&h, 2, 2, 2.0, 2.0, 1.0, 1.0), Some(3.0));
+        assert_eq!(heightfield_height(&h, 2, 2, 2.0, 2.0, 0.0, 0.0), Some(1.5));
+        assert_eq!(heightfield_height(&h, 2, 2, 2.0, 2.0, 3.0, 0.0), None);
+    }
+}
