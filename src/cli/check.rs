@@ -45,7 +45,8 @@ pub fn check(a: CheckArgs) -> i32 {
         ..Default::default()
     };
     match pipeline::build(&source, &opts) {
-        Err((e, _)) => {
+        Err(f) => {
+            let e = super::locate(f.error, &a.script);
             report_error(&e, a.json);
             e.kind.exit_code()
         }

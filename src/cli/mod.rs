@@ -94,6 +94,14 @@ pub fn read_script(path: &PathBuf) -> Result<String, ScriptError> {
         .map_err(|e| ScriptError::internal(format!("cannot read {}: {e}", path.display())))
 }
 
+/// Names the script file in an error's location.
+pub fn locate(mut e: ScriptError, path: &std::path::Path) -> ScriptError {
+    if e.source == "script" {
+        e.source = path.display().to_string();
+    }
+    e
+}
+
 /// Prints an error readably, or as JSON on stdout with `--json`.
 pub fn report_error(e: &ScriptError, json: bool) {
     if json {

@@ -57,7 +57,12 @@ pub fn run(a: RunArgs) -> i32 {
         fps: a.fps,
         limits: a.limits.limits(),
     };
-    let result = pipeline::run(&source, &opts, &mut []);
+    let mut result = pipeline::run(&source, &opts, &mut []);
+    result.report.error = result
+        .report
+        .error
+        .take()
+        .map(|e| super::locate(e, &a.script));
     let out = a.out.clone().unwrap_or_else(|| default_out(&a.script));
     if let Err(e) = write_outputs(&out, &source, &result.report, result.trace.as_ref()) {
         eprintln!("error: cannot write to {}: {e}", out.display());

@@ -39,9 +39,17 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// Why a build failed, with what was learnt before it did.
+#[derive(Debug)]
+pub struct BuildFailure {
+    pub error: ScriptError,
+    pub timings: Timings,
+    pub logs: Vec<String>,
+}
+
 /// Compiles and runs the script's top level, applies overrides and scene
 /// defaults. Nothing is simulated.
-pub fn build(source: &str, opts: &RunOptions) -> Result<Built, (ScriptError, Timings)> {
+pub fn build(source: &str, opts: &RunOptions) -> Result<Built, BuildFailure> {
     let start = Instant::now();
     let deadline = start + opts.limits.timeout;
     let mut session = Session::new(opts.limits.clone(), opts.seed);
@@ -49,14 +57,22 @@ pub fn build(source: &str, opts: &RunOptions) -> Result<Built, (ScriptError, Tim
     let mut timings = Timings::default();
     let compiled = session.compile(source);
     timings.compile_ms = ms(start.elapsed());
-    if let Err(e) = compiled {
-        return Err((e, timings));
+    if let Err(error) = compiled {
+        return Err(BuildFailure {
+            error,
+            timings,
+            logs: Vec::new(),
+        });
     }
     let t_build = Instant::now();
     let result = session.eval(source);
     timings.build_ms = ms(t_build.elapsed());
-    if let Err(e) = result {
-        return Err((e, timings));
+    if let Err(error) = result {
+        return Err(BuildFailure {
+            error,
+            timings,
+            logs: session.logs(),
+        });
     }
     let mut warnings = Vec::new();
     let limit_err = session.with_world_mut(|w| {
@@ -80,8 +96,12 @@ pub fn build(source: &str, opts: &RunOptions) -> Result<Built, (ScriptError, Tim
         w.warnings.extend(warnings.iter().cloned());
         None
     });
-    if let Some(e) = limit_err {
-        return Err((e, timings));
+    if let Some(error) = limit_err {
+        return Err(BuildFailure {
+            error,
+            timings,
+            logs: session.logs(),
+        });
     }
     Ok(Built {
         session,
@@ -92,14 +112,9 @@ pub fn build(source: &str, opts: &RunOptions) -> Result<Built, (ScriptError, Tim
 }
 
 /// When each callback is next due.
+#[derive(Default)]
 pub struct HookClock {
     next: Vec<f64>,
-}
-
-impl Default for HookClock {
-    fn default() -> Self {
-        HookClock { next: Vec::new() }
-    }
 }
 
 impl HookClock {
@@ -108,11 +123,7 @@ impl HookClock {
         let eps = dt * 1e-3;
         let mut i = 0;
         // Callbacks may register more callbacks; re-read the list each time.
-        loop {
-            let hook = match session.with_world(|w| w.hooks.get(i).cloned()) {
-                Some(h) => h,
-                None => break,
-            };
+        while let Some(hook) = session.with_world(|w| w.hooks.get(i).cloned()) {
             if self.next.len() <= i {
                 self.next.push(match hook {
                     Hook::At { time, .. } => time,
@@ -184,7 +195,7 @@ pub fn run(source: &str, opts: &RunOptions, sinks: &mut [&mut dyn FrameSink]) ->
     let start = Instant::now();
     let built = match build(source, opts) {
         Ok(b) => b,
-        Err((e, t)) => return failed(e, t, Vec::new(), opts),
+        Err(f) => return failed(f.error, f.timings, f.logs, opts),
     };
     simulate(built, sinks, start)
 }

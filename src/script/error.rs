@@ -213,8 +213,18 @@ impl ScriptError {
             (outer_pos, source_text.to_string(), "script".into())
         };
         e.source = src;
-        if let (Some(l), col) = (pos.line(), pos.position()) {
-            e = e.at(l, col.unwrap_or(1), &text);
+        if let (Some(mut l), col) = (pos.line(), pos.position()) {
+            let mut col = col.unwrap_or(1);
+            // Rhai notices a missing ';' at the next token; the fix belongs at
+            // the end of the statement before it.
+            if let EvalAltResult::ErrorParsing(ParseErrorType::MissingToken(tok, _), _) = cur
+                && tok == ";"
+                && let Some((pl, pc)) = end_of_previous_line(&text, l, col)
+            {
+                l = pl;
+                col = pc;
+            }
+            e = e.at(l, col, &text);
         }
         if in_module {
             // The user's call site matters more to the author than a line
@@ -225,6 +235,24 @@ impl ScriptError {
         }
         e
     }
+}
+
+/// The line and column just after the last non-blank character before
+/// (`line`, `column`), when that is on an earlier line.
+fn end_of_previous_line(text: &str, line: usize, column: usize) -> Option<(usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let current = lines.get(line.checked_sub(1)?)?;
+    if !current
+        .chars()
+        .take(column.saturating_sub(1))
+        .all(char::is_whitespace)
+    {
+        return None;
+    }
+    (1..line).rev().find_map(|l| {
+        let src = lines[l - 1].split("//").next().unwrap_or("").trim_end();
+        (!src.is_empty()).then(|| (l, src.chars().count() + 1))
+    })
 }
 
 fn fmt_pos(p: Position) -> String {
@@ -567,14 +595,19 @@ fn unknown_function(sig: &str, registry: &Registry) -> ScriptError {
         ErrorKind::UnknownFunction,
         format!("no function {name}({arg_list})"),
     );
+    if BUILTINS.contains(&name.as_str()) {
+        e.kind = ErrorKind::Type;
+        e.hint = format!(
+            "{name} exists but not for ({arg_list}); check the argument types (x.to_float() converts an integer)."
+        );
+        return e;
+    }
     e.suggestions = closest(&name, candidates, 3);
     if let Some(first) = e.suggestions.first() {
         if let Some(doc) = registry.function(first) {
             e.signatures = doc.signatures();
         }
         e.hint = format!("Did you mean {first}? See `c2w docs` for the API.");
-    } else if BUILTINS.contains(&name.as_str()) {
-        e.hint = format!("{name} exists but not for ({arg_list}); check the argument types.");
     }
     e
 }

@@ -129,6 +129,8 @@ impl PhysicsBridge {
         let mut pw = PhysicsWorld::new();
         pw.gravity = world.settings.gravity;
         pw.integration_parameters.dt = dt;
+        pw.integration_parameters.num_solver_iterations =
+            world.settings.solver_iterations.max(1) as usize;
         PhysicsBridge {
             world: pw,
             bodies: Vec::new(),
@@ -142,6 +144,8 @@ impl PhysicsBridge {
 
     /// Builds bodies and colliders for entities created since the last call,
     /// then joints. `world_t` are the world transforms of all entities.
+    // Entity indices address several parallel arrays here.
+    #[allow(clippy::needless_range_loop)]
     pub fn sync(&mut self, world: &mut World, world_t: &[Transform], step_dt: f32) {
         let start = self.bodies.len();
         let n = world.entities.len();
@@ -384,6 +388,13 @@ impl PhysicsBridge {
             // Jointed parts touch by design (hinged planks, pendulum on its
             // post); letting them collide makes them fight the joint.
             joint.set_contacts_enabled(false);
+            // Swinging things pass through moments of rest at every turn;
+            // sleep would freeze them there.
+            for b in [b1, b2] {
+                let act = self.world.bodies[b].activation_mut();
+                act.normalized_linear_threshold = -1.0;
+                act.angular_threshold = -1.0;
+            }
             self.world.impulse_joints.insert(b1, b2, joint, true);
         }
         self.joints_built = world.joints.len();
@@ -444,7 +455,7 @@ impl PhysicsBridge {
             let (a, b) = if a <= b { (a, b) } else { (b, a) };
             out.push((a, b, -contact.dist));
         }
-        out.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+        out.sort_by_key(|x| (x.0, x.1));
         out
     }
 

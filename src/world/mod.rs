@@ -36,6 +36,9 @@ pub struct Settings {
     pub fps: u32,
     /// Physics steps per frame.
     pub substeps: u32,
+    /// Constraint solver iterations per step: more for long joint chains
+    /// and tall stacks.
+    pub solver_iterations: u32,
     pub gravity: Vec3,
     pub seed: u64,
 }
@@ -46,6 +49,7 @@ impl Default for Settings {
             duration: 5.0,
             fps: 24,
             substeps: 10,
+            solver_iterations: 4,
             gravity: Vec3::new(0.0, -9.81, 0.0),
             seed: 0,
         }

@@ -806,7 +806,7 @@ pub fn register(api: &mut Api) {
             .world
             .entities
             .iter()
-            .filter(|e| e.tags.iter().any(|t| *t == tag))
+            .filter(|e| e.tags.contains(&tag))
             .map(|e| Dynamic::from(EntityHandle(e.id)))
             .collect())
     });

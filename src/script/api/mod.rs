@@ -10,6 +10,7 @@ mod events;
 mod expect;
 mod fields;
 mod lights;
+mod math;
 mod mesh;
 mod particles;
 mod physics;
@@ -86,6 +87,7 @@ pub fn register_all(engine: &mut Engine, registry: &mut Registry, host: SharedHo
     };
     world::register(&mut api);
     vector::register(&mut api);
+    math::register(&mut api);
     shapes::register(&mut api);
     mesh::register(&mut api);
     entities::register(&mut api);

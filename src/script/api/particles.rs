@@ -361,8 +361,9 @@ fn preset_defaults(preset: &str, id: EmitterId, seed: u64, line: usize) -> Optio
             e.color = [srgb(1.0, 0.85, 0.35), srgb(0.9, 0.2, 0.03)];
             e.opacity = [0.9, 0.0];
             e.emissive = 5.0;
-            e.gravity = -0.6;
-            e.drag = 1.0;
+            // Buoyant but held back by the air: flames lick, they do not shoot up.
+            e.gravity = -0.3;
+            e.drag = 2.5;
             e.ground = GroundResponse::Ignore;
         }
         "steam" => {

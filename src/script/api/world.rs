@@ -32,6 +32,12 @@ const WORLD_OPTS: &[OptSpec] = &[
         "10",
         "physics steps per frame; raise for stiff stacks or fast bodies",
     ),
+    opt(
+        "solver_iterations",
+        OptType::Int { min: 1, max: 64 },
+        "4",
+        "constraint solver iterations; 8-16 for long joint chains (bridges, ropes) and tall stacks",
+    ),
     opt("gravity", OptType::Vec3, "[0, -9.81, 0]", "m/s^2"),
     opt(
         "seed",
@@ -129,6 +135,9 @@ pub fn register(api: &mut Api) {
         }
         if let Some(n) = o.int("substeps")? {
             s.substeps = n as u32;
+        }
+        if let Some(n) = o.int("solver_iterations")? {
+            s.solver_iterations = n as u32;
         }
         if let Some(g) = o.vec3("gravity")? {
             s.gravity = g;
