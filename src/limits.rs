@@ -16,6 +16,8 @@ pub struct Limits {
     pub max_string_size: usize,
     pub max_array_size: usize,
     pub max_map_size: usize,
+    /// Heap a script may add while it runs, bytes.
+    pub max_script_memory: usize,
     pub max_entities: usize,
     pub max_bodies: usize,
     pub max_joints: usize,
@@ -42,13 +44,16 @@ mod secs {
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            max_operations: 20_000_000,
+            max_operations: 10_000_000,
             max_hook_operations: 50_000_000,
             max_call_levels: 48,
             max_expr_depth: 64,
             max_string_size: 1 << 20,
-            max_array_size: 1 << 20,
-            max_map_size: 1 << 14,
+            // Rhai re-measures a whole container after every change, so
+            // filling one costs the square of its size: keep them modest.
+            max_array_size: 30_000,
+            max_map_size: 2_000,
+            max_script_memory: 256 << 20,
             max_entities: 20_000,
             max_bodies: 5_000,
             max_joints: 5_000,

@@ -104,6 +104,7 @@ impl From<ApiError> for Box<EvalAltResult> {
 pub enum StopReason {
     Timeout,
     HookBudget,
+    Memory,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -444,6 +445,16 @@ fn classify(err: &EvalAltResult, registry: &Registry) -> ScriptError {
         E::ErrorTerminated(token, _) => {
             let reason = token.clone().try_cast::<StopReasonToken>();
             match reason.map(|r| r.0) {
+                Some(StopReason::Memory) => {
+                    let mut e = ScriptError::new(
+                        ErrorKind::Limit,
+                        "the script used more memory than allowed",
+                    );
+                    e.hint =
+                        "Build smaller arrays and maps; do not copy large arrays into many places."
+                            .into();
+                    e
+                }
                 Some(StopReason::HookBudget) => {
                     let mut e = ScriptError::new(
                         ErrorKind::Limit,

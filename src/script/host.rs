@@ -39,6 +39,8 @@ pub struct Host {
     pub hook_fns: Vec<FnPtr>,
     /// What the script printed, capped.
     pub logs: Vec<String>,
+    /// Dynamic and kinematic bodies so far, for the body limit.
+    pub moving_bodies: usize,
 }
 
 pub type SharedHost = Rc<RefCell<Host>>;
@@ -60,6 +62,7 @@ impl Host {
             limits,
             hook_fns: Vec::new(),
             logs: Vec::new(),
+            moving_bodies: 0,
         }
     }
 

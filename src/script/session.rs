@@ -18,6 +18,7 @@ use super::host::{Host, Phase, SharedHost};
 use super::registry::Registry;
 use super::{api, stdlib};
 use crate::limits::Limits;
+use crate::util::memory::live_bytes;
 use crate::world::{HookId, World};
 
 /// Tracks work done by the script across calls, for the hook budget and the
@@ -29,6 +30,9 @@ struct Meter {
     hook_ops_used: Cell<u64>,
     last_ops: Cell<u64>,
     hook_budget: Cell<u64>,
+    /// Heap in use when the current evaluation began.
+    memory_base: Cell<usize>,
+    memory_budget: Cell<usize>,
 }
 
 pub struct Session {
@@ -53,6 +57,7 @@ impl Session {
         )));
         let meter = Rc::new(Meter::default());
         meter.hook_budget.set(limits.max_hook_operations);
+        meter.memory_budget.set(limits.max_script_memory);
         let mut engine = Engine::new();
         engine
             .set_max_operations(limits.max_operations)
@@ -69,6 +74,9 @@ impl Session {
             .set_optimization_level(OptimizationLevel::Simple)
             .set_module_resolver(stdlib::StdlibResolver::default());
         engine.disable_symbol("eval");
+        // Rhai's `sleep` would stall the host on the wall clock; functions
+        // registered on the engine take precedence over its packages.
+        for_sleep(&mut engine);
         {
             let h = host.clone();
             engine.on_print(move |s| h.borrow_mut().log(s.to_string()));
@@ -81,6 +89,9 @@ impl Session {
         {
             let m = meter.clone();
             engine.on_progress(move |ops| {
+                if live_bytes().saturating_sub(m.memory_base.get()) > m.memory_budget.get() {
+                    return Some(Dynamic::from(StopReasonToken(StopReason::Memory)));
+                }
                 if m.in_hook.get() {
                     m.last_ops.set(ops);
                     if m.hook_ops_used.get() + ops > m.hook_budget.get() {
@@ -191,6 +202,7 @@ impl Session {
         }
         self.meter.in_hook.set(true);
         self.meter.last_ops.set(0);
+        self.meter.memory_base.set(live_bytes());
         let result = match self.hook_takes_time[idx] {
             Some(true) => f.call::<Dynamic>(&self.engine, &self.ast, (time,)),
             Some(false) => f.call::<Dynamic>(&self.engine, &self.ast, ()),
@@ -250,6 +262,21 @@ impl Session {
     pub fn variables(&self) -> Vec<String> {
         self.scope.iter().map(|(n, _, _)| n.to_string()).collect()
     }
+}
+
+fn for_sleep(engine: &mut Engine) {
+    fn refuse() -> Result<(), Box<EvalAltResult>> {
+        Err(super::error::ApiError::new(
+            super::ErrorKind::Runtime,
+            "sleep",
+            "scripts cannot wait on the clock",
+        )
+        .with_hint("Schedule things in simulated time instead: at(2.0, |t| { ... }).")
+        .into())
+    }
+    engine
+        .register_fn("sleep", |_: i64| refuse())
+        .register_fn("sleep", |_: f64| refuse());
 }
 
 fn is_arity_mismatch(e: &EvalAltResult, f: &FnPtr) -> bool {

@@ -2,5 +2,6 @@
 
 pub mod fsx;
 pub mod hash;
+pub mod memory;
 pub mod rng;
 pub mod suggest;

@@ -294,7 +294,10 @@ pub fn lathe(profile: &[Vec2], segments: u32) -> Mesh {
         }
     }
     let mut caps = Mesh::default();
-    for (end, facing_up) in [(0usize, false), (profile.len() - 1, true)] {
+    let last = profile.len() - 1;
+    // The higher end's cap faces up, whichever way the profile runs.
+    let first_is_top = profile[0].y > profile[last].y;
+    for (end, facing_up) in [(0usize, first_is_top), (last, !first_is_top)] {
         let p = profile[end];
         if p.x.abs() < 1e-6 {
             continue;

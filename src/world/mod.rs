@@ -83,6 +83,15 @@ pub enum Hook {
     },
 }
 
+/// What a name refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Named {
+    Entity(EntityId),
+    Emitter(EmitterId),
+    Light(LightId),
+    Field(FieldId),
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct World {
     pub settings: Settings,
@@ -104,9 +113,48 @@ pub struct World {
     /// Simulated time of the state held in the entities.
     pub time: f64,
     pub warnings: Vec<String>,
+    /// Every name in use, so lookups and uniqueness checks stay cheap in
+    /// worlds of thousands of entities.
+    name_index: std::collections::BTreeMap<String, Named>,
+    /// Running total of entity triangles (see [`World::add_entity`]).
+    triangles: usize,
 }
 
 impl World {
+    /// Adds an entity, keeping the triangle count and name index current.
+    pub fn add_entity(&mut self, mut e: Entity) -> EntityId {
+        let id = EntityId(self.entities.len() as u32);
+        e.id = id;
+        self.triangles += mesh::triangle_estimate(&e.shape);
+        if let Some(n) = &e.name {
+            self.name_index.insert(n.clone(), Named::Entity(id));
+        }
+        self.entities.push(e);
+        id
+    }
+
+    /// Records a name; the caller checks it is free with [`World::name_taken`].
+    pub fn index_name(&mut self, name: &str, what: Named) {
+        self.name_index.insert(name.to_string(), what);
+    }
+
+    pub fn name_taken(&self, name: &str) -> bool {
+        self.name_index.contains_key(name)
+    }
+
+    pub fn lookup(&self, name: &str) -> Option<Named> {
+        self.name_index.get(name).copied()
+    }
+
+    /// Renames an entity (or gives it its first name).
+    pub fn set_entity_name(&mut self, id: EntityId, name: String) {
+        if let Some(old) = self.entities[id.index()].name.take() {
+            self.name_index.remove(&old);
+        }
+        self.name_index.insert(name.clone(), Named::Entity(id));
+        self.entities[id.index()].name = Some(name);
+    }
+
     pub fn entity(&self, id: EntityId) -> &Entity {
         &self.entities[id.index()]
     }
@@ -115,28 +163,24 @@ impl World {
         &mut self.entities[id.index()]
     }
 
-    /// The first entity with this name, in creation order.
+    /// The entity with this name.
     pub fn find(&self, name: &str) -> Option<EntityId> {
-        self.entities
-            .iter()
-            .find(|e| e.name.as_deref() == Some(name))
-            .map(|e| e.id)
+        match self.lookup(name) {
+            Some(Named::Entity(id)) => Some(id),
+            _ => None,
+        }
     }
 
     pub fn find_emitter(&self, name: &str) -> Option<EmitterId> {
-        self.emitters
-            .iter()
-            .find(|e| e.name.as_deref() == Some(name))
-            .map(|e| e.id)
+        match self.lookup(name) {
+            Some(Named::Emitter(id)) => Some(id),
+            _ => None,
+        }
     }
 
+    /// All names in use, in sorted order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.entities
-            .iter()
-            .filter_map(|e| e.name.as_deref())
-            .chain(self.emitters.iter().filter_map(|e| e.name.as_deref()))
-            .chain(self.lights.iter().filter_map(|l| l.name.as_deref()))
-            .chain(self.fields.iter().filter_map(|f| f.name.as_deref()))
+        self.name_index.keys().map(String::as_str)
     }
 
     /// World transform of an entity, walking up its parents.
@@ -262,9 +306,6 @@ impl World {
 
     /// Total triangles the renderer will draw for entities.
     pub fn triangle_count(&self) -> usize {
-        self.entities
-            .iter()
-            .map(|e| mesh::triangle_estimate(&e.shape))
-            .sum()
+        self.triangles
     }
 }

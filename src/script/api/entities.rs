@@ -469,9 +469,8 @@ pub fn create(
             )
             .with_hint("Lower mesh resolution (segments) or reuse fewer detailed meshes."));
         }
-        let id = EntityId(h.world.entities.len() as u32);
-        h.world.entities.push(Entity {
-            id,
+        h.world.add_entity(Entity {
+            id: EntityId(0),
             name: None,
             tags: Vec::new(),
             shape,
@@ -485,8 +484,7 @@ pub fn create(
             linear_velocity: Vec3::ZERO,
             angular_velocity: Vec3::ZERO,
             line,
-        });
-        id
+        })
     };
     // A failed option must not leave a half-made entity behind.
     if let Err(e) = apply(host, doc.name, id, &o, true) {
@@ -615,7 +613,7 @@ pub fn apply(
         let current = host.borrow().world.entity(id).name.clone();
         if current.as_deref() != Some(name.as_str()) {
             check_name_free(host, func, &name)?;
-            host.borrow_mut().world.entity_mut(id).name = Some(name);
+            host.borrow_mut().world.set_entity_name(id, name);
         }
     }
     if let Some(tags) = o.tags("tags")? {
@@ -715,14 +713,19 @@ pub fn apply(
             e.angular_velocity = v;
         }
     }
-    if creating || o.has("body") {
-        let bodies = h
+    let moves = h.world.entity(id).body.kind.moves();
+    if creating && moves {
+        h.moving_bodies += 1;
+    } else if !creating && o.has("body") {
+        h.moving_bodies = h
             .world
             .entities
             .iter()
-            .filter(|e| matches!(e.body.kind, BodyKind::Dynamic | BodyKind::Kinematic))
+            .filter(|e| e.body.kind.moves())
             .count();
-        if bodies > h.limits.max_bodies {
+    }
+    if moves {
+        if h.moving_bodies > h.limits.max_bodies {
             return Err(ApiError::limit(
                 func,
                 format!("more than {} moving bodies", h.limits.max_bodies),
@@ -762,13 +765,11 @@ fn copy_entity(
             format!("more than {} entities", h.limits.max_entities),
         ));
     }
-    let id = EntityId(h.world.entities.len() as u32);
     let mut e = h.world.entity(src).clone();
-    e.id = id;
     e.name = None;
     e.line = line;
     e.parent = parent.or(e.parent);
-    h.world.entities.push(e);
+    let id = h.world.add_entity(e);
     let children: Vec<EntityId> = h
         .world
         .entities

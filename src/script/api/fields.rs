@@ -289,6 +289,9 @@ fn add_field(
         return Err(ApiError::limit(doc.name, "more than 64 fields"));
     }
     let seed = h.derived_seed(0xf1e1d ^ id.0 as u64);
+    if let Some(n) = &name {
+        h.world.index_name(n, crate::world::Named::Field(id));
+    }
     h.world.fields.push(Field {
         id,
         name,

@@ -308,6 +308,9 @@ fn add_light(
     if id.0 >= 64 {
         return Err(ApiError::limit(func, "more than 64 lights"));
     }
+    if let Some(n) = &name {
+        h.world.index_name(n, crate::world::Named::Light(id));
+    }
     h.world.lights.push(Light {
         id,
         name,

@@ -25,7 +25,7 @@ use super::error::ApiError;
 use super::host::{Phase, SharedHost};
 use super::registry::{FnDoc, PropDoc, Registry};
 use crate::util::suggest::closest;
-use crate::world::{EmitterId, EntityId, FieldId, LightId};
+use crate::world::{EmitterId, EntityId, FieldId, LightId, Named};
 
 /// Handle to an entity, as scripts hold it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,25 +187,12 @@ pub fn any_handle(
         if name == "camera" {
             return Ok(AnyHandle::Camera);
         }
-        if let Some(id) = w.find(&name) {
-            return Ok(AnyHandle::Entity(id));
-        }
-        if let Some(id) = w.find_emitter(&name) {
-            return Ok(AnyHandle::Emitter(id));
-        }
-        if let Some(l) = w
-            .lights
-            .iter()
-            .find(|l| l.name.as_deref() == Some(name.as_str()))
-        {
-            return Ok(AnyHandle::Light(l.id));
-        }
-        if let Some(f) = w
-            .fields
-            .iter()
-            .find(|f| f.name.as_deref() == Some(name.as_str()))
-        {
-            return Ok(AnyHandle::Field(f.id));
+        match w.lookup(&name) {
+            Some(Named::Entity(id)) => return Ok(AnyHandle::Entity(id)),
+            Some(Named::Emitter(id)) => return Ok(AnyHandle::Emitter(id)),
+            Some(Named::Light(id)) => return Ok(AnyHandle::Light(id)),
+            Some(Named::Field(id)) => return Ok(AnyHandle::Field(id)),
+            None => {}
         }
         let names: Vec<&str> = w.names().collect();
         return Err(
@@ -225,7 +212,7 @@ pub fn any_handle(
 /// Checks a name is free; names identify things in reports and critiques.
 pub fn check_name_free(host: &SharedHost, func: &'static str, name: &str) -> ApiResult<()> {
     let h = host.borrow();
-    if h.world.names().any(|n| n == name) {
+    if h.world.name_taken(name) {
         return Err(ApiError::validation(func, format!("the name \"{name}\" is already used"))
             .with_hint("Names must be unique. For many similar things use tags (tags: [\"domino\"]) or numbered names (\"domino_\" + i)."));
     }

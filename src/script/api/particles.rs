@@ -628,6 +628,9 @@ fn make_emitter(
         )
         .with_hint("Lower 'max' on the emitters."));
     }
+    if let Some(n) = &e.name {
+        h.world.index_name(n, crate::world::Named::Emitter(id));
+    }
     h.world.emitters.push(e);
     Ok(EmitterHandle(id))
 }
