@@ -2,7 +2,7 @@
 
 mod check;
 mod docs;
-mod repl;
+pub mod repl;
 mod run;
 
 use std::path::PathBuf;

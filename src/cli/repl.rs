@@ -68,7 +68,7 @@ impl Repl {
                 Ok(if v.is_unit() {
                     String::new()
                 } else {
-                    v.to_string()
+                    self.session.display(&v)
                 })
             }
             Err(e) => Err(e.to_string()),

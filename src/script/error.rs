@@ -545,12 +545,19 @@ fn syntax_error(p: &ParseErrorType) -> ScriptError {
         ParseErrorType::MissingToken(tok, _) if tok == "}" || tok == ")" || tok == "]" => {
             Some(format!("A '{tok}' is missing: check that brackets are balanced."))
         }
-        ParseErrorType::VariableUndefined(name) => {
-            e.kind = ErrorKind::Syntax;
-            Some(format!(
-                "'{name}' is not defined: declare it with `let {name} = ...;` before use, or call an API function."
-            ))
-        }
+        ParseErrorType::VariableUndefined(name) => Some(match name.as_str() {
+            "function" | "def" | "func" => "Define functions with `fn name(a, b) { ... }`.".to_string(),
+            "var" | "const_" => "Declare variables with `let x = ...;` (or `const X = ...;`).".to_string(),
+            "True" | "False" => "Booleans are lower case: true, false.".to_string(),
+            "None" | "null" | "nil" | "undefined" => "Rhai's empty value is `()`.".to_string(),
+            "self" => "Inside methods use `this`.".to_string(),
+            "Math" | "math" => "Math functions are global: sin(x), sqrt(x), PI().".to_string(),
+            "PI" => "PI is a function in Rhai: write PI().".to_string(),
+            "elif" => "Write `else if`.".to_string(),
+            _ => format!(
+                "'{name}' is not defined: declare it with `let {name} = ...;` before use (functions defined with fn cannot see outer variables; pass them as arguments)."
+            ),
+        }),
         ParseErrorType::Reserved(word) | ParseErrorType::UnknownOperator(word) => Some(match word.as_str() {
             "function" => "Define functions with `fn name(a, b) { ... }`.".into(),
             "var" => "Declare variables with `let`.".into(),
@@ -578,6 +585,70 @@ fn syntax_error(p: &ParseErrorType) -> ScriptError {
     }
     e
 }
+
+/// Names models reach for from other engines and languages, and the API
+/// function that does the job here.
+const SYNONYMS: &[(&str, &str)] = &[
+    ("cube", "box"),
+    ("cuboid", "box"),
+    ("block", "box"),
+    ("ball", "sphere"),
+    ("ground", "plane"),
+    ("floor", "plane"),
+    ("quad", "plane"),
+    ("rod", "cylinder"),
+    ("tube", "cylinder"),
+    ("pill", "capsule"),
+    ("donut", "torus"),
+    ("ring", "torus"),
+    ("light", "point_light"),
+    ("lamp", "point_light"),
+    ("spotlight", "spot_light"),
+    ("directional_light", "sun"),
+    ("particles", "emitter"),
+    ("particle_system", "emitter"),
+    ("spawn_particles", "emitter"),
+    ("apply_impulse", "impulse"),
+    ("apply_force", "force"),
+    ("add_force", "force"),
+    ("set_velocity", "set"),
+    ("set_position", "set"),
+    ("set_color", "set"),
+    ("move_to", "set"),
+    ("keyframe", "animate"),
+    ("keyframes", "animate"),
+    ("tween", "animate"),
+    ("rotate", "spin"),
+    ("move_along", "follow_path"),
+    ("path", "follow_path"),
+    ("after", "at"),
+    ("schedule", "at"),
+    ("timer", "every"),
+    ("interval", "every"),
+    ("on_update", "on_step"),
+    ("update", "on_step"),
+    ("tick", "on_step"),
+    ("assert", "expect"),
+    ("hinge", "joint"),
+    ("rope", "joint"),
+    ("spring", "joint"),
+    ("constraint", "joint"),
+    ("terrain", "heightfield"),
+    ("revolve", "lathe"),
+    ("extrusion", "extrude"),
+    ("random", "rand"),
+    ("random_range", "rand_range"),
+    ("randint", "rand_int"),
+    ("choice", "pick"),
+    ("perlin", "noise"),
+    ("get", "find"),
+    ("get_entity", "find"),
+    ("lookat", "look_at"),
+    ("environment", "sky"),
+    ("set_camera", "camera"),
+    ("scene", "world"),
+    ("settings", "world"),
+];
 
 fn unknown_function(sig: &str, registry: &Registry) -> ScriptError {
     let (name, args) = split_signature(sig);
@@ -613,7 +684,17 @@ fn unknown_function(sig: &str, registry: &Registry) -> ScriptError {
         );
         return e;
     }
-    e.suggestions = closest(&name, candidates, 3);
+    let lower = name.to_lowercase();
+    let synonym = SYNONYMS
+        .iter()
+        .find(|(k, _)| *k == lower)
+        .map(|(_, v)| v.to_string());
+    e.suggestions = synonym
+        .into_iter()
+        .chain(closest(&name, candidates, 3))
+        .collect();
+    e.suggestions.dedup();
+    e.suggestions.truncate(3);
     if let Some(first) = e.suggestions.first() {
         if let Some(doc) = registry.function(first) {
             e.signatures = doc.signatures();

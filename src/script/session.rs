@@ -258,6 +258,36 @@ impl Session {
         self.meter.hook_ops_used.set(0);
     }
 
+    /// A value as a person reads it: handles by name, vectors by component.
+    pub fn display(&self, v: &rhai::Dynamic) -> String {
+        use super::api::{EmitterHandle, EntityHandle, FieldHandle, LightHandle};
+        let h = self.host.borrow();
+        if let Some(e) = v.clone().try_cast::<EntityHandle>() {
+            return format!("Entity({})", h.world.entity(e.0).label());
+        }
+        if let Some(l) = v.clone().try_cast::<LightHandle>() {
+            let light = &h.world.lights[l.0.0 as usize];
+            return format!(
+                "Light({})",
+                light.name.clone().unwrap_or_else(|| format!("#{}", l.0.0))
+            );
+        }
+        if let Some(e) = v.clone().try_cast::<EmitterHandle>() {
+            let em = &h.world.emitters[e.0.0 as usize];
+            return format!(
+                "Emitter({})",
+                em.name.clone().unwrap_or_else(|| format!("#{}", e.0.0))
+            );
+        }
+        if let Some(f) = v.clone().try_cast::<FieldHandle>() {
+            return format!("Field(#{})", f.0.0);
+        }
+        if let Some(p) = v.clone().try_cast::<glam::Vec3>() {
+            return format!("vec3({}, {}, {})", p.x, p.y, p.z);
+        }
+        v.to_string()
+    }
+
     /// Variable names in scope (REPL completion and `:list`).
     pub fn variables(&self) -> Vec<String> {
         self.scope.iter().map(|(n, _, _)| n.to_string()).collect()

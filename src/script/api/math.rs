@@ -1,8 +1,11 @@
-//! Math functions that accept integers as well as floats.
+//! Math functions that accept integers as well as floats, computed the same
+//! on every machine.
 //!
 //! Rhai's math functions take floats only, so `sqrt(2)` or `atan(1, 2)` fail
 //! to resolve; models write such calls constantly. Here each is registered for
-//! any mix of integer and float arguments, documented once.
+//! any mix of integer and float arguments, documented once. The float forms
+//! shadow Rhai's own, which call the platform's libm: that can pick different
+//! code paths on different CPUs, and a world must not depend on the CPU.
 
 use rhai::{Dynamic, EvalAltResult};
 
@@ -127,8 +130,12 @@ pub static CLAMP: FnDoc = FnDoc {
 };
 
 fn unary(api: &mut Api, doc: &'static FnDoc, f: fn(f64) -> f64) {
-    // The float form comes from Rhai; integers are converted here.
-    reg!(api, *doc, move |x: i64| -> f64 { f(x as f64) });
+    reg!(
+        api,
+        *doc,
+        move |x: i64| -> f64 { f(x as f64) },
+        move |x: f64| -> f64 { f(x) }
+    );
 }
 
 fn both(d: &Dynamic) -> Option<i64> {
@@ -153,10 +160,18 @@ pub fn register(api: &mut Api) {
         api,
         ATAN,
         |x: i64| -> f64 { libm::atan(x as f64) },
+        |x: f64| -> f64 { libm::atan(x) },
+        |y: f64, x: f64| -> f64 { libm::atan2(y, x) },
         |y: i64, x: i64| -> f64 { libm::atan2(y as f64, x as f64) },
         |y: i64, x: f64| -> f64 { libm::atan2(y as f64, x) },
         |y: f64, x: i64| -> f64 { libm::atan2(y, x as f64) }
     );
+    // Powers: `**` with any mix of integers and floats (integer ** integer
+    // stays Rhai's, exact).
+    api.engine
+        .register_fn("**", |a: f64, b: f64| -> f64 { libm::pow(a, b) })
+        .register_fn("**", |a: f64, b: i64| -> f64 { libm::pow(a, b as f64) })
+        .register_fn("**", |a: i64, b: f64| -> f64 { libm::pow(a as f64, b) });
     // min and max exist for two integers or two floats; add the mixes.
     reg!(
         api,

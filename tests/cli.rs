@@ -1,0 +1,206 @@
+//! The command line as a user meets it.
+
+mod common;
+
+use std::process::Command;
+
+use code2worlds::cli::repl::Repl;
+use code2worlds::limits::Limits;
+use code2worlds::script::Session;
+
+fn c2w(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_c2w"))
+        .args(args)
+        .output()
+        .expect("run c2w")
+}
+
+#[test]
+fn run_writes_report_trace_and_script() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let script = common::examples_dir().join("pendulum.rhai");
+    let o = c2w(&[
+        "run",
+        script.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--duration",
+        "1",
+        "--fps",
+        "12",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["frames"], 12);
+    assert_eq!(report["fps"], 12);
+    assert_eq!(report["counts"]["joints"], 2);
+    assert!(report["timings"]["simulate_ms"].as_f64().unwrap() >= 0.0);
+    assert_eq!(report["state_hash"].as_str().unwrap().len(), 16);
+    let trace: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("trace.json")).unwrap()).unwrap();
+    assert_eq!(trace["frames"].as_array().unwrap().len(), 12);
+    assert!(trace["frames"][3]["entities"]["hinged"]["position"].is_array());
+    assert_eq!(
+        std::fs::read_to_string(out.join("world.rhai")).unwrap(),
+        std::fs::read_to_string(&script).unwrap()
+    );
+    // Human summary on stdout.
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("expectations:"), "{text}");
+}
+
+#[test]
+fn a_failing_run_still_writes_a_report_with_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("broken.rhai");
+    std::fs::write(&script, "plane(5);\nsphere(0.2, #{ body: \"dynamik\" });").unwrap();
+    let out = dir.path().join("out");
+    let o = c2w(&[
+        "run",
+        script.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["error"]["kind"], "validation");
+    assert_eq!(report["error"]["suggestions"][0], "dynamic");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("error[validation]") && stderr.contains("broken.rhai:2:1"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn strict_turns_failed_expectations_into_an_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("lazy.rhai");
+    std::fs::write(&script, "world(#{ duration: 0.5 });\nplane(5);\nlet b = box(0.2, #{ position: [0, 0.1, 0], body: \"dynamic\" });\nexpect(\"moves\", b, #{ min_distance: 1 });").unwrap();
+    let out = dir.path().join("out");
+    let relaxed = c2w(&[
+        "run",
+        script.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(relaxed.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&relaxed.stdout).contains("FAIL"));
+    let strict = c2w(&[
+        "run",
+        script.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--strict",
+    ]);
+    assert_eq!(strict.status.code(), Some(2));
+}
+
+#[test]
+fn check_reports_counts_as_json() {
+    let script = common::examples_dir().join("domino_chain.rhai");
+    let o = c2w(&["check", script.to_str().unwrap(), "--json"]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["counts"]["dynamic_bodies"], 28);
+    assert_eq!(v["counts"]["expectations"], 5);
+}
+
+#[test]
+fn docs_come_in_three_forms() {
+    let text = c2w(&["docs"]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("sphere(radius"));
+    let md = c2w(&["docs", "--markdown"]);
+    assert!(String::from_utf8_lossy(&md.stdout).starts_with("# World API reference"));
+    let json = c2w(&["docs", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(
+        v["functions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["name"] == "joint")
+    );
+    let topic = c2w(&["docs", "particles"]);
+    assert!(String::from_utf8_lossy(&topic.stdout).contains("emitter("));
+    assert_eq!(c2w(&["docs", "no_such_topic"]).status.code(), Some(2));
+}
+
+#[test]
+fn limits_can_be_overridden_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("many.rhai");
+    std::fs::write(
+        &script,
+        "for i in 0..50 { box(0.1, #{ position: [i, 0, 0] }); }",
+    )
+    .unwrap();
+    assert!(c2w(&["check", script.to_str().unwrap()]).status.success());
+    let o = c2w(&[
+        "check",
+        script.to_str().unwrap(),
+        "--max-entities",
+        "10",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["kind"], "limit");
+}
+
+#[test]
+fn the_repl_builds_steps_inspects_and_saves() {
+    let mut repl = Repl::new(Session::new(Limits::default(), None));
+    assert_eq!(
+        repl.handle("plane(10, #{ name: \"ground\" })").unwrap(),
+        "Entity(ground)"
+    );
+    assert_eq!(repl.handle("let x = 1;").unwrap(), "");
+    repl.handle(
+        "let ball = sphere(0.2, #{ name: \"ball\", position: [0, 2, 0], body: \"dynamic\" });",
+    )
+    .unwrap();
+    let e = repl.handle("let oops = sphre(1);").unwrap_err();
+    assert!(
+        e.contains("unknown_function") && e.contains("sphere"),
+        "{e}"
+    );
+    let stepped = repl.handle(":step 12").unwrap();
+    assert!(stepped.contains("t = 0.500"), "{stepped}");
+    let info = repl.handle(":inspect ball").unwrap();
+    assert!(
+        info.contains("ball (sphere)") && info.contains("Dynamic"),
+        "{info}"
+    );
+    // The ball fell: half a second of free fall from 2 m.
+    let y: f64 = repl.handle("ball.position.y").unwrap().parse().unwrap();
+    assert!((y - (2.0 - 0.5 * 9.81 * 0.25)).abs() < 0.05, "{y}");
+    // Building goes on after stepping: a new body joins the live world.
+    repl.handle(
+        "let cube = box(0.3, #{ name: \"cube\", position: [1, 3, 0], body: \"dynamic\" });",
+    )
+    .unwrap();
+    repl.handle(":step 6").unwrap();
+    let y: f64 = repl.handle("cube.position.y").unwrap().parse().unwrap();
+    assert!(y < 3.0, "the new cube falls: {y}");
+    assert!(repl.handle(":list").unwrap().contains("cube"));
+    assert!(repl.handle(":help shapes").unwrap().contains("box("));
+    assert!(repl.handle(":help").unwrap().contains(":step"));
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("session.rhai");
+    repl.handle(&format!(":save {}", saved.display())).unwrap();
+    let text = std::fs::read_to_string(&saved).unwrap();
+    assert!(
+        text.contains("sphere(0.2") && !text.contains("sphre"),
+        "{text}"
+    );
+    repl.handle(":reset").unwrap();
+    assert!(repl.handle(":inspect ball").is_err());
+    assert!(repl.handle(":nonsense").is_err());
+}
