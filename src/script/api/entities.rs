@@ -724,16 +724,14 @@ pub fn apply(
             .filter(|e| e.body.kind.moves())
             .count();
     }
-    if moves {
-        if h.moving_bodies > h.limits.max_bodies {
-            return Err(ApiError::limit(
-                func,
-                format!("more than {} moving bodies", h.limits.max_bodies),
-            )
-            .with_hint(
-                "Make distant or decorative things fixed or body: \"none\", or use particles.",
-            ));
-        }
+    if moves && h.moving_bodies > h.limits.max_bodies {
+        return Err(ApiError::limit(
+            func,
+            format!("more than {} moving bodies", h.limits.max_bodies),
+        )
+        .with_hint(
+            "Make distant or decorative things fixed or body: \"none\", or use particles.",
+        ));
     }
     Ok(())
 }
