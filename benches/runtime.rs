@@ -55,9 +55,11 @@ fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<f64>().ok()))
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
@@ -72,41 +74,67 @@ fn run_case(name: &str) {
             let mut times = Vec::new();
             for _ in 0..15 {
                 let t = Instant::now();
-                let built = pipeline::build(BUILD_1000, &RunOptions::default()).map_err(|f| f.error).expect("builds");
+                let built = pipeline::build(BUILD_1000, &RunOptions::default())
+                    .map_err(|f| f.error)
+                    .expect("builds");
                 times.push(t.elapsed().as_secs_f64() * 1000.0);
                 assert_eq!(built.session.with_world(|w| w.entities.len()), 1000);
             }
             times.sort_by(|a, b| a.total_cmp(b));
-            (times[times.len() / 2], 50.0, "median of 15 builds, 1,000 entities".to_string())
+            (
+                times[times.len() / 2],
+                50.0,
+                "median of 15 builds, 1,000 entities".to_string(),
+            )
         }
         "bodies_1000" => {
             let r = pipeline::run(BODIES_1000, &RunOptions::default(), &mut []);
             assert!(r.report.ok, "{:?}", r.report.error);
             let per_step = r.report.timings.simulate_ms / r.report.steps as f64;
-            (per_step * 600.0, 2500.0, format!("{} steps measured, scaled to 600", r.report.steps))
+            (
+                per_step * 600.0,
+                2500.0,
+                format!("{} steps measured, scaled to 600", r.report.steps),
+            )
         }
         "particles_20k" => {
             let r = pipeline::run(PARTICLES_20K, &RunOptions::default(), &mut []);
             assert!(r.report.ok, "{:?}", r.report.error);
             assert_eq!(r.report.counts.particles_peak, 20_000);
             let per_step = r.report.timings.simulate_ms / r.report.steps as f64;
-            (per_step * 600.0, 2000.0, format!("{} steps measured, scaled to 600", r.report.steps))
+            (
+                per_step * 600.0,
+                2000.0,
+                format!("{} steps measured, scaled to 600", r.report.steps),
+            )
         }
         "check_examples" => {
             let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
             let mut worst = (0.0, String::new());
-            let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+            let mut paths: Vec<_> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
             paths.sort();
-            for p in paths.iter().filter(|p| p.extension().is_some_and(|x| x == "rhai")) {
+            for p in paths
+                .iter()
+                .filter(|p| p.extension().is_some_and(|x| x == "rhai"))
+            {
                 let src = std::fs::read_to_string(p).unwrap();
                 let t = Instant::now();
-                pipeline::build(&src, &RunOptions::default()).map_err(|f| f.error).expect("builds");
+                pipeline::build(&src, &RunOptions::default())
+                    .map_err(|f| f.error)
+                    .expect("builds");
                 let ms = t.elapsed().as_secs_f64() * 1000.0;
                 if ms > worst.0 {
                     worst = (ms, p.file_name().unwrap().to_string_lossy().into_owned());
                 }
             }
-            (worst.0, 100.0, format!("slowest example check: {}", worst.1))
+            (
+                worst.0,
+                100.0,
+                format!("slowest example check: {}", worst.1),
+            )
         }
         other => panic!("unknown case {other}"),
     };
@@ -124,11 +152,28 @@ fn main() {
         run_case(&args[i + 1]);
         return;
     }
-    let profile = if cfg!(debug_assertions) { "debug (figures not representative)" } else { "release" };
-    println!("code2worlds runtime benchmarks, {profile} build, {} cores", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    let profile = if cfg!(debug_assertions) {
+        "debug (figures not representative)"
+    } else {
+        "release"
+    };
+    println!(
+        "code2worlds runtime benchmarks, {profile} build, {} cores",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
     let exe = std::env::current_exe().expect("own path");
-    for case in ["build_1000", "check_examples", "bodies_1000", "particles_20k"] {
-        let status = Command::new(&exe).args(["--case", case]).status().expect("run case");
+    for case in [
+        "build_1000",
+        "check_examples",
+        "bodies_1000",
+        "particles_20k",
+    ] {
+        let status = Command::new(&exe)
+            .args(["--case", case])
+            .status()
+            .expect("run case");
         if !status.success() {
             println!("{case:<15} FAILED ({status})");
         }
