@@ -132,6 +132,9 @@ impl Ground {
     }
 }
 
+/// How quickly sliding particles slow down, 1/s.
+const SLIDE_FRICTION: f32 = 1.5;
+
 struct EmitterState {
     rng: Rng,
     carry: f64,
@@ -415,6 +418,12 @@ impl ParticleSystem {
                     GroundResponse::Bounce => {
                         p.y = h + (h - p.y) * e.bounce;
                         v = Vec3::new(v.x * 0.8, -v.y * e.bounce, v.z * 0.8);
+                    }
+                    GroundResponse::Slide => {
+                        // Lose the speed into the surface, keep (most of) the rest.
+                        p.y = h;
+                        let keep = (1.0 - SLIDE_FRICTION * dt32).max(0.0);
+                        v = Vec3::new(v.x * keep, 0.0, v.z * keep);
                     }
                     GroundResponse::Ignore => {}
                 }

@@ -89,9 +89,12 @@ pub enum GroundResponse {
     Bounce,
     /// Comes to rest and stays, ignoring its lifetime (snow, leaves, sand).
     Settle,
+    /// Runs along the surface, slowed by friction, and falls off its edges
+    /// (spilled water, flowing sand).
+    Slide,
 }
 
-pub const GROUND_RESPONSES: &[&str] = &["ignore", "die", "bounce", "settle"];
+pub const GROUND_RESPONSES: &[&str] = &["ignore", "die", "bounce", "settle", "slide"];
 
 impl GroundResponse {
     pub fn parse(s: &str) -> Option<Self> {
@@ -100,6 +103,7 @@ impl GroundResponse {
             "die" | "vanish" => Self::Die,
             "bounce" => Self::Bounce,
             "settle" | "rest" | "stick" => Self::Settle,
+            "slide" | "flow" | "run" => Self::Slide,
             _ => return None,
         })
     }
