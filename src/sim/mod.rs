@@ -38,6 +38,8 @@ pub struct Simulation {
     substeps: u32,
     /// Entities whose pose is driven by animation (kinematic owners).
     kinematic: Vec<EntityId>,
+    /// Overlaps as the world was built, before any step resolved them.
+    initial_penetrations: Vec<(EntityId, EntityId, f32)>,
 }
 
 impl Simulation {
@@ -61,7 +63,9 @@ impl Simulation {
             dt,
             substeps: world.settings.substeps,
             kinematic: Vec::new(),
+            initial_penetrations: Vec::new(),
         };
+        sim.initial_penetrations = sim.physics.initial_penetrations();
         sim.refresh_kinematic(world);
         world.time = 0.0;
         sim
@@ -330,7 +334,13 @@ impl Simulation {
             aabbs: (0..world.entities.len())
                 .map(|i| self.physics.aabb(EntityId(i as u32)))
                 .collect(),
-            penetrations: self.physics.penetrations(),
+            // Before the first step the solver has seen no contacts; the
+            // overlaps the scene was built with stand in for them.
+            penetrations: if self.step_index == 0 {
+                self.initial_penetrations.clone()
+            } else {
+                self.physics.penetrations()
+            },
             lights: world.lights.clone(),
             camera,
             environment: world.environment.clone(),

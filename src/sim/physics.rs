@@ -459,6 +459,62 @@ impl PhysicsBridge {
         out
     }
 
+    /// Shape overlaps between colliders of different bodies, at least one of
+    /// them able to move, computed directly from the shapes (rapier has no
+    /// contacts before its first step).
+    pub fn initial_penetrations(&self) -> Vec<(EntityId, EntityId, f32)> {
+        use rapier3d::parry::bounding_volume::BoundingVolume;
+        let mut items: Vec<(rapier3d::parry::bounding_volume::Aabb, ColliderHandle)> = self
+            .world
+            .colliders
+            .iter()
+            .filter(|(_, c)| !c.is_sensor())
+            .map(|(h, c)| (c.compute_aabb(), h))
+            .collect();
+        // Sweep and prune along x: only pairs whose boxes overlap get a shape test.
+        items.sort_by(|a, b| {
+            a.0.mins
+                .x
+                .total_cmp(&b.0.mins.x)
+                .then(a.1.into_raw_parts().cmp(&b.1.into_raw_parts()))
+        });
+        let moves = |c: &Collider| {
+            c.parent()
+                .and_then(|b| self.world.bodies.get(b))
+                .is_some_and(|b| !b.is_fixed())
+        };
+        let mut out = Vec::new();
+        for i in 0..items.len() {
+            let (ai, hi) = &items[i];
+            for (aj, hj) in &items[i + 1..] {
+                if aj.mins.x > ai.maxs.x {
+                    break;
+                }
+                if !ai.intersects(aj) {
+                    continue;
+                }
+                let (ci, cj) = (&self.world.colliders[*hi], &self.world.colliders[*hj]);
+                if ci.parent() == cj.parent() || !(moves(ci) || moves(cj)) {
+                    continue;
+                }
+                if let Ok(Some(c)) = rapier3d::parry::query::contact(
+                    ci.position(),
+                    ci.shape(),
+                    cj.position(),
+                    cj.shape(),
+                    0.0,
+                ) && c.dist < 0.0
+                {
+                    let (a, b) = (EntityId(ci.user_data as u32), EntityId(cj.user_data as u32));
+                    let (a, b) = if a <= b { (a, b) } else { (b, a) };
+                    out.push((a, b, -c.dist));
+                }
+            }
+        }
+        out.sort_by_key(|x| (x.0, x.1));
+        out
+    }
+
     pub fn set_kinematic_pose(&mut self, id: EntityId, t: &Transform) {
         if let Some(h) = self.body(id) {
             let rb = &mut self.world.bodies[h];
