@@ -14,7 +14,9 @@
 // signatures, suggestions); they are rare, so their size is no concern.
 #![allow(clippy::result_large_err)]
 
+pub mod brief;
 pub mod cli;
+pub mod critic;
 pub mod limits;
 pub mod measure;
 pub mod pipeline;

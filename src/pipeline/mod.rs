@@ -24,6 +24,10 @@ pub struct RunOptions {
 /// Anything that consumes frames as they are produced.
 pub trait FrameSink {
     fn accept(&mut self, world: &World, frame: &Frame) -> Result<(), ScriptError>;
+
+    /// Called once after the last frame (also when the run stopped early),
+    /// with the world as it ended and the last frame taken.
+    fn end(&mut self, _world: &World, _last: Option<&Frame>) {}
 }
 
 /// A built, validated world, still inside the script session that owns its
@@ -223,6 +227,7 @@ pub fn simulate(built: Built, sinks: &mut [&mut dyn FrameSink], start: Instant) 
     let mut peak = 0usize;
     let mut last_hash = 0u64;
     let mut error: Option<ScriptError> = None;
+    let mut last_frame: Option<Frame> = None;
     let mut clock = HookClock::default();
     session.begin_run();
     let dt = sim.dt();
@@ -239,13 +244,14 @@ pub fn simulate(built: Built, sinks: &mut [&mut dyn FrameSink], start: Instant) 
         }
         let sink_result = session.with_world(|w| {
             let frame = sim.frame(w, index);
+            let frame = last_frame.insert(frame);
             peak = peak.max(frame.particles.positions.len());
             last_hash = frame.state_hash;
-            trace.record(w, &frame);
-            tracker.record(w, &frame);
+            trace.record(w, frame);
+            tracker.record(w, frame);
             let t_render = Instant::now();
             for s in sinks.iter_mut() {
-                s.accept(w, &frame)?;
+                s.accept(w, frame)?;
             }
             render_time += t_render.elapsed();
             Ok::<(), ScriptError>(())
@@ -267,6 +273,11 @@ pub fn simulate(built: Built, sinks: &mut [&mut dyn FrameSink], start: Instant) 
         }
     }
     session.end_run();
+    session.with_world(|w| {
+        for s in sinks.iter_mut() {
+            s.end(w, last_frame.as_ref());
+        }
+    });
     timings.simulate_ms = ms(t_sim.elapsed() - render_time);
     timings.render_ms = ms(render_time);
     timings.total_ms = ms(start.elapsed());

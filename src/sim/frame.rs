@@ -40,6 +40,11 @@ pub struct Frame {
     pub materials: Vec<Material>,
     /// Linear and angular (degrees/s) velocity of every entity.
     pub velocities: Vec<(Vec3, Vec3)>,
+    /// Mass of each entity that owns a body, kg (0 otherwise).
+    pub masses: Vec<f32>,
+    /// Mechanical energy (kinetic, rotational and gravitational potential
+    /// above y = 0) of each dynamic body, joules (0 for others).
+    pub energies: Vec<f32>,
     /// World bounding box of each entity's collider, if it has one.
     pub aabbs: Vec<Option<(Vec3, Vec3)>>,
     /// Penetration depth of touching entity pairs.

@@ -316,6 +316,7 @@ impl Simulation {
         }
         let centre = camera.target;
         let tf = world.time as f32;
+        let (masses, energies) = self.physics.masses_and_energies(world.entities.len());
         let wind = world
             .fields
             .iter()
@@ -334,6 +335,8 @@ impl Simulation {
             aabbs: (0..world.entities.len())
                 .map(|i| self.physics.aabb(EntityId(i as u32)))
                 .collect(),
+            masses,
+            energies,
             // Before the first step the solver has seen no contacts; the
             // overlaps the scene was built with stand in for them.
             penetrations: if self.step_index == 0 {

@@ -400,9 +400,12 @@ impl ParticleSystem {
             self.angle[i] += self.spin[i] * dt32;
             self.age[i] += dt32;
             let mut dead = self.age[i] >= self.life[i];
+            // Ground rising under a particle moving sideways (up a dune) is
+            // still ground: allow a climb as large as the step.
+            let climb = Vec3::new(p.x - prev.x, 0.0, p.z - prev.z).length() * 2.0 + 1e-3;
             if e.ground != GroundResponse::Ignore
                 && !self.ground.is_empty()
-                && let Some(h) = self.ground.height_below(p.x, p.z, prev.y)
+                && let Some(h) = self.ground.height_below(p.x, p.z, prev.y + climb)
                 && p.y < h
             {
                 match e.ground {

@@ -431,15 +431,13 @@ impl PhysicsBridge {
         Some((a.mins, a.maxs))
     }
 
-    /// Deepest penetration (metres, positive) between colliding entity pairs,
-    /// ordered by entity ids.
+    /// Deepest penetration (metres, positive) between touching entity pairs,
+    /// ordered by entity ids. The depth is measured on the shapes as they are
+    /// now: rapier's manifolds may carry distances from an earlier step.
     pub fn penetrations(&self) -> Vec<(EntityId, EntityId, f32)> {
         let mut out = Vec::new();
         for pair in self.world.narrow_phase.contact_pairs() {
-            let Some((_, contact)) = pair.find_deepest_contact() else {
-                continue;
-            };
-            if contact.dist >= 0.0 {
+            if pair.find_deepest_contact().is_none() {
                 continue;
             }
             let (Some(c1), Some(c2)) = (
@@ -449,6 +447,18 @@ impl PhysicsBridge {
                 continue;
             };
             if c1.is_sensor() || c2.is_sensor() {
+                continue;
+            }
+            let Ok(Some(contact)) = rapier3d::parry::query::contact(
+                c1.position(),
+                c1.shape(),
+                c2.position(),
+                c2.shape(),
+                0.0,
+            ) else {
+                continue;
+            };
+            if contact.dist >= 0.0 {
                 continue;
             }
             let (a, b) = (EntityId(c1.user_data as u32), EntityId(c2.user_data as u32));
@@ -534,6 +544,26 @@ impl PhysicsBridge {
                 rb.set_position(pose(t), true);
             }
         }
+    }
+
+    /// Mass and mechanical energy of every entity's own body, by entity index.
+    pub fn masses_and_energies(&self, n: usize) -> (Vec<f32>, Vec<f32>) {
+        let mut masses = vec![0.0; n];
+        let mut energies = vec![0.0; n];
+        let g = self.world.gravity;
+        for (i, b) in self.bodies.iter().enumerate().take(n) {
+            let Some(h) = b else { continue };
+            let rb = &self.world.bodies[*h];
+            if rb.is_fixed() {
+                continue;
+            }
+            masses[i] = rb.mass();
+            if rb.is_dynamic() {
+                let potential = -rb.mass() * g.dot(rb.center_of_mass());
+                energies[i] = rb.kinetic_energy() + potential;
+            }
+        }
+        (masses, energies)
     }
 
     pub fn mass(&self, id: EntityId) -> Option<f32> {

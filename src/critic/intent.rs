@@ -1,0 +1,717 @@
+//! Intent: did the world do what was asked? The script's own `expect`
+//! clauses, and expectations derived from the scene brief.
+
+use std::collections::BTreeMap;
+
+use glam::{Quat, Vec3};
+
+use super::finding::{Category, Finding, Severity};
+use crate::brief::Brief;
+use crate::measure::ExpectationResult;
+use crate::sim::Frame;
+use crate::world::particles::ParticleStyle;
+use crate::world::{AnimTarget, EntityId, LightKind, Motion, Property, World};
+
+#[derive(Default)]
+struct SubjectTrack {
+    times: Vec<f64>,
+    positions: Vec<Vec3>,
+    rotations: Vec<Quat>,
+    velocities: Vec<Vec3>,
+    /// World angular velocity, rad/s.
+    spins: Vec<Vec3>,
+}
+
+#[derive(Default)]
+struct EmitterTrack {
+    /// Sum over frames of the mean velocity of moving particles.
+    velocity_sum: Vec3,
+    frames: u32,
+    max_count: u32,
+    /// Whether particle angles changed between frames (tumbling).
+    tumbles: bool,
+    last_angle: Option<f32>,
+}
+
+/// Collects what brief checks need.
+#[derive(Default)]
+pub struct IntentRecorder {
+    subjects: BTreeMap<String, SubjectTrack>,
+    emitters: BTreeMap<usize, EmitterTrack>,
+    sun_elevations: Vec<f32>,
+    light_intensity: BTreeMap<usize, (f32, f32)>,
+    last_frame: (u64, f64),
+}
+
+/// Entities a brief name refers to: the entity of that name, entities
+/// tagged with it, and numbered ones (`tree_3`).
+pub fn matching_entities(world: &World, name: &str) -> Vec<EntityId> {
+    if name.is_empty() {
+        return Vec::new();
+    }
+    let prefix = format!("{name}_");
+    world
+        .entities
+        .iter()
+        .filter(|e| {
+            e.name.as_deref() == Some(name)
+                || e.tags.iter().any(|t| t == name)
+                || e.name.as_deref().is_some_and(|n| {
+                    n.strip_prefix(&prefix)
+                        .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_digit()))
+                })
+        })
+        .map(|e| e.id)
+        .collect()
+}
+
+impl IntentRecorder {
+    pub fn record(&mut self, world: &World, frame: &Frame, brief: Option<&Brief>) {
+        self.last_frame = (frame.index, frame.time);
+        if let Some(b) = brief {
+            for d in &b.dynamics {
+                if let Some(id) = matching_entities(world, &d.subject).first() {
+                    let i = id.index();
+                    let t = frame.transforms[i];
+                    let (v, w) = frame.velocities[i];
+                    let tr = self.subjects.entry(d.subject.clone()).or_default();
+                    tr.times.push(frame.time);
+                    tr.positions.push(t.position);
+                    tr.rotations.push(t.rotation);
+                    tr.velocities.push(v);
+                    tr.spins.push(w * (std::f32::consts::PI / 180.0));
+                }
+            }
+        }
+        let ps = &frame.particles;
+        for (e, stats) in ps.stats.iter().enumerate() {
+            let tr = self.emitters.entry(e).or_default();
+            tr.max_count = tr.max_count.max(stats.count);
+            let moving = stats.count.saturating_sub(stats.settled);
+            if moving > 0 {
+                tr.velocity_sum += stats.mean_velocity * (stats.count as f32 / moving as f32);
+                tr.frames += 1;
+            }
+        }
+        // Tumbling: compare the first live particle of each emitter between frames.
+        let mut seen = BTreeMap::new();
+        for (k, e) in ps.emitters.iter().enumerate() {
+            seen.entry(*e as usize).or_insert(k);
+        }
+        for (e, k) in seen {
+            let tr = self.emitters.entry(e).or_default();
+            let a = ps.angles[k];
+            if tr.last_angle.is_some_and(|prev| (prev - a).abs() > 1e-3) {
+                tr.tumbles = true;
+            }
+            tr.last_angle = Some(a);
+        }
+        for l in &frame.lights {
+            if let LightKind::Sun { elevation, .. } = l.kind
+                && l.id.0 == 0
+            {
+                self.sun_elevations.push(elevation);
+            }
+            let e = self
+                .light_intensity
+                .entry(l.id.0 as usize)
+                .or_insert((f32::MAX, f32::MIN));
+            e.0 = e.0.min(l.intensity);
+            e.1 = e.1.max(l.intensity);
+        }
+    }
+
+    /// Checks each asked-for dynamic and object against what happened.
+    pub fn brief_findings(&self, world: &World, brief: &Brief) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let (last_index, last_t) = self.last_frame;
+        let finding = |id: &str,
+                       sev: Severity,
+                       who: &str,
+                       observed: String,
+                       expected: String,
+                       message: String,
+                       fix: String| Finding {
+            id: id.into(),
+            category: Category::Intent,
+            severity: sev,
+            entities: if who.is_empty() {
+                vec![]
+            } else {
+                vec![who.to_string()]
+            },
+            time: [0.0, last_t],
+            frames: [0, last_index],
+            observed,
+            expected,
+            message,
+            fix,
+        };
+        for o in &brief.objects {
+            let found = matching_entities(world, &o.name).len() as u32;
+            let want = o.count.max(1);
+            if found < want {
+                out.push(finding(
+                    "intent.missing_object",
+                    if found == 0 {
+                        Severity::Error
+                    } else {
+                        Severity::Warning
+                    },
+                    &o.name,
+                    format!("{found} found"),
+                    format!("{want} named or tagged \"{}\"", o.name),
+                    if found == 0 {
+                        format!(
+                            "the brief asks for '{}' ({}), but no entity is named or tagged \"{}\"",
+                            o.name, o.kind, o.name
+                        )
+                    } else {
+                        format!(
+                            "the brief asks for {want} '{}', the scene has {found}",
+                            o.name
+                        )
+                    },
+                    format!(
+                        "Create it with name: \"{}\" (or several with tags: [\"{}\"]).",
+                        o.name, o.name
+                    ),
+                ));
+            }
+        }
+        for d in &brief.dynamics {
+            if let Some(f) = self.check_dynamic(world, d.kind.as_str(), &d.subject, &d.notes) {
+                out.push(finding(
+                    &format!("intent.{}", d.kind),
+                    Severity::Error,
+                    &f.0,
+                    f.1,
+                    f.2,
+                    f.3,
+                    f.4,
+                ));
+            }
+        }
+        out
+    }
+
+    fn emitters_of(world: &World, styles: &[ParticleStyle]) -> Vec<usize> {
+        world
+            .emitters
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| styles.contains(&e.style))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    fn mean_velocity(&self, e: usize) -> Option<Vec3> {
+        self.emitters
+            .get(&e)
+            .filter(|t| t.frames > 0)
+            .map(|t| t.velocity_sum / t.frames as f32)
+    }
+
+    /// Returns (who, observed, expected, message, fix) when the dynamic is not seen.
+    fn check_dynamic(
+        &self,
+        world: &World,
+        kind: &str,
+        subject: &str,
+        notes: &str,
+    ) -> Option<(String, String, String, String, String)> {
+        let no = |who: &str, obs: String, exp: &str, msg: String, fix: &str| {
+            Some((who.to_string(), obs, exp.to_string(), msg, fix.to_string()))
+        };
+        let particle_check = |styles: &[ParticleStyle], rising: bool, what: &str, preset: &str| {
+            let ids = Self::emitters_of(world, styles);
+            if ids.is_empty() {
+                return no(
+                    "",
+                    "no such emitter".into(),
+                    &format!("a {what} emitter"),
+                    format!("the brief asks for {what}, but there is no {what} emitter"),
+                    &format!("Add emitter(\"{preset}\", #{{ ... }})."),
+                );
+            }
+            let ok = ids.iter().any(|e| {
+                self.mean_velocity(*e)
+                    .is_some_and(|v| if rising { v.y > 0.02 } else { v.y < -0.02 })
+            });
+            if ok {
+                None
+            } else {
+                no(
+                    "",
+                    "particles do not move the right way".into(),
+                    if rising {
+                        "mean vertical velocity > 0"
+                    } else {
+                        "mean vertical velocity < 0"
+                    },
+                    format!(
+                        "the {what} particles do not {}",
+                        if rising { "rise" } else { "fall" }
+                    ),
+                    if rising {
+                        "Give them an upward velocity or negative gravity."
+                    } else {
+                        "Give them gravity (> 0) or a downward velocity."
+                    },
+                )
+            }
+        };
+        match kind {
+            "rain" => {
+                let r = particle_check(&[ParticleStyle::Rain], false, "rain", "rain");
+                if r.is_some() {
+                    return r;
+                }
+                let wants_slant = ["diagonal", "slant", "wind", "angle", "storm"]
+                    .iter()
+                    .any(|w| notes.to_lowercase().contains(w));
+                if wants_slant {
+                    let best = Self::emitters_of(world, &[ParticleStyle::Rain])
+                        .into_iter()
+                        .filter_map(|e| self.mean_velocity(e))
+                        .map(|v| (Vec3::new(v.x, 0.0, v.z).length().atan2(-v.y)).to_degrees())
+                        .fold(0f32, f32::max);
+                    if !(15.0..=45.0).contains(&best) {
+                        return no(
+                            "",
+                            format!("{best:.0} degrees from vertical"),
+                            "15-45 degrees from vertical",
+                            format!(
+                                "the rain falls {best:.0} degrees from vertical; diagonal rain slants 15-45 degrees"
+                            ),
+                            "Add wind(#{ direction: [1, 0, 0], speed: 4 }) or give the rain a sideways velocity.",
+                        );
+                    }
+                }
+                None
+            }
+            "snow" => particle_check(&[ParticleStyle::Snow], false, "snow", "snow"),
+            "falling_leaves" => {
+                let r = particle_check(&[ParticleStyle::Leaf], false, "leaf", "leaves");
+                if r.is_some() {
+                    return r;
+                }
+                let tumbles = Self::emitters_of(world, &[ParticleStyle::Leaf])
+                    .iter()
+                    .any(|e| self.emitters.get(e).is_some_and(|t| t.tumbles));
+                if !tumbles {
+                    return no(
+                        "",
+                        "leaves do not turn".into(),
+                        "leaves tumble as they fall",
+                        "the falling leaves do not spin".into(),
+                        "Give the leaf emitter spin: 180 (degrees per second).",
+                    );
+                }
+                None
+            }
+            "fire" | "embers" => particle_check(
+                &[ParticleStyle::Ember, ParticleStyle::Spark],
+                true,
+                "fire",
+                if kind == "fire" { "fire" } else { "embers" },
+            ),
+            "steam" => particle_check(&[ParticleStyle::Steam], true, "steam", "steam"),
+            "wind" => (!world
+                .fields
+                .iter()
+                .any(|f| matches!(f.kind, crate::world::FieldKind::Wind { .. })))
+            .then(|| {
+                (
+                    "".to_string(),
+                    "no wind".into(),
+                    "a wind field".into(),
+                    "the brief asks for wind, but there is no wind()".into(),
+                    "Add wind(#{ speed: 3, gust: 0.5 }).".into(),
+                )
+            }),
+            "sways" => {
+                let swaying = world.entities.iter().any(|e| e.sway > 0.0);
+                let wind = world
+                    .fields
+                    .iter()
+                    .any(|f| matches!(f.kind, crate::world::FieldKind::Wind { .. }));
+                (!(swaying && wind)).then(|| {
+                    (
+                        "".to_string(),
+                        format!("sway set: {swaying}, wind: {wind}"),
+                        "entities with sway > 0 and a wind field".into(),
+                        "nothing sways: swaying needs foliage with sway and a wind".into(),
+                        "Give foliage sway: 0.5 and add wind().".into(),
+                    )
+                })
+            }
+            "glows" => {
+                let ids = matching_entities(world, subject);
+                let glowing = |id: &EntityId| world.entity(*id).material.emissive_strength > 0.0;
+                let any = if ids.is_empty() {
+                    world
+                        .entities
+                        .iter()
+                        .any(|e| e.material.emissive_strength > 0.0)
+                } else {
+                    ids.iter().any(glowing)
+                };
+                (!any).then(|| {
+                    (
+                        subject.to_string(),
+                        "no emission".into(),
+                        "emissive_strength > 0".into(),
+                        format!("'{subject}' does not glow"),
+                        format!("Give '{subject}' emissive: \"...\" and emissive_strength: 2."),
+                    )
+                })
+            }
+            "flickers" => {
+                let flicker = self
+                    .light_intensity
+                    .values()
+                    .any(|(lo, hi)| *hi > 0.0 && (hi - lo) / hi > 0.1);
+                (!flicker).then(|| {
+                    (
+                        "".to_string(),
+                        "steady lights".into(),
+                        "a light whose intensity varies by > 10 %".into(),
+                        "no light flickers".into(),
+                        "Animate a light: oscillate(light, \"intensity\", 3, 2.5).".into(),
+                    )
+                })
+            }
+            "time_of_day" => {
+                let (lo, hi) = self
+                    .sun_elevations
+                    .iter()
+                    .fold((f32::MAX, f32::MIN), |(a, b), e| (a.min(*e), b.max(*e)));
+                let change = if self.sun_elevations.is_empty() {
+                    0.0
+                } else {
+                    hi - lo
+                };
+                (change < 20.0).then(|| {
+                    (
+                        "".to_string(),
+                        format!("sun elevation changes {change:.0} degrees"),
+                        ">= 20 degrees".into(),
+                        "the sun hardly moves: the time of day does not pass".into(),
+                        "Animate the sun: animate(sun_light, \"time_of_day\", [[0, 6], [10, 20]])."
+                            .into(),
+                    )
+                })
+            }
+            "pulsates" => {
+                let ids = matching_entities(world, subject);
+                let pulses = world.tracks.iter().any(|t| {
+                    matches!(t.motion, Motion::Oscillate { .. } | Motion::Keys { repeat: true, .. })
+                        && matches!(t.property, Property::Scale)
+                        && matches!(t.target, AnimTarget::Entity(id) if ids.is_empty() || ids.iter().any(|s| is_within(world, id, *s)))
+                });
+                (!pulses).then(|| {
+                    (
+                        subject.to_string(),
+                        "no rhythmic scaling".into(),
+                        "an oscillating scale".into(),
+                        format!("'{subject}' does not pulsate"),
+                        format!("oscillate(\"{subject}\", \"scale\", [0.1, -0.08, 0.1], 1.0);"),
+                    )
+                })
+            }
+            "flows" => {
+                let flowing = (0..world.emitters.len()).any(|e| {
+                    self.mean_velocity(e)
+                        .is_some_and(|v| Vec3::new(v.x, 0.0, v.z).length() > 0.1)
+                });
+                (!flowing).then(|| {
+                    (
+                        "".to_string(),
+                        "no particles move sideways".into(),
+                        "particles flowing along the ground".into(),
+                        "nothing flows".into(),
+                        "Emit particles with ground: \"slide\" and a sideways velocity.".into(),
+                    )
+                })
+            }
+            _ => self.check_subject_motion(world, kind, subject),
+        }
+    }
+
+    fn check_subject_motion(
+        &self,
+        world: &World,
+        kind: &str,
+        subject: &str,
+    ) -> Option<(String, String, String, String, String)> {
+        let Some(tr) = self.subjects.get(subject).filter(|t| t.positions.len() > 1) else {
+            return match kind {
+                "falls" | "rolls" | "slides" | "bounces" | "spins" | "swings" | "topples"
+                | "drifts" | "rises" | "static" => Some((
+                    subject.to_string(),
+                    "not in the scene".into(),
+                    format!("an entity named \"{subject}\""),
+                    format!(
+                        "the brief says '{subject}' {kind}, but there is no entity of that name"
+                    ),
+                    format!("Name the entity: #{{ name: \"{subject}\" }}."),
+                )),
+                _ => None,
+            };
+        };
+        let n = tr.positions.len();
+        let start = tr.positions[0];
+        let travel = tr
+            .positions
+            .iter()
+            .map(|p| Vec3::new(p.x - start.x, 0.0, p.z - start.z).length())
+            .fold(0f32, f32::max);
+        let drop = tr
+            .positions
+            .iter()
+            .map(|p| start.y - p.y)
+            .fold(0f32, f32::max);
+        let rise = tr
+            .positions
+            .iter()
+            .map(|p| p.y - start.y)
+            .fold(0f32, f32::max);
+        let turned: f32 = (1..n)
+            .map(|k| tr.rotations[k - 1].angle_between(tr.rotations[k]))
+            .sum::<f32>()
+            .to_degrees();
+        let dt = |k: usize| (tr.times[k] - tr.times[k - 1]) as f32;
+        let no = |obs: String, exp: &str, msg: String, fix: &str| {
+            Some((
+                subject.to_string(),
+                obs,
+                exp.to_string(),
+                msg,
+                fix.to_string(),
+            ))
+        };
+        match kind {
+            "falls" => (drop < 0.2).then(|| {
+                (
+                    subject.to_string(),
+                    format!("dropped {drop:.2} m"),
+                    ">= 0.2 m".to_string(),
+                    format!("'{subject}' does not fall"),
+                    "Make it body: \"dynamic\" and start it above what it falls onto.".to_string(),
+                )
+            }),
+            "rolls" => {
+                if travel < 0.2 {
+                    return no(
+                        format!("travelled {travel:.2} m"),
+                        ">= 0.2 m",
+                        format!("'{subject}' never rolls: it travels {travel:.2} m"),
+                        "Give it an initial velocity (and a matching angular_velocity) or an impulse.",
+                    );
+                }
+                // Rolling turns about the long axis: compare spin along it with all spin.
+                let e = world.entity(matching_entities(world, subject)[0]);
+                let half = e.shape.half_extents();
+                let long = if half.x >= half.y && half.x >= half.z {
+                    Vec3::X
+                } else if half.y >= half.z {
+                    Vec3::Y
+                } else {
+                    Vec3::Z
+                };
+                let symmetric = (half.max_element() - half.min_element()) < 1e-3;
+                let (along, total) = (1..n).fold((0f32, 0f32), |(a, t), k| {
+                    let axis = tr.rotations[k] * long;
+                    (
+                        a + tr.spins[k].dot(axis).abs() * dt(k),
+                        t + tr.spins[k].length() * dt(k),
+                    )
+                });
+                if turned < 180.0 || (!symmetric && along < 0.7 * total) {
+                    return no(
+                        format!(
+                            "turned {turned:.0} degrees, {:.0} % about its long axis",
+                            100.0 * along / total.max(1e-6)
+                        ),
+                        ">= 180 degrees, mostly about its long axis",
+                        format!("'{subject}' slides or tumbles instead of rolling"),
+                        "Lay it on its side so its long axis is horizontal and perpendicular to the motion, and set angular_velocity = speed / radius about that axis.",
+                    );
+                }
+                None
+            }
+            "slides" => (travel < 0.2).then(|| {
+                (
+                    subject.to_string(),
+                    format!("travelled {travel:.2} m"),
+                    ">= 0.2 m".to_string(),
+                    format!("'{subject}' does not slide"),
+                    "Give it an initial velocity along the surface; lower friction.".to_string(),
+                )
+            }),
+            "bounces" => {
+                let bounces = (1..n)
+                    .filter(|&k| tr.velocities[k - 1].y < -0.3 && tr.velocities[k].y > 0.3)
+                    .count();
+                (bounces == 0).then(|| {
+                    (
+                        subject.to_string(),
+                        "no bounce".into(),
+                        ">= 1 bounce".into(),
+                        format!("'{subject}' does not bounce"),
+                        "Raise its restitution (0.6-0.9) and drop it from a height.".into(),
+                    )
+                })
+            }
+            "spins" => (turned < 180.0).then(|| {
+                (
+                    subject.to_string(),
+                    format!("turned {turned:.0} degrees"),
+                    ">= 180 degrees".into(),
+                    format!("'{subject}' does not spin"),
+                    "Give it angular_velocity, a torque_impulse, or spin(entity, axis, speed)."
+                        .into(),
+                )
+            }),
+            "swings" => {
+                let flips = (2..n)
+                    .filter(|&k| {
+                        tr.spins[k].dot(tr.spins[k - 1]) < 0.0 && tr.spins[k].length() > 0.05
+                    })
+                    .count();
+                (turned < 30.0 || flips < 2).then(|| {
+                    (
+                        subject.to_string(),
+                        format!("turned {turned:.0} degrees, {flips} reversals"),
+                        "a back-and-forth swing".into(),
+                        format!("'{subject}' does not swing"),
+                        "Hang it from a hinge or distance joint and start it displaced from rest."
+                            .into(),
+                    )
+                })
+            }
+            "topples" => {
+                let up = tr.rotations[n - 1] * Vec3::Y;
+                let tilt = up.y.clamp(-1.0, 1.0).acos().to_degrees();
+                (tilt < 60.0).then(|| {
+                    (
+                        subject.to_string(),
+                        format!("tilted {tilt:.0} degrees"),
+                        ">= 60 degrees".into(),
+                        format!("'{subject}' does not topple"),
+                        "Push it near its top (impulse with a point) or make it unstable.".into(),
+                    )
+                })
+            }
+            "drifts" => {
+                let moved = tr
+                    .positions
+                    .iter()
+                    .map(|p| p.distance(start))
+                    .fold(0f32, f32::max);
+                (moved < 0.5).then(|| {
+                    (
+                        subject.to_string(),
+                        format!("moved {moved:.2} m"),
+                        ">= 0.5 m".into(),
+                        format!("'{subject}' does not drift"),
+                        "follow_path(entity, points, duration) or a gentle velocity.".into(),
+                    )
+                })
+            }
+            "rises" => (rise < 0.2).then(|| {
+                (
+                    subject.to_string(),
+                    format!("rose {rise:.2} m"),
+                    ">= 0.2 m".into(),
+                    format!("'{subject}' does not rise"),
+                    "Move it up: follow_path, an upward velocity, or negative gravity_scale."
+                        .into(),
+                )
+            }),
+            "static" => {
+                let moved = tr
+                    .positions
+                    .iter()
+                    .map(|p| p.distance(start))
+                    .fold(0f32, f32::max);
+                (moved > 0.01).then(|| {
+                    (
+                        subject.to_string(),
+                        format!("moved {moved:.3} m"),
+                        "stays put".into(),
+                        format!("'{subject}' should stay still but moves"),
+                        "Make it body: \"fixed\", or rest it stably.".into(),
+                    )
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+fn is_within(world: &World, id: EntityId, ancestor: EntityId) -> bool {
+    let mut cur = Some(id);
+    while let Some(c) = cur {
+        if c == ancestor {
+            return true;
+        }
+        cur = world.entity(c).parent;
+    }
+    false
+}
+
+/// A failed expectation as a finding, with a fix in API terms.
+pub fn expectation_finding(x: &ExpectationResult, fps: u32, last: (u64, f64)) -> Finding {
+    let fix = match x.kind.as_str() {
+        "moves" => {
+            "Give it an initial velocity, an impulse or a force, and check it is body: \"dynamic\" and free to move."
+        }
+        "stays_still" => {
+            "Make it body: \"fixed\", or rest it on a support instead of above or inside one."
+        }
+        "rests" => "Add friction or damping, lower restitution, or give it more time.",
+        "above_ground" => {
+            "Keep it above the ground: check the ground is a fixed plane under it, enable ccd or raise substeps."
+        }
+        "reaches" => {
+            "Aim it: change the direction and strength of its velocity or impulse, or remove what blocks it."
+        }
+        "no_overlap" => {
+            "Start them apart (touching, not inside each other); raise substeps for fast bodies."
+        }
+        "rotates" => {
+            "Give it angular_velocity or a torque_impulse; a rolling body needs speed and spin together."
+        }
+        "particles_fall" => {
+            "Make the particles fall: gravity > 0 or a downward velocity, and a positive rate."
+        }
+        "particles_rise" => {
+            "Make the particles rise: negative gravity or an upward velocity, and a positive rate."
+        }
+        _ => "Change the scene so this expectation holds.",
+    };
+    let message = if x.kind == "moves" && x.observed < 0.01 {
+        format!(
+            "'{}' never moves: {}",
+            x.subject,
+            fix.trim_end_matches('.').to_lowercase()
+        )
+    } else {
+        x.message.clone()
+    };
+    let at = x.at.unwrap_or(last.1);
+    Finding {
+        id: format!("intent.expect.{}", x.kind),
+        category: Category::Intent,
+        severity: Severity::Error,
+        entities: vec![x.subject.clone()],
+        time: [at.min(last.1), last.1],
+        frames: [((at * fps as f64).round() as u64).min(last.0), last.0],
+        observed: format!("{:.3}", x.observed),
+        expected: x.expected.clone(),
+        message: format!("{message} (expect on line {})", x.line),
+        fix: fix.to_string(),
+    }
+}

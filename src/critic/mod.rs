@@ -1,0 +1,132 @@
+//! Stage four: the motion critic. It watches every frame of a run and turns
+//! what it measures into a [`CriticDiff`]: findings that say what is wrong,
+//! where, when, and what in the API would fix it. Numeric physics checks,
+//! visual checks on rendered keyframes, the script's expectations and the
+//! brief's asked-for dynamics all feed it; a vision-language model can add
+//! its opinion behind the same interface.
+
+pub mod finding;
+pub mod intent;
+pub mod physics;
+pub mod plausible;
+
+pub use finding::{Category, CheckStatus, CriticDiff, Finding, Severity, Verdict};
+
+use crate::brief::Brief;
+use crate::measure::Report;
+use crate::pipeline::FrameSink;
+use crate::script::ScriptError;
+use crate::sim::Frame;
+use crate::world::World;
+use intent::IntentRecorder;
+use physics::PhysicsRecorder;
+
+/// Watches a run; [`Critic::finish`] gives the diff.
+pub struct Critic {
+    brief: Option<Brief>,
+    physics: PhysicsRecorder,
+    intent: IntentRecorder,
+    last: Option<Frame>,
+    fps: u32,
+    world_snapshot: Option<World>,
+}
+
+impl Critic {
+    pub fn new(brief: Option<Brief>) -> Critic {
+        Critic {
+            brief,
+            physics: PhysicsRecorder::new(),
+            intent: IntentRecorder::default(),
+            last: None,
+            fps: 24,
+            world_snapshot: None,
+        }
+    }
+
+    /// Everything measured, as a diff. `report` gives the expectations;
+    /// `extra` adds findings from other checks (visual, VLM).
+    pub fn finish(
+        &self,
+        report: &Report,
+        extra: Vec<Finding>,
+        mut checks: Vec<CheckStatus>,
+    ) -> CriticDiff {
+        let mut findings = extra;
+        if let (Some(world), Some(last)) = (&self.world_snapshot, &self.last) {
+            findings.extend(self.physics.findings(world, last));
+            checks.push(CheckStatus {
+                name: "physics".into(),
+                status: "ran".into(),
+            });
+            for x in report.expectations.iter().filter(|x| !x.passed) {
+                findings.push(intent::expectation_finding(
+                    x,
+                    self.fps,
+                    (last.index, last.time),
+                ));
+            }
+            checks.push(CheckStatus {
+                name: "expectations".into(),
+                status: if report.expectations.is_empty() {
+                    "skipped: the script states no expectations".into()
+                } else {
+                    "ran".into()
+                },
+            });
+            match &self.brief {
+                Some(b) => {
+                    findings.extend(self.intent.brief_findings(world, b));
+                    checks.push(CheckStatus {
+                        name: "brief".into(),
+                        status: "ran".into(),
+                    });
+                }
+                None => checks.push(CheckStatus {
+                    name: "brief".into(),
+                    status: "skipped: no scene brief given".into(),
+                }),
+            }
+        }
+        if let Some(e) = &report.error {
+            findings.push(error_finding(e, self.last.as_ref()));
+        }
+        CriticDiff::new(findings, checks, None)
+    }
+}
+
+/// A run that failed is the first thing to fix.
+fn error_finding(e: &ScriptError, last: Option<&Frame>) -> Finding {
+    let (index, t) = last.map(|f| (f.index, f.time)).unwrap_or((0, 0.0));
+    Finding {
+        id: format!("run.{}", e.kind.name()),
+        category: Category::Intent,
+        severity: Severity::Error,
+        entities: e.function.iter().cloned().collect(),
+        time: [t, t],
+        frames: [index, index],
+        observed: e.message.clone(),
+        expected: "the script runs to the end".into(),
+        message: match e.line {
+            Some(l) => format!("the run stopped at line {l}: {}", e.message),
+            None => format!("the run stopped: {}", e.message),
+        },
+        fix: e.hint.clone(),
+    }
+}
+
+impl FrameSink for Critic {
+    fn accept(&mut self, world: &World, frame: &Frame) -> Result<(), ScriptError> {
+        if self.world_snapshot.is_none() {
+            self.fps = world.settings.fps;
+        }
+        self.physics.record(world, frame);
+        self.intent.record(world, frame, self.brief.as_ref());
+        Ok(())
+    }
+
+    fn end(&mut self, world: &World, last: Option<&Frame>) {
+        // The world as it ended and the last frame are what the checks judge.
+        self.world_snapshot = Some(world.clone());
+        self.last = last.cloned();
+    }
+}
