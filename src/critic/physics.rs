@@ -425,17 +425,33 @@ impl PhysicsRecorder {
                 }
             }
             // Plausible size and mass for what its name says it is.
-            if let Some((kind, size, mass)) = e.name.as_deref().and_then(kind_of) {
-                let extent = entity_extent(world, last, *id);
-                if extent > 0.0 && (extent < size[0] * 0.5 || extent > size[1] * 1.5) {
-                    out.push(implausible(&name, kind, "size", extent, *size, "m", last));
-                }
-                let m = last.masses.get(id.index()).copied().unwrap_or(0.0);
-                if m > 0.0 && (m < mass[0] * 0.2 || m > mass[1] * 5.0) {
-                    out.push(implausible(&name, kind, "mass", m, *mass, "kg", last));
-                }
+            let m = last.masses.get(id.index()).copied().unwrap_or(0.0);
+            if let Some((kind, _, mass)) = e.name.as_deref().and_then(kind_of)
+                && m > 0.0
+                && (m < mass[0] * 0.2 || m > mass[1] * 5.0)
+            {
+                out.push(implausible(&name, kind, "mass", m, *mass, "kg", last));
             }
         }
+        // Sizes of every named thing, moving or not.
+        for e in world.entities.iter().filter(|e| e.parent.is_none()) {
+            let Some((kind, size, _)) = e.name.as_deref().and_then(kind_of) else {
+                continue;
+            };
+            let extent = entity_extent(world, last, e.id);
+            if extent > 0.0 && (extent < size[0] * 0.5 || extent > size[1] * 1.5) {
+                out.push(implausible(
+                    &label(e.id),
+                    kind,
+                    "size",
+                    extent,
+                    *size,
+                    "m",
+                    last,
+                ));
+            }
+        }
+        out.extend(self.floating_scenery(world, last));
         // Energy gained by a passive system.
         if is_passive(world) {
             let totals: Vec<(f64, f64)> = {
@@ -518,6 +534,166 @@ impl PhysicsRecorder {
     }
 }
 
+/// Words for things that are meant to hang in the air.
+const AIRBORNE: &[&str] = &[
+    "cloud",
+    "moon",
+    "sun",
+    "star",
+    "bird",
+    "lamp",
+    "light",
+    "chandelier",
+    "sign",
+    "balloon",
+    "kite",
+    "banner",
+    "flag",
+    "fan",
+    "shelf",
+    "picture",
+    "painting",
+    "frame",
+    "clock",
+    "window",
+    "curtain",
+    "ceiling",
+    "roof",
+    "beam",
+    "canopy",
+    "leaves",
+    "foliage",
+    "crown",
+    "jellyfish",
+    "fish",
+    "rotor",
+    "blade",
+    "bridge",
+    "plank",
+    "rope",
+    "branch",
+    "drone",
+    "plane",
+    "spaceship",
+    "planet",
+];
+
+impl PhysicsRecorder {
+    /// Fixed or decorative objects hovering above whatever is under them.
+    fn floating_scenery(&self, world: &World, last: &Frame) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let Some(ground) = &self.ground else {
+            return out;
+        };
+        let tops: Vec<(EntityId, Vec3, Vec3)> = world
+            .entities
+            .iter()
+            .filter(|e| e.parent.is_none())
+            .filter_map(|e| object_bounds(world, last, e.id).map(|(lo, hi)| (e.id, lo, hi)))
+            .collect();
+        for (id, lo, hi) in &tops {
+            let e = world.entity(*id);
+            let kind = world.body_kind(*id);
+            if !matches!(kind, BodyKind::Fixed | BodyKind::None) || !e.visible {
+                continue;
+            }
+            if matches!(e.shape, Shape::Plane { .. } | Shape::Heightfield { .. }) {
+                continue;
+            }
+            let words = format!(
+                "{} {}",
+                e.name.clone().unwrap_or_default(),
+                e.tags.join(" ")
+            )
+            .to_lowercase();
+            if AIRBORNE.iter().any(|w| words.contains(w)) || e.material.emissive_strength > 0.0 {
+                continue;
+            }
+            // Animated things (kinematic paths) are allowed to fly.
+            if world
+                .tracks
+                .iter()
+                .any(|t| matches!(t.target, crate::world::AnimTarget::Entity(x) if x == *id))
+            {
+                continue;
+            }
+            let bottom = lo.y;
+            let centre = (*lo + *hi) * 0.5;
+            let mut support = ground.height_below(centre.x, centre.z, bottom + 0.02);
+            for (other, olo, ohi) in &tops {
+                if other == id {
+                    continue;
+                }
+                let overlaps_xz = olo.x < hi.x && ohi.x > lo.x && olo.z < hi.z && ohi.z > lo.z;
+                if overlaps_xz && ohi.y <= bottom + 0.02 && olo.y < bottom {
+                    support = Some(support.map_or(ohi.y, |s: f32| s.max(ohi.y)));
+                }
+                // Resting against a wall counts too.
+                let touching = olo.x <= hi.x + 0.01
+                    && ohi.x >= lo.x - 0.01
+                    && olo.z <= hi.z + 0.01
+                    && ohi.z >= lo.z - 0.01
+                    && olo.y <= bottom + 0.02
+                    && ohi.y >= bottom - 0.02;
+                if touching && olo.y < bottom {
+                    support = Some(support.map_or(bottom, |s: f32| s.max(bottom)));
+                }
+            }
+            let base = support.unwrap_or(0.0);
+            let gap = bottom - base;
+            if gap > 0.05 && gap < 3.0 {
+                let name = e.label();
+                out.push(Finding {
+                    id: "physics.floating".into(),
+                    category: Category::Physics,
+                    severity: Severity::Error,
+                    entities: vec![name.clone()],
+                    time: [0.0, last.time],
+                    frames: [0, last.index],
+                    observed: format!("bottom {gap:.2} m above what is under it"),
+                    expected: "resting on the ground or on another object".into(),
+                    message: format!("'{name}' floats {:.0} cm above the surface under it", gap * 100.0),
+                    fix: format!("Lower '{name}' by {gap:.2} m so it rests on what is below, or make it body: \"dynamic\" so it falls into place."),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// World bounds of an object and its children.
+fn object_bounds(world: &World, frame: &Frame, id: EntityId) -> Option<(Vec3, Vec3)> {
+    let mut lo = Vec3::splat(f32::MAX);
+    let mut hi = Vec3::splat(f32::MIN);
+    let mut any = false;
+    for e in &world.entities {
+        let mut cur = Some(e.id);
+        let mut inside = false;
+        while let Some(c) = cur {
+            if c == id {
+                inside = true;
+                break;
+            }
+            cur = world.entity(c).parent;
+        }
+        if !inside || matches!(e.shape, Shape::Group) || !e.visible {
+            continue;
+        }
+        let (a, b) = match frame.aabbs[e.id.index()] {
+            Some(ab) => ab,
+            None => {
+                let t = frame.transforms[e.id.index()];
+                let r = (e.shape.half_extents() * t.scale).length();
+                (t.position - Vec3::splat(r), t.position + Vec3::splat(r))
+            }
+        };
+        lo = lo.min(a);
+        hi = hi.max(b);
+        any = true;
+    }
+    any.then_some((lo, hi))
+}
+
 impl Default for PhysicsRecorder {
     fn default() -> Self {
         Self::new()
@@ -538,6 +714,12 @@ fn implausible(
     last: &Frame,
 ) -> Finding {
     let too_big = value > range[1];
+    // Three times off is a mistake of scale, not of taste.
+    let severity = if value > range[1] * 3.0 || value < range[0] / 3.0 {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
     let (word, adjective) = match (what, too_big) {
         ("mass", true) => ("heavy", "lighter"),
         ("mass", false) => ("light", "heavier"),
@@ -547,7 +729,7 @@ fn implausible(
     Finding {
         id: format!("physics.implausible_{what}"),
         category: Category::Physics,
-        severity: Severity::Warning,
+        severity,
         entities: vec![name.to_string()],
         time: [0.0, last.time],
         frames: [0, last.index],
