@@ -5,6 +5,7 @@
 //! brief's asked-for dynamics all feed it; a vision-language model can add
 //! its opinion behind the same interface.
 
+pub mod corpus;
 pub mod finding;
 pub mod intent;
 pub mod physics;

@@ -60,6 +60,15 @@ struct BodyTrack {
     energies: Vec<f32>,
 }
 
+/// A moment a fast body crossed a thin moving one without touching it.
+struct Tunnel {
+    fast: EntityId,
+    thin: EntityId,
+    frame: u64,
+    time: f64,
+    speed: f32,
+}
+
 #[derive(Default)]
 struct Below {
     first: Option<(u64, f64)>,
@@ -76,6 +85,8 @@ pub struct PhysicsRecorder {
     overlaps: BTreeMap<(EntityId, EntityId), Overlap>,
     nonfinite: Option<(EntityId, u64, f64)>,
     below: BTreeMap<usize, Below>,
+    tunnels: Vec<Tunnel>,
+    prev_positions: BTreeMap<EntityId, Vec3>,
     frames: u64,
     last_time: f64,
     fps: u32,
@@ -91,6 +102,8 @@ impl PhysicsRecorder {
             overlaps: BTreeMap::new(),
             nonfinite: None,
             below: BTreeMap::new(),
+            tunnels: Vec::new(),
+            prev_positions: BTreeMap::new(),
             frames: 0,
             last_time: 0.0,
             fps: 24,
@@ -154,6 +167,7 @@ impl PhysicsRecorder {
             tr.energies
                 .push(frame.energies.get(i).copied().unwrap_or(0.0));
         }
+        self.find_tunnels(world, frame);
         for (a, b, depth) in &frame.penetrations {
             let (oa, ob) = (Self::owner(world, *a), Self::owner(world, *b));
             if oa == ob || *depth <= penetration_tolerance(world, *a, *b) {
@@ -199,6 +213,71 @@ impl PhysicsRecorder {
         }
     }
 
+    /// Fast bodies that passed through thin moving bodies between frames
+    /// (rapier sweeps fast bodies against fixed colliders, not moving ones).
+    fn find_tunnels(&mut self, world: &World, frame: &Frame) {
+        let fps = world.settings.fps as f32;
+        let mut now = BTreeMap::new();
+        for id in &self.dynamic {
+            now.insert(*id, frame.transforms[id.index()].position);
+        }
+        for (a, pa) in &now {
+            let Some(prev) = self.prev_positions.get(a) else {
+                continue;
+            };
+            let step = *pa - *prev;
+            let speed = step.length() * fps;
+            if speed < 5.0 {
+                continue;
+            }
+            for b in &self.dynamic {
+                if b == a || world.body_owner(*b) != Some(*b) {
+                    continue;
+                }
+                let eb = world.entity(*b);
+                let tb = frame.transforms[b.index()];
+                let half = eb.shape.half_extents() * tb.scale;
+                // Only thin things can be passed through in one frame.
+                let thin_axis = if half.x <= half.y && half.x <= half.z {
+                    0
+                } else if half.y <= half.z {
+                    1
+                } else {
+                    2
+                };
+                if step.length() < 2.0 * half[thin_axis] {
+                    continue;
+                }
+                let to_local = |p: Vec3| tb.rotation.conjugate() * (p - tb.position);
+                let (l0, l1) = (to_local(*prev), to_local(*pa));
+                if l0[thin_axis].signum() == l1[thin_axis].signum()
+                    || l0[thin_axis].abs() < half[thin_axis]
+                    || l1[thin_axis].abs() < half[thin_axis]
+                {
+                    continue;
+                }
+                // Where the path crosses the thin body's mid-plane, is it inside?
+                let t = l0[thin_axis] / (l0[thin_axis] - l1[thin_axis]);
+                let hit = l0 + (l1 - l0) * t;
+                let inside = (0..3).all(|k| k == thin_axis || hit[k].abs() <= half[k]);
+                let touched = frame
+                    .penetrations
+                    .iter()
+                    .any(|(x, y, _)| (x == a && y == b) || (x == b && y == a));
+                if inside && !touched {
+                    self.tunnels.push(Tunnel {
+                        fast: *a,
+                        thin: *b,
+                        frame: frame.index,
+                        time: frame.time,
+                        speed,
+                    });
+                }
+            }
+        }
+        self.prev_positions = now;
+    }
+
     /// Turns what was recorded into findings.
     pub fn findings(&self, world: &World, last: &Frame) -> Vec<Finding> {
         let mut out = Vec::new();
@@ -241,6 +320,22 @@ impl PhysicsRecorder {
                     label(id)
                 ),
                 "Look for a division by zero or an enormous force, impulse or velocity on it.",
+            ));
+        }
+        for t in &self.tunnels {
+            let (fast, thin) = (label(t.fast), label(t.thin));
+            out.push(f(
+                "physics.tunnelling",
+                Severity::Error,
+                vec![fast.clone(), thin.clone()],
+                t.time,
+                t.time,
+                t.frame,
+                t.frame,
+                format!("passed through at {:.1} m/s without contact", t.speed),
+                "collides with it".into(),
+                format!("'{fast}' passes straight through '{thin}' at t = {:.2} s", t.time),
+                &format!("Give '{fast}' ccd: true (it is fast and '{thin}' is thin), or raise substeps in world()."),
             ));
         }
         for ((a, b), o) in &self.overlaps {
@@ -296,25 +391,15 @@ impl PhysicsRecorder {
                     "Check for bodies created inside each other, huge impulses or forces, or joints pulling against each other.",
                 ));
             }
-            // Through the ground, out of the world.
-            if let Some(g) = &self.ground_only {
-                let mut through: Option<usize> = None;
-                for k in 1..n {
-                    let p = tr.positions[k];
-                    let prev = tr.positions[k - 1];
-                    let half = (e.shape.half_extents() * e.transform.scale).max_element();
-                    if let Some(h) = g.height_below(prev.x, prev.z, prev.y + half)
-                        && prev.y + half >= h
-                        && p.y + half < h - 0.02
-                        && g.height_below(p.x, p.z, p.y + half).is_none()
-                    {
-                        through = Some(k);
-                        break;
-                    }
-                }
-                if let Some(k) = through {
+            // Through the ground or any fixed surface, out of the world.
+            if let Some(g) = &self.ground {
+                let radius = (e.shape.half_extents() * e.transform.scale).min_element();
+                if let Some(k) =
+                    (1..n).find(|&k| g.crossed(tr.positions[k - 1], tr.positions[k], radius))
+                {
                     let fast = tr.speeds[k - 1].max(tr.speeds[k]);
-                    let tunnel = fast > 5.0;
+                    // Moving further in a step than its own size: a tunnel, not a leak.
+                    let tunnel = fast / (self.fps as f32) > radius;
                     out.push(f(
                         if tunnel { "physics.tunnelling" } else { "physics.through_ground" },
                         Severity::Error,
@@ -323,13 +408,13 @@ impl PhysicsRecorder {
                         tr.times[k],
                         frame_of(tr.times[k - 1], self.fps),
                         frame_of(tr.times[k], self.fps),
-                        format!("below the ground at {:.2} m/s", fast),
-                        "stays on or above the ground".into(),
-                        format!("'{name}' passes through the ground at t = {:.2} s", tr.times[k]),
+                        format!("passed below a surface at {fast:.2} m/s"),
+                        "stays on or above the surface".into(),
+                        format!("'{name}' passes through the surface under it at t = {:.2} s", tr.times[k]),
                         if tunnel {
                             "Give it ccd: true, or raise substeps in world()."
                         } else {
-                            "Make sure the ground is a fixed plane or heightfield under it, and that it does not start inside the ground."
+                            "Make sure it does not start inside the surface; raise substeps in world()."
                         },
                     ));
                 }

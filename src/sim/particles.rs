@@ -130,6 +130,37 @@ impl Ground {
     pub fn is_empty(&self) -> bool {
         self.surfaces.is_empty()
     }
+
+    /// Whether something of `radius` moving from `from` to `to` passed down
+    /// through a surface: above it before, wholly below it after, over it
+    /// both times.
+    pub fn crossed(&self, from: Vec3, to: Vec3, radius: f32) -> bool {
+        self.surfaces.iter().any(|s| {
+            let over = |p: Vec3| -> Option<f32> {
+                let local = s.transform.rotation.conjugate()
+                    * (Vec3::new(p.x, s.transform.position.y, p.z) - s.transform.position);
+                match &s.shape {
+                    SurfaceShape::Rect { half_w, half_d } => (local.x.abs() <= *half_w
+                        && local.z.abs() <= *half_d)
+                        .then_some(s.transform.position.y + s.lift),
+                    SurfaceShape::Heights {
+                        heights,
+                        rows,
+                        cols,
+                        width,
+                        depth,
+                    } => {
+                        heightfield_height(heights, *rows, *cols, *width, *depth, local.x, local.z)
+                            .map(|h| s.transform.position.y + h * s.transform.scale.y)
+                    }
+                }
+            };
+            match (over(from), over(to)) {
+                (Some(h0), Some(h1)) => from.y - radius >= h0 - 0.01 && to.y + radius < h1 - 0.02,
+                _ => false,
+            }
+        })
+    }
 }
 
 /// How quickly sliding particles slow down, 1/s.
@@ -220,8 +251,17 @@ impl ParticleSystem {
         self.pos.is_empty()
     }
 
-    fn spawn(&mut self, world: &World, transforms: &[Transform], ei: usize, count: u32) {
+    fn spawn(&mut self, world: &World, transforms: &[Transform], ei: usize, count: u32, t: f64) {
         let e = &world.emitters[ei];
+        let windy: Vec<&Field> = if e.inherit_wind > 0.0 {
+            world
+                .fields
+                .iter()
+                .filter(|f| f.acts_on_particles())
+                .collect()
+        } else {
+            Vec::new()
+        };
         let room = e.max.saturating_sub(self.states[ei].live);
         let count = count.min(room);
         let speed = e.velocity.length();
@@ -271,7 +311,14 @@ impl ParticleSystem {
             };
             let cone = r.cone_dir(e.spread.to_radians());
             let jitter = 1.0 + e.speed_jitter * (r.next_f32() * 2.0 - 1.0);
-            let v = to_dir * cone * (speed * jitter);
+            let mut v = to_dir * cone * (speed * jitter);
+            if !windy.is_empty() {
+                v += windy
+                    .iter()
+                    .map(|f| f.air_velocity(p, t as f32))
+                    .sum::<Vec3>()
+                    * e.inherit_wind;
+            }
             let life = r.range_f32(e.lifetime[0], e.lifetime[1]);
             let tint = r.next_f32() * 2.0 - 1.0;
             let spin = if e.spin > 0.0 {
@@ -302,7 +349,7 @@ impl ParticleSystem {
     pub fn burst(&mut self, world: &World, transforms: &[Transform], emitter: usize, count: u32) {
         self.sync_emitters(world);
         if emitter < world.emitters.len() {
-            self.spawn(world, transforms, emitter, count);
+            self.spawn(world, transforms, emitter, count, world.time);
         }
     }
 
@@ -350,7 +397,7 @@ impl ParticleSystem {
                 }
             }
             if n > 0 {
-                self.spawn(world, transforms, ei, n);
+                self.spawn(world, transforms, ei, n, t);
             }
         }
         let fields: Vec<&Field> = world
@@ -495,6 +542,7 @@ mod tests {
             max: 1000,
             emissive: 0.0,
             variation: 0.0,
+            inherit_wind: 0.0,
             seed: 1,
             line: 1,
         }

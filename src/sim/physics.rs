@@ -282,6 +282,12 @@ impl PhysicsBridge {
                 self.world.bodies[b].set_additional_mass(mass, true);
             }
         }
+        // Rapier updates mass properties at its next step; the first frame's
+        // masses and energies must already be right.
+        for b in self.bodies[start..n].iter().flatten() {
+            let colliders = &self.world.colliders;
+            self.world.bodies[*b].recompute_mass_properties_from_colliders(colliders);
+        }
         self.sync_joints(world);
     }
 

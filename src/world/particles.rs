@@ -148,6 +148,9 @@ pub struct Emitter {
     pub emissive: f32,
     /// Per-particle random colour variation (0..1).
     pub variation: f32,
+    /// Fraction of the local wind particles start with: 1 for rain and snow,
+    /// which have been falling long before they come into view.
+    pub inherit_wind: f32,
     pub seed: u64,
     pub line: usize,
 }

@@ -278,6 +278,7 @@ fn preset_defaults(preset: &str, id: EmitterId, seed: u64, line: usize) -> Optio
         max: 5000,
         emissive: 0.0,
         variation: 0.0,
+        inherit_wind: 0.0,
         seed,
         line,
     };
@@ -299,6 +300,7 @@ fn preset_defaults(preset: &str, id: EmitterId, seed: u64, line: usize) -> Optio
             e.color = [srgb(0.75, 0.8, 0.88); 2];
             e.opacity = [0.55, 0.55];
             e.drag = 0.6;
+            e.inherit_wind = 1.0;
             e.ground = GroundResponse::Die;
             e.max = 20_000;
         }
@@ -313,6 +315,7 @@ fn preset_defaults(preset: &str, id: EmitterId, seed: u64, line: usize) -> Optio
             e.color = [Vec3::ONE; 2];
             e.gravity = 0.08;
             e.drag = 2.0;
+            e.inherit_wind = 1.0;
             e.ground = GroundResponse::Settle;
             e.max = 20_000;
         }
@@ -328,6 +331,7 @@ fn preset_defaults(preset: &str, id: EmitterId, seed: u64, line: usize) -> Optio
             e.variation = 0.35;
             e.gravity = 0.3;
             e.drag = 1.6;
+            e.inherit_wind = 0.5;
             e.spin = 220.0;
             e.ground = GroundResponse::Settle;
             e.max = 4000;
@@ -594,6 +598,9 @@ fn make_emitter(
     }
     if let Some(v) = o.f32("drag")? {
         e.drag = v;
+    }
+    if let Some(v) = o.f32("inherit_wind")? {
+        e.inherit_wind = v;
     }
     if let Some(g) = o.choice("ground", GroundResponse::parse)? {
         e.ground = g;
