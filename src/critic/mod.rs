@@ -10,6 +10,7 @@ pub mod finding;
 pub mod intent;
 pub mod physics;
 pub mod plausible;
+pub mod visual;
 
 pub use finding::{Category, CheckStatus, CriticDiff, Finding, Severity, Verdict};
 
