@@ -11,6 +11,7 @@
 //! [`world`] is the data they share; [`limits`] and [`util`] serve them all.
 
 pub mod cli;
+pub mod grammar;
 pub mod limits;
 pub mod measure;
 pub mod pipeline;
