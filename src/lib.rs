@@ -17,6 +17,7 @@
 pub mod brief;
 pub mod cli;
 pub mod critic;
+pub mod grammar;
 pub mod limits;
 pub mod measure;
 pub mod pipeline;
