@@ -24,4 +24,5 @@ pub mod pipeline;
 pub mod script;
 pub mod sim;
 pub mod util;
+pub mod video;
 pub mod world;
