@@ -14,6 +14,7 @@ pub mod cli;
 pub mod limits;
 pub mod measure;
 pub mod pipeline;
+pub mod render;
 pub mod script;
 pub mod sim;
 pub mod util;
