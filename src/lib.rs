@@ -21,6 +21,7 @@ pub mod grammar;
 pub mod limits;
 pub mod measure;
 pub mod pipeline;
+pub mod render;
 pub mod script;
 pub mod sim;
 pub mod util;

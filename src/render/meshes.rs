@@ -1,0 +1,271 @@
+//! GPU meshes, cached. Shapes never change once an entity exists, so each
+//! entity's mesh is tessellated and uploaded once; entities with equal
+//! shapes (same primitive and dimensions, or the same shared mesh data)
+//! share one upload, which also lets them draw as one instanced call.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use bytemuck::{Pod, Zeroable};
+use glam::Vec3;
+use wgpu::util::DeviceExt;
+
+use super::bounds::Aabb;
+use super::scene::MeshRef;
+use crate::world::mesh::{Mesh, tessellate};
+use crate::world::{Shape, World};
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+pub struct Vertex {
+    pub position: [f32; 3],
+    pub normal: [f32; 3],
+}
+
+/// Identity of a shape's geometry. Shared mesh data is keyed by address;
+/// the cache holds a clone of the `Arc`, so the address cannot be reused
+/// by other data while the key exists.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum ShapeKey {
+    Group,
+    Box([u32; 3]),
+    Sphere(u32),
+    Cylinder(u32, u32),
+    Capsule(u32, u32),
+    Cone(u32, u32),
+    Plane(u32, u32),
+    Torus(u32, u32),
+    Mesh(usize),
+    Heightfield(usize, usize, usize, u32, u32),
+}
+
+enum Keep {
+    Nothing,
+    Mesh(#[allow(dead_code)] Arc<Mesh>),
+    Heights(#[allow(dead_code)] Arc<Vec<f32>>),
+}
+
+fn key_of(shape: &Shape) -> (ShapeKey, Keep) {
+    let b = f32::to_bits;
+    match shape {
+        Shape::Group => (ShapeKey::Group, Keep::Nothing),
+        Shape::Box { size } => (
+            ShapeKey::Box([b(size.x), b(size.y), b(size.z)]),
+            Keep::Nothing,
+        ),
+        Shape::Sphere { radius } => (ShapeKey::Sphere(b(*radius)), Keep::Nothing),
+        Shape::Cylinder { radius, height } => {
+            (ShapeKey::Cylinder(b(*radius), b(*height)), Keep::Nothing)
+        }
+        Shape::Capsule { radius, height } => {
+            (ShapeKey::Capsule(b(*radius), b(*height)), Keep::Nothing)
+        }
+        Shape::Cone { radius, height } => (ShapeKey::Cone(b(*radius), b(*height)), Keep::Nothing),
+        Shape::Plane { width, depth } => (ShapeKey::Plane(b(*width), b(*depth)), Keep::Nothing),
+        Shape::Torus { major, minor } => (ShapeKey::Torus(b(*major), b(*minor)), Keep::Nothing),
+        Shape::Mesh { mesh, .. } => (
+            ShapeKey::Mesh(Arc::as_ptr(mesh) as usize),
+            Keep::Mesh(mesh.clone()),
+        ),
+        Shape::Heightfield {
+            heights,
+            rows,
+            cols,
+            width,
+            depth,
+        } => (
+            ShapeKey::Heightfield(
+                Arc::as_ptr(heights) as usize,
+                *rows,
+                *cols,
+                b(*width),
+                b(*depth),
+            ),
+            Keep::Heights(heights.clone()),
+        ),
+    }
+}
+
+fn is_closed(shape: &Shape) -> bool {
+    matches!(
+        shape,
+        Shape::Box { .. }
+            | Shape::Sphere { .. }
+            | Shape::Cylinder { .. }
+            | Shape::Capsule { .. }
+            | Shape::Cone { .. }
+            | Shape::Torus { .. }
+    )
+}
+
+pub struct GpuMesh {
+    pub vertices: wgpu::Buffer,
+    pub indices: wgpu::Buffer,
+    pub index_count: u32,
+    _keep: Keep,
+}
+
+/// Vertices and indices ready to upload, with anything unusable removed:
+/// non-finite positions, triangles pointing outside the vertex list.
+pub fn clean(mesh: &Mesh) -> Option<(Vec<Vertex>, Vec<u32>, Aabb)> {
+    let nv = mesh.positions.len();
+    if nv == 0 || nv > u32::MAX as usize {
+        return None;
+    }
+    let vertices: Vec<Vertex> = (0..nv)
+        .map(|i| {
+            let p = mesh.positions[i];
+            let n = mesh
+                .normals
+                .get(i)
+                .copied()
+                .and_then(|n| n.try_normalize())
+                .unwrap_or(Vec3::Y);
+            Vertex {
+                position: if p.is_finite() { p } else { Vec3::ZERO }.to_array(),
+                normal: n.to_array(),
+            }
+        })
+        .collect();
+    let bad = |i: u32| (i as usize) >= nv || !mesh.positions[i as usize].is_finite();
+    let indices: Vec<u32> = mesh
+        .indices
+        .iter()
+        .filter(|t| !t.iter().any(|&i| bad(i)))
+        .flatten()
+        .copied()
+        .collect();
+    if indices.is_empty() {
+        return None;
+    }
+    let bounds = Aabb::from_points(indices.iter().map(|&i| mesh.positions[i as usize]))?;
+    Some((vertices, indices, bounds))
+}
+
+#[derive(Default)]
+pub struct MeshCache {
+    meshes: Vec<GpuMesh>,
+    refs: Vec<Option<MeshRef>>,
+    by_key: HashMap<ShapeKey, Option<MeshRef>>,
+    /// Per entity index: its shape key and mesh.
+    entities: Vec<(ShapeKey, Option<MeshRef>)>,
+    bytes: u64,
+}
+
+/// Past this much uploaded geometry, meshes no entity uses are dropped.
+const EVICT_BYTES: u64 = 512 << 20;
+
+impl MeshCache {
+    pub fn get(&self, id: u32) -> Option<&GpuMesh> {
+        self.meshes.get(id as usize)
+    }
+
+    pub fn clear(&mut self) {
+        *self = MeshCache::default();
+    }
+
+    /// Makes sure every entity of `world` has its mesh uploaded and returns
+    /// the mesh of each entity by index. Cheap when nothing is new: one key
+    /// comparison per entity.
+    pub fn sync(&mut self, device: &wgpu::Device, world: &World) -> &[Option<MeshRef>] {
+        if self.bytes > EVICT_BYTES {
+            self.evict(world);
+        }
+        self.entities.truncate(world.entities.len());
+        for (i, e) in world.entities.iter().enumerate() {
+            let (key, keep) = key_of(&e.shape);
+            if let Some((k, _)) = self.entities.get(i)
+                && *k == key
+            {
+                continue;
+            }
+            let mesh = match self.by_key.get(&key) {
+                Some(m) => *m,
+                None => {
+                    let m = self.upload(device, &e.shape, keep);
+                    self.by_key.insert(key.clone(), m);
+                    m
+                }
+            };
+            if i < self.entities.len() {
+                self.entities[i] = (key, mesh);
+            } else {
+                self.entities.push((key, mesh));
+            }
+        }
+        self.refs.clear();
+        self.refs.extend(self.entities.iter().map(|(_, m)| *m));
+        &self.refs
+    }
+
+    fn upload(&mut self, device: &wgpu::Device, shape: &Shape, keep: Keep) -> Option<MeshRef> {
+        if matches!(shape, Shape::Group) {
+            return None;
+        }
+        let mesh = tessellate(shape);
+        let (vertices, indices, bounds) = clean(&mesh)?;
+        let vb = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("mesh vertices"),
+            contents: bytemuck::cast_slice(&vertices),
+            usage: wgpu::BufferUsages::VERTEX,
+        });
+        let ib = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("mesh indices"),
+            contents: bytemuck::cast_slice(&indices),
+            usage: wgpu::BufferUsages::INDEX,
+        });
+        self.bytes += (vertices.len() * std::mem::size_of::<Vertex>() + indices.len() * 4) as u64;
+        let id = self.meshes.len() as u32;
+        self.meshes.push(GpuMesh {
+            vertices: vb,
+            indices: ib,
+            index_count: indices.len() as u32,
+            _keep: keep,
+        });
+        Some(MeshRef {
+            id,
+            bounds,
+            closed: is_closed(shape),
+        })
+    }
+
+    /// Starts over, keeping nothing: the next sync re-uploads what the
+    /// current world needs. Ids change, which is fine because plans are
+    /// built after sync.
+    fn evict(&mut self, _world: &World) {
+        self.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cleaning_drops_bad_triangles_and_keeps_good_ones() {
+        let mesh = Mesh {
+            positions: vec![
+                Vec3::ZERO,
+                Vec3::X,
+                Vec3::Y,
+                Vec3::new(f32::NAN, 0.0, 0.0),
+            ],
+            normals: vec![Vec3::Z; 4],
+            indices: vec![[0, 1, 2], [0, 1, 3], [0, 1, 9]],
+        };
+        let (v, i, b) = clean(&mesh).unwrap();
+        assert_eq!(v.len(), 4);
+        assert_eq!(i, vec![0, 1, 2]);
+        assert_eq!(b.max, Vec3::new(1.0, 1.0, 0.0));
+        assert!(clean(&Mesh::default()).is_none());
+    }
+
+    #[test]
+    fn equal_shapes_share_a_key() {
+        let a = key_of(&Shape::Sphere { radius: 0.5 }).0;
+        let b = key_of(&Shape::Sphere { radius: 0.5 }).0;
+        let c = key_of(&Shape::Sphere { radius: 0.6 }).0;
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+    }
+}

@@ -1,0 +1,959 @@
+//! The renderer: GPU state that outlives frames (pipelines, targets, the
+//! mesh cache, a ring of readback buffers) and the per-frame work of
+//! turning a [`Frame`] into an image.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use glam::{Mat4, Vec3};
+
+use super::camera::CameraRig;
+use super::globals::{Globals, PointLightRaw, PostRaw, v4};
+use super::gpu::Gpu;
+use super::image::{Analysis, Image};
+use super::lighting::{Lighting, lighting};
+use super::meshes::MeshCache;
+use super::options::RenderOptions;
+use super::particles::{self, ParticleRaw};
+use super::pipelines::{
+    DEPTH_FORMAT, DISTANCE_FORMAT, HDR_FORMAT, ID_FORMAT, OUTPUT_FORMAT, Pipelines,
+};
+use super::scene::{self, DrawRun, ScenePlan};
+use super::shadow::{self, ShadowFit};
+use super::{RenderError, globals};
+use crate::sim::Frame;
+use crate::world::World;
+
+/// How long to wait for the GPU before calling it stuck.
+const GPU_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A finished frame from the pipelined path.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// `Frame::index` of the frame drawn.
+    pub index: u64,
+    pub image: Image,
+    /// CPU time to prepare, encode and submit the frame, milliseconds.
+    pub submit_ms: f64,
+    /// Time spent waiting for the GPU and copying the pixels out.
+    pub readback_ms: f64,
+}
+
+/// A vertex or instance buffer rewritten every frame, grown as needed.
+struct FrameBuffer {
+    buffer: wgpu::Buffer,
+    label: &'static str,
+}
+
+impl FrameBuffer {
+    fn new(device: &wgpu::Device, label: &'static str, size: u64) -> Self {
+        FrameBuffer {
+            buffer: device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: size.max(256),
+                usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            }),
+            label,
+        }
+    }
+
+    fn write(&mut self, gpu: &Gpu, bytes: &[u8]) {
+        if bytes.len() as u64 > self.buffer.size() {
+            let size = (bytes.len() as u64).next_power_of_two();
+            *self = FrameBuffer::new(&gpu.device, self.label, size);
+        }
+        if !bytes.is_empty() {
+            gpu.queue.write_buffer(&self.buffer, 0, bytes);
+        }
+    }
+}
+
+struct Targets {
+    msaa_view: Option<wgpu::TextureView>,
+    hdr_view: wgpu::TextureView,
+    depth_view: wgpu::TextureView,
+    output: wgpu::Texture,
+    output_view: wgpu::TextureView,
+    shadow_view: wgpu::TextureView,
+}
+
+fn texture(
+    device: &wgpu::Device,
+    label: &str,
+    size: (u32, u32),
+    format: wgpu::TextureFormat,
+    samples: u32,
+    usage: wgpu::TextureUsages,
+) -> wgpu::Texture {
+    device.create_texture(&wgpu::TextureDescriptor {
+        label: Some(label),
+        size: wgpu::Extent3d {
+            width: size.0,
+            height: size.1,
+            depth_or_array_layers: 1,
+        },
+        mip_level_count: 1,
+        sample_count: samples,
+        dimension: wgpu::TextureDimension::D2,
+        format,
+        usage,
+        view_formats: &[],
+    })
+}
+
+fn view(t: &wgpu::Texture) -> wgpu::TextureView {
+    t.create_view(&wgpu::TextureViewDescriptor::default())
+}
+
+impl Targets {
+    fn new(device: &wgpu::Device, w: u32, h: u32, msaa: u32, shadow: u32) -> Targets {
+        use wgpu::TextureUsages as U;
+        let msaa_view = (msaa > 1).then(|| {
+            view(&texture(
+                device,
+                "hdr msaa",
+                (w, h),
+                HDR_FORMAT,
+                msaa,
+                U::RENDER_ATTACHMENT,
+            ))
+        });
+        let hdr = texture(
+            device,
+            "hdr",
+            (w, h),
+            HDR_FORMAT,
+            1,
+            U::RENDER_ATTACHMENT | U::TEXTURE_BINDING,
+        );
+        let depth = texture(
+            device,
+            "depth",
+            (w, h),
+            DEPTH_FORMAT,
+            msaa,
+            U::RENDER_ATTACHMENT,
+        );
+        let output = texture(
+            device,
+            "output",
+            (w, h),
+            OUTPUT_FORMAT,
+            1,
+            U::RENDER_ATTACHMENT | U::COPY_SRC,
+        );
+        let shadow = texture(
+            device,
+            "shadow map",
+            (shadow, shadow),
+            DEPTH_FORMAT,
+            1,
+            U::RENDER_ATTACHMENT | U::TEXTURE_BINDING,
+        );
+        Targets {
+            msaa_view,
+            hdr_view: view(&hdr),
+            depth_view: view(&depth),
+            output_view: view(&output),
+            output,
+            shadow_view: view(&shadow),
+        }
+    }
+}
+
+/// Targets of the analysis pass, made on first use.
+struct AnalysisTargets {
+    ids: wgpu::Texture,
+    ids_view: wgpu::TextureView,
+    distance: wgpu::Texture,
+    distance_view: wgpu::TextureView,
+    depth_view: wgpu::TextureView,
+    ids_readback: wgpu::Buffer,
+    distance_readback: wgpu::Buffer,
+}
+
+type MapResult = Arc<Mutex<Option<Result<(), wgpu::BufferAsyncError>>>>;
+
+/// One readback buffer of the ring, with the frame it holds.
+struct Slot {
+    buffer: wgpu::Buffer,
+    mapped: MapResult,
+    submission: Option<wgpu::SubmissionIndex>,
+    index: u64,
+    submit_ms: f64,
+}
+
+/// Bytes per row of a texture copy: padded to wgpu's 256-byte alignment.
+fn padded_row(width: u32, bytes_per_pixel: u32) -> u32 {
+    let align = wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
+    (width * bytes_per_pixel).div_ceil(align) * align
+}
+
+fn readback_buffer(device: &wgpu::Device, label: &str, size: u64) -> wgpu::Buffer {
+    device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size,
+        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    })
+}
+
+/// Draws frames headless. Holds no reference to any world: each call reads
+/// the world's static geometry (cached per entity) and the frame.
+pub struct Renderer {
+    gpu: Gpu,
+    opts: RenderOptions,
+    msaa: u32,
+    pipelines: Pipelines,
+    meshes: MeshCache,
+    targets: Targets,
+    globals_buf: wgpu::Buffer,
+    post_buf: wgpu::Buffer,
+    instances: FrameBuffer,
+    particles: FrameBuffer,
+    scene_bg: wgpu::BindGroup,
+    globals_bg: wgpu::BindGroup,
+    post_bg: wgpu::BindGroup,
+    ring: Vec<Slot>,
+    /// Ring slots in flight, oldest first.
+    pending: VecDeque<usize>,
+    next_slot: usize,
+    analysis: Option<AnalysisTargets>,
+    particle_scratch: Vec<ParticleRaw>,
+}
+
+impl Renderer {
+    pub fn new(opts: &RenderOptions) -> Result<Renderer, RenderError> {
+        opts.validate()?;
+        let gpu = Gpu::new(opts)?;
+        let max = gpu.device.limits().max_texture_dimension_2d;
+        if opts.width > max || opts.height > max {
+            return Err(RenderError::Options(format!(
+                "{}x{} is larger than this adapter's limit of {max}",
+                opts.width, opts.height
+            )));
+        }
+        let msaa = gpu
+            .sample_count(HDR_FORMAT, opts.quality.msaa())
+            .min(gpu.sample_count(DEPTH_FORMAT, opts.quality.msaa()));
+        let shadow_size = opts.quality.shadow_size().min(max);
+        let device = &gpu.device;
+        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let pipelines = Pipelines::new(device, msaa);
+        let targets = Targets::new(device, opts.width, opts.height, msaa, shadow_size);
+        let uniform = |label: &str, size: usize| {
+            device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: size as u64,
+                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            })
+        };
+        let globals_buf = uniform("globals", std::mem::size_of::<Globals>());
+        let post_buf = uniform("post", std::mem::size_of::<PostRaw>());
+        let shadow_sampler = device.create_sampler(&wgpu::SamplerDescriptor {
+            label: Some("shadow"),
+            address_mode_u: wgpu::AddressMode::ClampToEdge,
+            address_mode_v: wgpu::AddressMode::ClampToEdge,
+            mag_filter: wgpu::FilterMode::Linear,
+            min_filter: wgpu::FilterMode::Linear,
+            compare: Some(wgpu::CompareFunction::LessEqual),
+            ..Default::default()
+        });
+        let scene_bg = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("scene"),
+            layout: &pipelines.scene_layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: globals_buf.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: wgpu::BindingResource::TextureView(&targets.shadow_view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: wgpu::BindingResource::Sampler(&shadow_sampler),
+                },
+            ],
+        });
+        let globals_bg = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("globals"),
+            layout: &pipelines.globals_layout,
+            entries: &[wgpu::BindGroupEntry {
+                binding: 0,
+                resource: globals_buf.as_entire_binding(),
+            }],
+        });
+        let post_bg = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("post"),
+            layout: &pipelines.post_layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: wgpu::BindingResource::TextureView(&targets.hdr_view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: post_buf.as_entire_binding(),
+                },
+            ],
+        });
+        let row = padded_row(opts.width, 4) as u64;
+        let ring = (0..opts.frames_in_flight.clamp(1, 16))
+            .map(|_| Slot {
+                buffer: readback_buffer(device, "frame readback", row * opts.height as u64),
+                mapped: Arc::default(),
+                submission: None,
+                index: 0,
+                submit_ms: 0.0,
+            })
+            .collect();
+        let instances = FrameBuffer::new(device, "instances", 1 << 16);
+        let particles = FrameBuffer::new(device, "particles", 1 << 16);
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(RenderError::Device(format!(
+                "{}: setting up the pipelines failed: {e}",
+                gpu.describe()
+            )));
+        }
+        gpu.take_error().map_err(|e| match e {
+            RenderError::Gpu(m) => RenderError::Device(m),
+            other => other,
+        })?;
+        Ok(Renderer {
+            gpu,
+            opts: opts.clone(),
+            msaa,
+            pipelines,
+            meshes: MeshCache::default(),
+            targets,
+            globals_buf,
+            post_buf,
+            instances,
+            particles,
+            scene_bg,
+            globals_bg,
+            post_bg,
+            ring,
+            pending: VecDeque::new(),
+            next_slot: 0,
+            analysis: None,
+            particle_scratch: Vec::new(),
+        })
+    }
+
+    /// The adapter in use, e.g. "llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan,
+    /// software, ...)".
+    pub fn adapter_info(&self) -> String {
+        self.gpu.describe()
+    }
+
+    /// Whether the adapter is a software rasteriser.
+    pub fn is_software(&self) -> bool {
+        self.gpu.info.device_type == wgpu::DeviceType::Cpu
+    }
+
+    pub fn options(&self) -> &RenderOptions {
+        &self.opts
+    }
+
+    /// MSAA samples actually used (the adapter may support fewer than asked).
+    pub fn msaa_samples(&self) -> u32 {
+        self.msaa
+    }
+
+    /// Frames submitted and not yet returned.
+    pub fn in_flight(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Forgets all uploaded meshes (e.g. before switching to another world
+    /// to free memory; switching without it also works).
+    pub fn clear_cache(&mut self) {
+        self.meshes.clear();
+    }
+
+    /// Renders one frame and waits for its pixels.
+    pub fn render(&mut self, world: &World, frame: &Frame) -> Result<Image, RenderError> {
+        if !self.pending.is_empty() {
+            return Err(RenderError::Busy);
+        }
+        self.submit(world, frame)?;
+        let mut done = self.flush()?;
+        done.pop()
+            .map(|r| r.image)
+            .ok_or_else(|| RenderError::Gpu("the submitted frame was lost".into()))
+    }
+
+    /// Queues a frame without waiting for it. When the ring of
+    /// `frames_in_flight` readback buffers is full, the oldest frame is
+    /// finished first and returned, so a loop of `submit` calls yields the
+    /// frames in order, a few frames behind; [`Renderer::flush`] returns the
+    /// rest.
+    pub fn submit(&mut self, world: &World, frame: &Frame) -> Result<Option<Rendered>, RenderError> {
+        let slot = self.next_slot;
+        let done = if self.ring[slot].submission.is_some() {
+            // The ring is full: the slot we need holds the oldest frame.
+            Some(self.collect_oldest()?)
+        } else {
+            None
+        };
+        let start = Instant::now();
+        let mut encoder = self.encode_frame(world, frame)?;
+        let (w, h) = (self.opts.width, self.opts.height);
+        encoder.copy_texture_to_buffer(
+            wgpu::TexelCopyTextureInfo {
+                texture: &self.targets.output,
+                mip_level: 0,
+                origin: wgpu::Origin3d::ZERO,
+                aspect: wgpu::TextureAspect::All,
+            },
+            wgpu::TexelCopyBufferInfo {
+                buffer: &self.ring[slot].buffer,
+                layout: wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(padded_row(w, 4)),
+                    rows_per_image: Some(h),
+                },
+            },
+            wgpu::Extent3d {
+                width: w,
+                height: h,
+                depth_or_array_layers: 1,
+            },
+        );
+        let submission = self.gpu.queue.submit([encoder.finish()]);
+        let s = &mut self.ring[slot];
+        let mapped = s.mapped.clone();
+        *mapped.lock().map_err(|_| poisoned())? = None;
+        s.buffer
+            .slice(..)
+            .map_async(wgpu::MapMode::Read, move |r| {
+                if let Ok(mut m) = mapped.lock() {
+                    *m = Some(r);
+                }
+            });
+        s.submission = Some(submission);
+        s.index = frame.index;
+        s.submit_ms = start.elapsed().as_secs_f64() * 1000.0;
+        self.pending.push_back(slot);
+        self.next_slot = (slot + 1) % self.ring.len();
+        // Errors from encoding show up here, before anyone waits.
+        if let Err(e) = self.gpu.take_error() {
+            self.abandon();
+            return Err(e);
+        }
+        Ok(done)
+    }
+
+    /// Waits for every frame in flight and returns them in order.
+    pub fn flush(&mut self) -> Result<Vec<Rendered>, RenderError> {
+        let mut out = Vec::with_capacity(self.pending.len());
+        while !self.pending.is_empty() {
+            out.push(self.collect_oldest()?);
+        }
+        Ok(out)
+    }
+
+    /// Drops all frames in flight after an error, leaving the ring usable.
+    fn abandon(&mut self) {
+        let _ = self.gpu.device.poll(wgpu::PollType::Wait {
+            submission_index: None,
+            timeout: Some(GPU_TIMEOUT),
+        });
+        for slot in self.pending.drain(..) {
+            let s = &mut self.ring[slot];
+            s.submission = None;
+            s.buffer.unmap();
+        }
+    }
+
+    fn collect_oldest(&mut self) -> Result<Rendered, RenderError> {
+        let Some(slot) = self.pending.pop_front() else {
+            return Err(RenderError::Gpu("no frame in flight".into()));
+        };
+        let start = Instant::now();
+        let result = self.read_slot(slot);
+        let s = &mut self.ring[slot];
+        s.submission = None;
+        match result {
+            Ok(rgba) => Ok(Rendered {
+                index: s.index,
+                image: Image {
+                    width: self.opts.width,
+                    height: self.opts.height,
+                    rgba,
+                },
+                submit_ms: s.submit_ms,
+                readback_ms: start.elapsed().as_secs_f64() * 1000.0,
+            }),
+            Err(e) => {
+                self.abandon();
+                Err(e)
+            }
+        }
+    }
+
+    fn read_slot(&mut self, slot: usize) -> Result<Vec<u8>, RenderError> {
+        let s = &self.ring[slot];
+        wait_mapped(&self.gpu, s.submission.clone(), &s.mapped)?;
+        self.gpu.take_error()?;
+        let (w, h) = (self.opts.width as usize, self.opts.height as usize);
+        let row = padded_row(self.opts.width, 4) as usize;
+        let mut rgba = Vec::with_capacity(w * h * 4);
+        {
+            let data = s
+                .buffer
+                .slice(..)
+                .get_mapped_range()
+                .map_err(|e| RenderError::Gpu(format!("reading back a frame: {e}")))?;
+            for y in 0..h {
+                rgba.extend_from_slice(&data[y * row..y * row + w * 4]);
+            }
+        }
+        s.buffer.unmap();
+        Ok(rgba)
+    }
+
+    /// Prepares everything the camera pass needs and uploads it: meshes,
+    /// the scene plan, the globals.
+    fn prepare(
+        &mut self,
+        world: &World,
+        frame: &Frame,
+        with_shadows: bool,
+    ) -> (ScenePlan, CameraRig, bool) {
+        let refs = self.meshes.sync(&self.gpu.device, world).to_vec();
+        let cam = CameraRig::new(&frame.camera, self.opts.width, self.opts.height);
+        let light = lighting(&frame.environment, &frame.lights, cam.position);
+        let mut plan = scene::plan(world, frame, &refs, &cam);
+        let fit = match (light.key, plan.scene_bounds) {
+            (Some(key), Some(bounds))
+                if with_shadows && key.shadows && key.irradiance.max_element() > 0.0 =>
+            {
+                shadow::fit(
+                    &cam,
+                    key.to_light,
+                    bounds,
+                    plan.focus_bounds,
+                    self.opts.quality.shadow_size(),
+                )
+            }
+            _ => None,
+        };
+        if let Some(f) = &fit {
+            plan.add_shadow_casters(&f.view_proj);
+        }
+        let g = self.globals(frame, &cam, &light, fit.as_ref());
+        self.gpu
+            .queue
+            .write_buffer(&self.globals_buf, 0, bytemuck::bytes_of(&g));
+        self.gpu.queue.write_buffer(
+            &self.post_buf,
+            0,
+            bytemuck::bytes_of(&PostRaw {
+                params: [light.exposure, 0.0, 0.0, 0.0],
+            }),
+        );
+        self.instances
+            .write(&self.gpu, bytemuck::cast_slice(&plan.instances));
+        (plan, cam, fit.is_some())
+    }
+
+    fn globals(
+        &self,
+        frame: &Frame,
+        cam: &CameraRig,
+        light: &Lighting,
+        fit: Option<&ShadowFit>,
+    ) -> Globals {
+        let t = if frame.time.is_finite() {
+            frame.time as f32
+        } else {
+            0.0
+        };
+        let (key_dir, key_color) = match light.key {
+            Some(k) => (
+                v4(k.to_light, if fit.is_some() { 1.0 } else { 0.0 }),
+                v4(k.irradiance, fit.map_or(0.0, |f| f.texel_world)),
+            ),
+            None => ([0.0, 1.0, 0.0, 0.0], [0.0; 4]),
+        };
+        let (fill_dir, fill_color) = match light.fill {
+            Some(k) => (v4(k.to_light, 0.0), v4(k.irradiance, 0.0)),
+            None => ([0.0, 1.0, 0.0, 0.0], [0.0; 4]),
+        };
+        let sky = &light.sky;
+        let (sun_dir, sun_disc, sun_on) = match sky.sun_disc {
+            Some((d, c)) => (d, c, 1.0),
+            None => (sky.sun_dir, Vec3::ZERO, 0.0),
+        };
+        let disc_cos = libm::cosf(super::lighting::SUN_DISC_RADIUS_DEG.to_radians());
+        let (moon_dir, moon) = sky.moon.unwrap_or((Vec3::Y, 0.0));
+        let mut lights = [PointLightRaw::default(); globals::MAX_POINT_LIGHTS];
+        for (dst, src) in lights.iter_mut().zip(&light.points) {
+            *dst = *src;
+        }
+        let wind = if frame.wind.is_finite() {
+            frame.wind
+        } else {
+            Vec3::ZERO
+        };
+        let shadow_size = self.opts.quality.shadow_size() as f32;
+        let inv = cam.view_proj.inverse();
+        Globals {
+            view_proj: cam.view_proj.to_cols_array_2d(),
+            inv_view_proj: if inv.is_finite() { inv } else { Mat4::IDENTITY }.to_cols_array_2d(),
+            light_view_proj: fit
+                .map_or(Mat4::IDENTITY, |f| f.view_proj)
+                .to_cols_array_2d(),
+            camera_pos: v4(cam.position, t),
+            camera_right: v4(cam.right, 0.0),
+            camera_up: v4(cam.up, 0.0),
+            camera_forward: v4(cam.forward, cam.pixel_angle),
+            viewport: [
+                self.opts.width as f32,
+                self.opts.height as f32,
+                1.0 / self.opts.width as f32,
+                1.0 / self.opts.height as f32,
+            ],
+            key_dir,
+            key_color,
+            fill_dir,
+            fill_color,
+            sky_zenith: v4(sky.zenith, sky.kind),
+            sky_horizon: v4(sky.horizon, sky.stars),
+            sky_horizon_sun: v4(sky.horizon_sun, sky.sun_glow),
+            sky_ground: v4(sky.ground, 0.0),
+            sun_disc: v4(sun_disc, disc_cos),
+            sun_sky_dir: v4(sun_dir, sun_on),
+            moon_dir: v4(moon_dir, moon),
+            ambient_up: v4(light.ambient_up, 0.0),
+            ambient_down: v4(light.ambient_down, 0.0),
+            fog: light.fog,
+            fog_color: v4(light.fog_color, light.fog_scatter),
+            counts: [
+                self.opts.quality.shadow_taps() as f32,
+                1.0 / shadow_size,
+                light.points.len() as f32,
+                0.0,
+            ],
+            wind: v4(wind, t),
+            lights,
+        }
+    }
+
+    fn draw_runs(&self, pass: &mut wgpu::RenderPass<'_>, runs: &[DrawRun]) {
+        for r in runs {
+            let Some(mesh) = self.meshes.get(r.mesh) else {
+                continue;
+            };
+            pass.set_vertex_buffer(0, mesh.vertices.slice(..));
+            pass.set_index_buffer(mesh.indices.slice(..), wgpu::IndexFormat::Uint32);
+            pass.draw_indexed(0..mesh.index_count, 0, r.first..r.first + r.count);
+        }
+    }
+
+    /// Draws runs, switching between the culling and two-sided pipelines.
+    fn draw_mesh_runs(
+        &self,
+        pass: &mut wgpu::RenderPass<'_>,
+        runs: &[DrawRun],
+        pick: impl Fn(bool) -> usize,
+        pipelines: &[&wgpu::RenderPipeline; 2],
+    ) {
+        let mut current: Option<usize> = None;
+        for r in runs {
+            let which = pick(r.cull);
+            if current != Some(which) {
+                pass.set_pipeline(pipelines[which]);
+                current = Some(which);
+            }
+            self.draw_runs(pass, std::slice::from_ref(r));
+        }
+    }
+
+    fn encode_frame(
+        &mut self,
+        world: &World,
+        frame: &Frame,
+    ) -> Result<wgpu::CommandEncoder, RenderError> {
+        let (plan, cam, shadows) = self.prepare(world, frame, true);
+        particles::plan(world, &frame.particles, &cam, &mut self.particle_scratch);
+        let particle_bytes: Vec<u8> = bytemuck::cast_slice(&self.particle_scratch).to_vec();
+        self.particles.write(&self.gpu, &particle_bytes);
+        let particle_count = self.particle_scratch.len() as u32;
+
+        let mut encoder = self
+            .gpu
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("frame"),
+            });
+        {
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("shadow"),
+                color_attachments: &[],
+                depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+                    view: &self.targets.shadow_view,
+                    depth_ops: Some(wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(1.0),
+                        store: wgpu::StoreOp::Store,
+                    }),
+                    stencil_ops: None,
+                }),
+                ..Default::default()
+            });
+            if shadows && !plan.shadow.is_empty() {
+                pass.set_pipeline(&self.pipelines.shadow);
+                pass.set_bind_group(0, &self.globals_bg, &[]);
+                pass.set_vertex_buffer(1, self.instances.buffer.slice(..));
+                self.draw_runs(&mut pass, &plan.shadow);
+            }
+        }
+        {
+            let (view, resolve) = match &self.targets.msaa_view {
+                Some(m) => (m, Some(&self.targets.hdr_view)),
+                None => (&self.targets.hdr_view, None),
+            };
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("camera"),
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view,
+                    depth_slice: None,
+                    resolve_target: resolve,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                        store: if resolve.is_some() {
+                            wgpu::StoreOp::Discard
+                        } else {
+                            wgpu::StoreOp::Store
+                        },
+                    },
+                })],
+                depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+                    view: &self.targets.depth_view,
+                    depth_ops: Some(wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(0.0),
+                        store: wgpu::StoreOp::Discard,
+                    }),
+                    stencil_ops: None,
+                }),
+                ..Default::default()
+            });
+            pass.set_bind_group(0, &self.scene_bg, &[]);
+            pass.set_vertex_buffer(1, self.instances.buffer.slice(..));
+            let opaque = [&self.pipelines.mesh[0][0], &self.pipelines.mesh[1][0]];
+            self.draw_mesh_runs(&mut pass, &plan.opaque, |c| c as usize, &opaque);
+            // The sky after opaque surfaces: only uncovered pixels run it.
+            pass.set_pipeline(&self.pipelines.sky);
+            pass.draw(0..3, 0..1);
+            let transparent = [&self.pipelines.mesh[0][1], &self.pipelines.mesh[1][1]];
+            pass.set_vertex_buffer(1, self.instances.buffer.slice(..));
+            self.draw_mesh_runs(&mut pass, &plan.transparent, |c| c as usize, &transparent);
+            if particle_count > 0 {
+                pass.set_pipeline(&self.pipelines.particles);
+                pass.set_vertex_buffer(0, self.particles.buffer.slice(..));
+                pass.draw(0..6, 0..particle_count);
+            }
+        }
+        {
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("tone map"),
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view: &self.targets.output_view,
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                        store: wgpu::StoreOp::Store,
+                    },
+                })],
+                ..Default::default()
+            });
+            pass.set_pipeline(&self.pipelines.post);
+            pass.set_bind_group(0, &self.post_bg, &[]);
+            pass.draw(0..3, 0..1);
+        }
+        Ok(encoder)
+    }
+
+    fn analysis_targets(&mut self) -> &AnalysisTargets {
+        let (w, h) = (self.opts.width, self.opts.height);
+        let device = &self.gpu.device;
+        self.analysis.get_or_insert_with(|| {
+            use wgpu::TextureUsages as U;
+            let ids = texture(device, "ids", (w, h), ID_FORMAT, 1, U::RENDER_ATTACHMENT | U::COPY_SRC);
+            let distance = texture(
+                device,
+                "distance",
+                (w, h),
+                DISTANCE_FORMAT,
+                1,
+                U::RENDER_ATTACHMENT | U::COPY_SRC,
+            );
+            let depth = texture(device, "analysis depth", (w, h), DEPTH_FORMAT, 1, U::RENDER_ATTACHMENT);
+            let size = padded_row(w, 4) as u64 * h as u64;
+            AnalysisTargets {
+                ids_view: view(&ids),
+                distance_view: view(&distance),
+                depth_view: view(&depth),
+                ids,
+                distance,
+                ids_readback: readback_buffer(device, "ids readback", size),
+                distance_readback: readback_buffer(device, "distance readback", size),
+            }
+        })
+    }
+
+    /// Renders which entity each pixel sees and how far away it is.
+    /// Invisible and fully transparent entities are left out; particles
+    /// and the sky are not entities.
+    pub fn analyse(&mut self, world: &World, frame: &Frame) -> Result<Analysis, RenderError> {
+        if !self.pending.is_empty() {
+            return Err(RenderError::Busy);
+        }
+        self.analysis_targets();
+        let (plan, _cam, _) = self.prepare(world, frame, false);
+        let at = self.analysis.as_ref().expect("made above");
+        let mut encoder = self
+            .gpu
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("analysis"),
+            });
+        {
+            let attachment = |v| {
+                Some(wgpu::RenderPassColorAttachment {
+                    view: v,
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(wgpu::Color::TRANSPARENT),
+                        store: wgpu::StoreOp::Store,
+                    },
+                })
+            };
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("analysis"),
+                color_attachments: &[attachment(&at.ids_view), attachment(&at.distance_view)],
+                depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+                    view: &at.depth_view,
+                    depth_ops: Some(wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(0.0),
+                        store: wgpu::StoreOp::Discard,
+                    }),
+                    stencil_ops: None,
+                }),
+                ..Default::default()
+            });
+            pass.set_bind_group(0, &self.scene_bg, &[]);
+            pass.set_vertex_buffer(1, self.instances.buffer.slice(..));
+            let pipes = [&self.pipelines.analysis[0], &self.pipelines.analysis[1]];
+            self.draw_mesh_runs(&mut pass, &plan.opaque, |c| c as usize, &pipes);
+            self.draw_mesh_runs(&mut pass, &plan.transparent, |c| c as usize, &pipes);
+        }
+        let (w, h) = (self.opts.width, self.opts.height);
+        for (tex, buf) in [(&at.ids, &at.ids_readback), (&at.distance, &at.distance_readback)] {
+            encoder.copy_texture_to_buffer(
+                wgpu::TexelCopyTextureInfo {
+                    texture: tex,
+                    mip_level: 0,
+                    origin: wgpu::Origin3d::ZERO,
+                    aspect: wgpu::TextureAspect::All,
+                },
+                wgpu::TexelCopyBufferInfo {
+                    buffer: buf,
+                    layout: wgpu::TexelCopyBufferLayout {
+                        offset: 0,
+                        bytes_per_row: Some(padded_row(w, 4)),
+                        rows_per_image: Some(h),
+                    },
+                },
+                wgpu::Extent3d {
+                    width: w,
+                    height: h,
+                    depth_or_array_layers: 1,
+                },
+            );
+        }
+        let submission = self.gpu.queue.submit([encoder.finish()]);
+        let read = |buf: &wgpu::Buffer| -> Result<Vec<u32>, RenderError> {
+            let mapped: MapResult = Arc::default();
+            let m = mapped.clone();
+            buf.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+                if let Ok(mut g) = m.lock() {
+                    *g = Some(r);
+                }
+            });
+            wait_mapped(&self.gpu, Some(submission.clone()), &mapped)?;
+            let row = padded_row(w, 4) as usize;
+            let mut out = Vec::with_capacity((w * h) as usize);
+            {
+                let data = buf
+                    .slice(..)
+                    .get_mapped_range()
+                    .map_err(|e| RenderError::Gpu(format!("reading back the analysis: {e}")))?;
+                for y in 0..h as usize {
+                    let line = &data[y * row..y * row + w as usize * 4];
+                    out.extend(line.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])));
+                }
+            }
+            buf.unmap();
+            Ok(out)
+        };
+        let raw_ids = read(&at.ids_readback)?;
+        let raw_dist = read(&at.distance_readback)?;
+        self.gpu.take_error()?;
+        let backfacing = raw_ids.iter().map(|v| v & 0x8000_0000 != 0).collect();
+        let ids: Vec<u32> = raw_ids.iter().map(|v| v & 0x7fff_ffff).collect();
+        let depth = ids
+            .iter()
+            .zip(&raw_dist)
+            .map(|(&id, &d)| if id == 0 { f32::INFINITY } else { f32::from_bits(d) })
+            .collect();
+        Ok(Analysis {
+            width: w,
+            height: h,
+            ids,
+            depth,
+            backfacing,
+        })
+    }
+}
+
+fn poisoned() -> RenderError {
+    RenderError::Gpu("a readback lock was poisoned by a panic".into())
+}
+
+/// Blocks until a buffer's mapping (requested after `submission`) is done.
+fn wait_mapped(
+    gpu: &Gpu,
+    submission: Option<wgpu::SubmissionIndex>,
+    mapped: &MapResult,
+) -> Result<(), RenderError> {
+    let deadline = Instant::now() + GPU_TIMEOUT;
+    let mut submission = submission;
+    loop {
+        if let Some(r) = mapped.lock().map_err(|_| poisoned())?.take() {
+            return r.map_err(|e| RenderError::Gpu(format!("mapping a readback buffer: {e}")));
+        }
+        if Instant::now() > deadline {
+            return Err(RenderError::Gpu(format!(
+                "the GPU did not finish a frame within {} s",
+                GPU_TIMEOUT.as_secs()
+            )));
+        }
+        gpu.device
+            .poll(wgpu::PollType::Wait {
+                submission_index: submission.take(),
+                timeout: Some(GPU_TIMEOUT),
+            })
+            .map_err(|e| RenderError::Gpu(format!("waiting for the GPU: {e}")))?;
+        gpu.take_error()?;
+    }
+}

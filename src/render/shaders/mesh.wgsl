@@ -1,0 +1,246 @@
+// Entity meshes: shaded colour pass, shadow depth pass and the analysis
+// (entity id + distance) pass. Appended to common.wgsl.
+
+@group(0) @binding(1) var shadow_map: texture_depth_2d;
+@group(0) @binding(2) var shadow_sampler: sampler_comparison;
+
+struct VertexIn {
+    @location(0) position: vec3<f32>,
+    @location(1) normal: vec3<f32>,
+    @location(2) m0: vec4<f32>,
+    @location(3) m1: vec4<f32>,
+    @location(4) m2: vec4<f32>,
+    @location(5) m3: vec4<f32>,
+    @location(6) n0: vec4<f32>,
+    @location(7) n1: vec4<f32>,
+    @location(8) n2: vec4<f32>,
+    // rgb base colour, a opacity
+    @location(9) color: vec4<f32>,
+    // rgb emitted radiance, a roughness
+    @location(10) emissive: vec4<f32>,
+    // metallic, sway amount, sway base height, sway height
+    @location(11) params: vec4<f32>,
+    // entity index + 1
+    @location(12) ident: vec4<u32>,
+};
+
+struct VertexOut {
+    @builtin(position) clip: vec4<f32>,
+    @location(0) world: vec3<f32>,
+    @location(1) normal: vec3<f32>,
+    @location(2) color: vec4<f32>,
+    @location(3) emissive: vec4<f32>,
+    @location(4) metallic: f32,
+    @location(5) @interpolate(flat) ident: u32,
+};
+
+// Foliage bends away from the wind, more the higher it is above its base,
+// with a small flutter so it never looks frozen.
+fn sway(world: vec3<f32>, params: vec4<f32>) -> vec3<f32> {
+    let amount = params.y;
+    if (amount <= 0.0) {
+        return vec3<f32>(0.0);
+    }
+    let height = max(params.w, 0.05);
+    let h = clamp((world.y - params.z) / height, 0.0, 1.5);
+    let t = globals.wind.w;
+    let wind = vec3<f32>(globals.wind.x, 0.0, globals.wind.z);
+    let speed = length(wind);
+    var dir = vec3<f32>(1.0, 0.0, 0.0);
+    if (speed > 1e-4) {
+        dir = wind / speed;
+    }
+    let phase = dot(world.xz, vec2<f32>(0.37, 0.23)) + params.z * 0.7;
+    let bend = amount * min(speed * 0.035, 0.3) * (1.0 + 0.2 * sin(t * 1.7 + phase));
+    let flutter_amp = amount * (0.012 + 0.004 * min(speed, 10.0));
+    let flutter = vec3<f32>(
+        sin(t * 2.3 + phase * 3.1 + world.y * 1.3),
+        0.0,
+        cos(t * 1.9 + phase * 2.3 + world.y * 1.1),
+    ) * flutter_amp;
+    return (dir * bend * h * h + flutter * h) * height;
+}
+
+fn transform(v: VertexIn) -> VertexOut {
+    let model = mat4x4<f32>(v.m0, v.m1, v.m2, v.m3);
+    var world = (model * vec4<f32>(v.position, 1.0)).xyz;
+    world = world + sway(world, v.params);
+    let normal_m = mat3x3<f32>(v.n0.xyz, v.n1.xyz, v.n2.xyz);
+    var out: VertexOut;
+    out.world = world;
+    out.normal = normal_m * v.normal;
+    out.clip = globals.view_proj * vec4<f32>(world, 1.0);
+    out.color = v.color;
+    out.emissive = v.emissive;
+    out.metallic = v.params.x;
+    out.ident = v.ident.x;
+    return out;
+}
+
+@vertex
+fn vs_main(v: VertexIn) -> VertexOut {
+    return transform(v);
+}
+
+@vertex
+fn vs_shadow(v: VertexIn) -> @builtin(position) vec4<f32> {
+    let model = mat4x4<f32>(v.m0, v.m1, v.m2, v.m3);
+    var world = (model * vec4<f32>(v.position, 1.0)).xyz;
+    world = world + sway(world, v.params);
+    return globals.light_view_proj * vec4<f32>(world, 1.0);
+}
+
+const POISSON: array<vec2<f32>, 12> = array<vec2<f32>, 12>(
+    vec2<f32>(-0.326, -0.406),
+    vec2<f32>(0.442, 0.358),
+    vec2<f32>(-0.409, 0.463),
+    vec2<f32>(0.395, -0.441),
+    vec2<f32>(-0.840, -0.074),
+    vec2<f32>(0.962, -0.195),
+    vec2<f32>(-0.203, 0.921),
+    vec2<f32>(0.185, -0.893),
+    vec2<f32>(-0.696, 0.457),
+    vec2<f32>(0.507, 0.864),
+    vec2<f32>(-0.792, -0.598),
+    vec2<f32>(0.896, 0.412),
+);
+
+fn shadow_factor(world: vec3<f32>, n: vec3<f32>, ndl: f32) -> f32 {
+    if (globals.key_dir.w < 0.5) {
+        return 1.0;
+    }
+    // Normal offset: push the lookup out of the surface by about a texel,
+    // more at grazing light, so surfaces do not shadow themselves (acne)
+    // without a depth bias large enough to detach shadows (peter-panning).
+    let texel_world = globals.key_color.w;
+    let offset = n * texel_world * (0.6 + 1.4 * (1.0 - ndl));
+    let lp = globals.light_view_proj * vec4<f32>(world + offset, 1.0);
+    let uv = vec2<f32>(lp.x * 0.5 + 0.5, 0.5 - lp.y * 0.5);
+    if (any(uv < vec2<f32>(0.0)) || any(uv > vec2<f32>(1.0)) || lp.z > 1.0) {
+        return 1.0;
+    }
+    let depth = lp.z;
+    let taps = u32(globals.counts.x);
+    let texel = globals.counts.y;
+    if (taps <= 1u) {
+        return textureSampleCompareLevel(shadow_map, shadow_sampler, uv, depth);
+    }
+    var sum = 0.0;
+    let radius = texel * select(1.5, 2.2, taps > 4u);
+    for (var i = 0u; i < taps; i = i + 1u) {
+        sum = sum + textureSampleCompareLevel(shadow_map, shadow_sampler, uv + POISSON[i] * radius, depth);
+    }
+    let lit = sum / f32(taps);
+    // Fade out towards the edge of the map instead of ending in a line.
+    let edge = min(min(uv.x, 1.0 - uv.x), min(uv.y, 1.0 - uv.y));
+    return mix(1.0, lit, smoothstep(0.0, 0.03, edge));
+}
+
+fn ggx_specular(n: vec3<f32>, v: vec3<f32>, l: vec3<f32>, rough: f32, f0: vec3<f32>) -> vec3<f32> {
+    let h = normalize(v + l);
+    let ndh = max(dot(n, h), 0.0);
+    let ndv = max(dot(n, v), 1e-3);
+    let ndl = max(dot(n, l), 1e-3);
+    let vdh = max(dot(v, h), 0.0);
+    let a = rough * rough;
+    let a2 = a * a;
+    let d = ndh * ndh * (a2 - 1.0) + 1.0;
+    let dist = a2 / (PI * d * d + 1e-6);
+    let k = (rough + 1.0) * (rough + 1.0) / 8.0;
+    let vis = 1.0 / ((ndv * (1.0 - k) + k) * (ndl * (1.0 - k) + k));
+    let fresnel = f0 + (vec3<f32>(1.0) - f0) * pow(1.0 - vdh, 5.0);
+    return fresnel * dist * vis * 0.25;
+}
+
+struct Surface {
+    n: vec3<f32>,
+    v: vec3<f32>,
+    diffuse: vec3<f32>,
+    f0: vec3<f32>,
+    rough: f32,
+};
+
+// Diffuse and specular light kept apart: transparent surfaces let light
+// through in proportion to opacity but reflect at full strength.
+struct Shade {
+    diffuse: vec3<f32>,
+    specular: vec3<f32>,
+};
+
+fn add_direct(acc: Shade, s: Surface, l: vec3<f32>, irradiance: vec3<f32>) -> Shade {
+    var out = acc;
+    let ndl = dot(s.n, l);
+    if (ndl > 0.0) {
+        let e = irradiance * ndl;
+        out.diffuse = out.diffuse + s.diffuse / PI * e;
+        out.specular = out.specular + ggx_specular(s.n, s.v, l, s.rough, s.f0) * e;
+    }
+    return out;
+}
+
+@fragment
+fn fs_main(in: VertexOut, @builtin(front_facing) front: bool) -> @location(0) vec4<f32> {
+    var n = normalize(in.normal);
+    if (!front) {
+        n = -n;
+    }
+    let cam = globals.camera_pos.xyz;
+    let v = normalize(cam - in.world);
+    let base = in.color.rgb;
+    let metallic = saturate(in.metallic);
+    var s: Surface;
+    s.n = n;
+    s.v = v;
+    s.diffuse = base * (1.0 - metallic);
+    s.f0 = mix(vec3<f32>(0.04), base, metallic);
+    s.rough = clamp(in.emissive.a, 0.045, 1.0);
+
+    // Ambient: the sky hemisphere on the diffuse part, and the sky seen in
+    // the reflection direction on the specular part, dimmed for rough
+    // surfaces since we do not blur it.
+    let ndv = max(dot(n, v), 0.0);
+    let fresnel = s.f0 + (max(vec3<f32>(1.0 - s.rough), s.f0) - s.f0) * pow(1.0 - ndv, 5.0);
+    let r = reflect(-v, n);
+    let env = mix(sky_gradient(r), hemisphere_ambient(r), s.rough);
+    var acc: Shade;
+    acc.diffuse = s.diffuse * hemisphere_ambient(n);
+    acc.specular = env * fresnel * (1.0 - s.rough * 0.7);
+
+    let key_l = globals.key_dir.xyz;
+    let key_ndl = dot(n, key_l);
+    if (key_ndl > 0.0) {
+        let shadow = shadow_factor(in.world, n, key_ndl);
+        acc = add_direct(acc, s, key_l, globals.key_color.rgb * shadow);
+    }
+    acc = add_direct(acc, s, globals.fill_dir.xyz, globals.fill_color.rgb);
+    let count = u32(globals.counts.z);
+    for (var i = 0u; i < count; i = i + 1u) {
+        let pl = point_light(i, in.world);
+        if (pl.w > 0.0) {
+            acc = add_direct(acc, s, pl.xyz, globals.lights[i].color_spot.rgb * pl.w);
+        }
+    }
+
+    // Premultiplied alpha; grazing angles reflect more and so hide more of
+    // what is behind.
+    let opacity = saturate(in.color.a);
+    let alpha = saturate(opacity + luminance(fresnel) * (1.0 - opacity));
+    var c = acc.diffuse * opacity + acc.specular + in.emissive.rgb;
+    let f = fog_amount(cam, in.world);
+    c = mix(c, fog_tint(-v) * alpha, f);
+    return vec4<f32>(c, alpha);
+}
+
+struct AnalysisOut {
+    @location(0) ident: u32,
+    @location(1) distance: f32,
+};
+
+@fragment
+fn fs_analysis(in: VertexOut, @builtin(front_facing) front: bool) -> AnalysisOut {
+    var out: AnalysisOut;
+    // Top bit: the camera sees the back of this surface.
+    out.ident = in.ident | select(0x80000000u, 0u, front);
+    out.distance = length(in.world - globals.camera_pos.xyz);
+    return out;
+}
