@@ -60,9 +60,9 @@ fn main() {
         }
     };
     let built = build(SCENE, &RunOptions::default())
-        .map_err(|(e, _)| e)
+        .map_err(|failure| failure.error)
         .expect("bench scene builds");
-    let mut session = built.session;
+    let session = built.session;
     println!("adapter: {}", renderer.adapter_info());
     println!(
         "{w}x{h}, quality {quality}, {}x MSAA, {frames} frames",
