@@ -88,7 +88,9 @@ fn main() {
     let tris = session.with_world(|w| w.triangle_count());
     println!(
         "scene: {tris} triangles, {} particles (simulated in {sim_ms:.0} ms, not counted)",
-        frames_data.last().map_or(0, |f| f.particles.positions.len())
+        frames_data
+            .last()
+            .map_or(0, |f| f.particles.positions.len())
     );
 
     session.with_world(|world| {

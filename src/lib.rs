@@ -6,9 +6,16 @@
 //! 2. [`sim`]: the simulation steps the world (rapier rigid bodies, our own
 //!    particles, fields and animation) and produces frames.
 //! 3. [`measure`]: frames become a trace, expectation results and a report.
-//! 4. [`pipeline`]: runs the stages end to end for the command line and the agent.
+//! 4. [`render`]: frames become images (headless wgpu), with ID and depth
+//!    passes; [`video`] encodes them (H.264 MP4, PNG, contact sheets) and
+//!    [`output`] is the frame sink that ties the two to a run folder.
+//! 5. [`critic`]: the whole trajectory and the rendered keyframes become a
+//!    critic diff that says what to fix.
+//! 6. [`pipeline`]: runs the stages end to end for the command line and the agent.
 //!
-//! [`world`] is the data they share; [`limits`] and [`util`] serve them all.
+//! [`world`] is the data they share; [`brief`] is the scene brief the agent
+//! and the critic agree on; [`grammar`] constrains model output to world
+//! scripts; [`limits`] and [`util`] serve them all.
 
 // Script errors carry everything a model needs to fix the script (snippet,
 // signatures, suggestions); they are rare, so their size is no concern.
@@ -20,6 +27,7 @@ pub mod critic;
 pub mod grammar;
 pub mod limits;
 pub mod measure;
+pub mod output;
 pub mod pipeline;
 pub mod render;
 pub mod script;

@@ -3,6 +3,12 @@
 //! recursion cannot overflow it.
 
 fn main() {
+    // Mesa's device-selection Vulkan layer probes for a Wayland display and
+    // prints an error on every headless machine; we never present to one.
+    if std::env::var_os("NODEVICE_SELECT").is_none() {
+        // SAFETY: no other thread exists yet.
+        unsafe { std::env::set_var("NODEVICE_SELECT", "1") };
+    }
     let worker = std::thread::Builder::new()
         .name("c2w".into())
         .stack_size(256 << 20)

@@ -1,7 +1,9 @@
 //! The `c2w` command line.
 
 mod check;
+mod critic;
 mod docs;
+mod render;
 pub mod repl;
 mod run;
 
@@ -22,8 +24,13 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build and simulate a world script; write report.json, trace.json and a copy of the script.
+    /// Build, simulate and render a world script: report.json, trace.json,
+    /// video.mp4, contact_sheet.png and a copy of the script.
     Run(run::RunArgs),
+    /// Render one frame of a world at a chosen time to a PNG.
+    Render(render::RenderCmdArgs),
+    /// Judge an earlier run with the motion critic; write critic.json.
+    Critic(critic::CriticArgs),
     /// Compile a script and build its scene at t = 0 without simulating.
     Check(check::CheckArgs),
     /// Explore a live world interactively.
@@ -115,8 +122,73 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(a) => run::run(a),
+        Command::Render(a) => render::render(a),
+        Command::Critic(a) => critic::critic(a),
         Command::Check(a) => check::check(a),
         Command::Repl(a) => repl::repl(a),
         Command::Docs(a) => docs::docs(a),
     }
+}
+
+/// How frames are rendered; shared by `run`, `render`, `critic` and `repl`.
+#[derive(Args, Debug, Clone)]
+pub struct RenderArgs {
+    /// Image size in pixels.
+    #[arg(long, value_name = "WxH", default_value = "640x360", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Rendering and encoding quality: draft, default or high.
+    #[arg(long, default_value = "default")]
+    quality: crate::render::Quality,
+    /// Graphics adapter: auto, gpu, cpu, vulkan or gl (default: the
+    /// C2W_ADAPTER environment variable, else auto).
+    #[arg(long)]
+    adapter: Option<crate::render::AdapterChoice>,
+}
+
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("'{s}' is not a size; write it as WIDTHxHEIGHT, e.g. 640x360"))?;
+    let side = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (16..=crate::render::MAX_SIDE).contains(n))
+            .ok_or_else(|| {
+                format!(
+                    "'{v}' in '{s}': each side must be 16 to {} pixels",
+                    crate::render::MAX_SIDE
+                )
+            })
+    };
+    Ok((side(w)?, side(h)?))
+}
+
+impl RenderArgs {
+    /// The renderer's options: flags first, then C2W_ADAPTER, then defaults.
+    pub fn options(&self) -> Result<crate::render::RenderOptions, String> {
+        let mut opts = crate::render::RenderOptions::new(self.size.0, self.size.1)
+            .with_quality(self.quality)
+            .with_env()
+            .map_err(|e| e.to_string())?;
+        if let Some(a) = self.adapter {
+            opts.adapter = a;
+        }
+        Ok(opts)
+    }
+
+    /// The same quality preset for the H.264 encoder.
+    pub fn video_quality(&self) -> crate::video::Quality {
+        match self.quality {
+            crate::render::Quality::Draft => crate::video::Quality::Draft,
+            crate::render::Quality::Default => crate::video::Quality::Default,
+            crate::render::Quality::High => crate::video::Quality::High,
+        }
+    }
+}
+
+/// What to say when no adapter could be opened.
+pub fn adapter_help() -> &'static str {
+    "install a Vulkan driver (on Debian/Ubuntu for CPU rendering: apt install mesa-vulkan-drivers), \
+     choose another with --adapter gl|cpu|gpu, or skip rendering with --no-render"
 }

@@ -7,10 +7,13 @@ use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
 
 use super::{LimitArgs, read_script, report_error};
+use crate::output::snapshot_file_name;
 use crate::pipeline::{HookClock, advance_frame, prepare};
+use crate::render::{RenderOptions, Renderer};
 use crate::script::{Session, reference};
 use crate::sim::Simulation;
 use crate::util::fsx::write_atomic;
+use crate::video::{RgbaImage, write_png};
 use crate::world::World;
 
 #[derive(Args)]
@@ -20,6 +23,8 @@ pub struct ReplArgs {
     /// Seed for all randomness.
     #[arg(long)]
     seed: Option<u64>,
+    #[command(flatten)]
+    render: super::RenderArgs,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -33,6 +38,7 @@ Commands:
   :list           list entities, lights, emitters, fields and variables
   :reset          start over with an empty world
   :save FILE      save the lines entered so far as a script
+  :snap [FILE]    render the world as it is now to a PNG (default snap_<t>s.png)
   :help [TOPIC]   this help, or a topic (shapes, physics, particles, ...) or function
   :quit           leave (also Ctrl-D)";
 
@@ -41,6 +47,9 @@ pub struct Repl {
     sim: Option<(Simulation, HookClock)>,
     frame: u64,
     lines: Vec<String>,
+    render_opts: RenderOptions,
+    /// Opened on the first `:snap`, kept for the next ones.
+    renderer: Option<Renderer>,
 }
 
 impl Repl {
@@ -50,7 +59,42 @@ impl Repl {
             sim: None,
             frame: 0,
             lines: Vec::new(),
+            render_opts: RenderOptions::default(),
+            renderer: None,
         }
+    }
+
+    /// Renders `:snap` images with these options.
+    pub fn with_render_options(mut self, opts: RenderOptions) -> Repl {
+        self.render_opts = opts;
+        self
+    }
+
+    fn snap(&mut self, path: Option<&str>) -> Result<String, String> {
+        self.ensure_sim();
+        if self.renderer.is_none() {
+            let r = Renderer::new(&self.render_opts)
+                .map_err(|e| format!("{e}\n  ({})", super::adapter_help()))?;
+            self.renderer = Some(r);
+        }
+        let (Some((sim, _)), Some(renderer)) = (self.sim.as_ref(), self.renderer.as_mut()) else {
+            return Err("no simulation".into());
+        };
+        let index = self.frame;
+        let image = self
+            .session
+            .with_world(|w| renderer.render(w, &sim.frame(w, index)))
+            .map_err(|e| e.to_string())?;
+        let t = sim.time();
+        let path = path.map_or_else(|| snapshot_file_name(t), str::to_string);
+        let img = RgbaImage::from_vec(image.width, image.height, image.rgba)
+            .map_err(|e| e.to_string())?;
+        write_png(std::path::Path::new(&path), &img)
+            .map_err(|e| format!("cannot write {path}: {e}"))?;
+        Ok(format!(
+            "t = {t:.3} s: wrote {path} ({}x{})",
+            img.width, img.height
+        ))
     }
 
     /// Handles one input line and returns what to print.
@@ -151,6 +195,7 @@ impl Repl {
                     .map_err(|e| format!("cannot write {path}: {e}"))?;
                 Ok(format!("saved {} lines to {path}", self.lines.len()))
             }
+            "snap" => self.snap(arg),
             "help" | "h" | "?" => match arg {
                 None => Ok(HELP.into()),
                 Some(t) => reference::help(self.session.registry(), t)
@@ -216,7 +261,15 @@ fn list(w: &World) -> String {
 }
 
 pub fn repl(a: ReplArgs) -> i32 {
-    let mut repl = Repl::new(Session::new(a.limits.limits(), a.seed));
+    let render_opts = match a.render.options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    let mut repl =
+        Repl::new(Session::new(a.limits.limits(), a.seed)).with_render_options(render_opts);
     if let Some(path) = &a.script {
         let source = match read_script(path) {
             Ok(s) => s,

@@ -4,9 +4,12 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::{LimitArgs, read_script, report_error};
+use super::{LimitArgs, RenderArgs, read_script, report_error};
+use crate::brief::Brief;
+use crate::critic::{Critic, CriticDiff, Verdict};
 use crate::measure::Report;
-use crate::pipeline::{self, RunOptions};
+use crate::output::{Recorder, RecorderOptions};
+use crate::pipeline::{self, FrameSink, RunOptions};
 use crate::util::fsx::{write_atomic, write_json_atomic};
 
 #[derive(Args)]
@@ -28,9 +31,27 @@ pub struct RunArgs {
     /// Print the report as JSON on stdout.
     #[arg(long)]
     json: bool,
-    /// Exit with status 2 when an expectation fails.
+    /// Exit with status 2 when an expectation fails (or, with --critic,
+    /// when the critic's verdict is fail).
     #[arg(long)]
     strict: bool,
+    /// Simulate only: no video, contact sheet or images.
+    #[arg(long)]
+    no_render: bool,
+    /// Also write every frame as frames/NNNN.png.
+    #[arg(long)]
+    frames: bool,
+    /// Write stills at these times (seconds), e.g. --snap 0,2.5,10.
+    #[arg(long, value_delimiter = ',', value_name = "T,...")]
+    snap: Vec<f64>,
+    /// Judge the run with the motion critic and write critic.json.
+    #[arg(long)]
+    critic: bool,
+    /// A scene brief (JSON) for the critic to check the world against.
+    #[arg(long, value_name = "FILE")]
+    brief: Option<PathBuf>,
+    #[command(flatten)]
+    render: RenderArgs,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -57,25 +78,83 @@ pub fn run(a: RunArgs) -> i32 {
         fps: a.fps,
         limits: a.limits.limits(),
     };
-    let mut result = pipeline::run(&source, &opts, &mut []);
+    let brief = match a.brief.as_deref().map(read_brief).transpose() {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    let out = a.out.clone().unwrap_or_else(|| default_out(&a.script));
+    let mut recorder = if a.no_render {
+        None
+    } else {
+        let render = match a.render.options() {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 1;
+            }
+        };
+        let mut ro = RecorderOptions::new(out.clone(), render);
+        ro.video_quality = a.render.video_quality();
+        ro.frames = a.frames;
+        ro.snaps = a.snap.clone();
+        ro.visual = a.critic;
+        let r = Recorder::new(ro);
+        if let Some(e) = &r.stats().error {
+            eprintln!("warning: not rendering: {e}\n  ({})", super::adapter_help());
+        }
+        Some(r)
+    };
+    let mut critic = (a.critic || brief.is_some()).then(|| Critic::new(brief));
+    let mut sinks: Vec<&mut dyn FrameSink> = Vec::new();
+    if let Some(r) = recorder.as_mut().filter(|r| r.is_rendering()) {
+        sinks.push(r);
+    }
+    if let Some(c) = critic.as_mut() {
+        sinks.push(c);
+    }
+    let mut result = pipeline::run(&source, &opts, &mut sinks);
+    drop(sinks);
     result.report.error = result
         .report
         .error
         .take()
         .map(|e| super::locate(e, &a.script));
-    let out = a.out.clone().unwrap_or_else(|| default_out(&a.script));
+    if let Some(r) = &recorder {
+        result.report.render = Some(r.stats().clone());
+        result.report.timings.encode_ms = r.stats().encode_ms_per_frame * r.stats().frames as f64;
+    }
+    let diff = critic.as_ref().map(|c| {
+        let visual = recorder.as_mut().and_then(|r| r.take_visual());
+        judge(c, &result.report, visual.as_ref())
+    });
     if let Err(e) = write_outputs(&out, &source, &result.report, result.trace.as_ref()) {
+        eprintln!("error: cannot write to {}: {e}", out.display());
+        return 1;
+    }
+    if let Some(d) = &diff
+        && let Err(e) = write_json_atomic(&out.join("critic.json"), d)
+    {
         eprintln!("error: cannot write to {}: {e}", out.display());
         return 1;
     }
     let report = &result.report;
     if a.json {
+        let mut value = serde_json::to_value(report).unwrap_or_default();
+        if let (Some(d), Some(map)) = (&diff, value.as_object_mut()) {
+            map.insert("critic".into(), serde_json::to_value(d).unwrap_or_default());
+        }
         println!(
             "{}",
-            serde_json::to_string_pretty(report).unwrap_or_default()
+            serde_json::to_string_pretty(&value).unwrap_or_default()
         );
     } else {
         print_summary(&a.script, &out, report);
+        if let Some(d) = &diff {
+            print!("{d}");
+        }
     }
     match &report.error {
         Some(e) => {
@@ -85,8 +164,32 @@ pub fn run(a: RunArgs) -> i32 {
             e.kind.exit_code()
         }
         None if a.strict && !report.expectations_passed => 2,
+        None if a.strict && diff.as_ref().is_some_and(|d| d.verdict == Verdict::Fail) => 2,
         None => 0,
     }
+}
+
+/// The critic's diff of a finished run, with the visual checks when the
+/// run was rendered.
+pub fn judge(
+    critic: &Critic,
+    report: &Report,
+    visual: Option<&crate::critic::visual::VisualRecorder>,
+) -> CriticDiff {
+    let (findings, status) = critic.visual_findings(visual);
+    let vlm = crate::critic::CheckStatus {
+        name: "vlm".into(),
+        status: "skipped: no vision-language model is configured".into(),
+    };
+    critic.finish(report, findings, vec![status, vlm])
+}
+
+/// Reads and validates a scene brief.
+pub fn read_brief(path: &Path) -> Result<Brief, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the brief {}: {e}", path.display()))?;
+    serde_json::from_str(&text)
+        .map_err(|e| format!("the brief {} is not valid: {e}", path.display()))
 }
 
 /// Writes the script copy, report and trace atomically; the report goes
@@ -122,6 +225,23 @@ fn print_summary(script: &Path, out: &Path, r: &Report) {
             "  state {}  (build {:.0} ms, simulate {:.0} ms)",
             r.state_hash, r.timings.build_ms, r.timings.simulate_ms
         );
+    }
+    if let Some(render) = &r.render {
+        if render.frames > 0 {
+            println!(
+                "  rendered {} frames {}x{} on {} ({:.1} ms render + {:.1} ms readback + {:.1} ms encode per frame)",
+                render.frames,
+                render.width,
+                render.height,
+                render.adapter,
+                render.render_ms_per_frame,
+                render.readback_ms_per_frame,
+                render.encode_ms_per_frame
+            );
+        }
+        if let Some(e) = &render.error {
+            println!("  not rendered: {e}");
+        }
     }
     for w in &r.warnings {
         println!("  warning: {w}");

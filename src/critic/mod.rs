@@ -19,9 +19,10 @@ use crate::measure::Report;
 use crate::pipeline::FrameSink;
 use crate::script::ScriptError;
 use crate::sim::Frame;
-use crate::world::World;
+use crate::world::{BodyKind, CameraTarget, World};
 use intent::IntentRecorder;
 use physics::PhysicsRecorder;
+use visual::VisualRecorder;
 
 /// Watches a run; [`Critic::finish`] gives the diff.
 pub struct Critic {
@@ -93,6 +94,52 @@ impl Critic {
             findings.push(error_finding(e, self.last.as_ref()));
         }
         CriticDiff::new(findings, checks, None)
+    }
+}
+
+impl Critic {
+    /// The visual checks' findings, judged against what this run was about:
+    /// the brief's objects and the entity the camera follows are subjects;
+    /// motion is expected when anything can move.
+    pub fn visual_findings(&self, visual: Option<&VisualRecorder>) -> (Vec<Finding>, CheckStatus) {
+        let (Some(visual), Some(world)) = (visual, &self.world_snapshot) else {
+            let why = "skipped: the run was not rendered (no adapter, or --no-render)";
+            return (
+                Vec::new(),
+                CheckStatus {
+                    name: "visual".into(),
+                    status: why.into(),
+                },
+            );
+        };
+        let mut subjects = Vec::new();
+        if let Some(b) = &self.brief {
+            for o in &b.objects {
+                for id in intent::matching_entities(world, &o.name) {
+                    if !subjects.contains(&id) {
+                        subjects.push(id);
+                    }
+                }
+            }
+        }
+        if let CameraTarget::Entity { id } = world.camera.target
+            && !subjects.contains(&id)
+        {
+            subjects.push(id);
+        }
+        let motion = !world.emitters.is_empty()
+            || !world.tracks.is_empty()
+            || world
+                .entities
+                .iter()
+                .any(|e| matches!(e.body.kind, BodyKind::Dynamic | BodyKind::Kinematic));
+        (
+            visual.findings(world, &subjects, motion),
+            CheckStatus {
+                name: "visual".into(),
+                status: "ran".into(),
+            },
+        )
     }
 }
 

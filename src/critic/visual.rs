@@ -19,6 +19,9 @@ pub struct Analysed<'a> {
     pub height: u32,
     pub ids: &'a [u32],
     pub depth: &'a [f32],
+    /// The entity whose inside fills the view, when the renderer saw its
+    /// back faces (a closed shape or the underside of the ground).
+    pub inside: Option<usize>,
 }
 
 /// What the visual checks remember of each frame: a few numbers, not images.
@@ -29,7 +32,7 @@ struct FrameLook {
     mean_luma: f32,
     dark_p99: f32,
     blown: f32,
-    /// Mean absolute change from the previous frame (0..1).
+    /// Share of pixels that changed visibly since the previous frame.
     change: f32,
 }
 
@@ -39,8 +42,9 @@ pub struct VisualRecorder {
     thumb: Vec<f32>,
     /// Per analysed keyframe: coverage of each entity (fraction of pixels).
     coverage: Vec<(u64, f64, BTreeMap<u32, f32>)>,
-    /// Keyframes where the camera seems to sit inside geometry.
-    inside: Vec<(u64, f64, f32)>,
+    /// Keyframes where the camera seems to sit inside geometry: the share
+    /// of the view that is too close, and the entity, when known.
+    inside: Vec<(u64, f64, f32, Option<usize>)>,
 }
 
 /// Luma of an sRGB pixel, 0..1.
@@ -84,12 +88,15 @@ impl VisualRecorder {
                 break;
             }
         }
+        // Share of the thumbnail whose brightness changed visibly (by more
+        // than about 8 of 255 levels): small moving subjects count as much
+        // as large ones, which a mean difference would drown.
         let change = if self.thumb.len() == thumb.len() && !thumb.is_empty() {
             thumb
                 .iter()
                 .zip(&self.thumb)
-                .map(|(a, b)| (a - b).abs())
-                .sum::<f32>()
+                .filter(|(a, b)| (*a - *b).abs() > 0.03)
+                .count() as f32
                 / thumb.len() as f32
         } else {
             0.0
@@ -129,8 +136,8 @@ impl VisualRecorder {
             .filter(|(d, id)| **id > 0 && **d < 0.05)
             .count() as f32
             / n as f32;
-        if near > 0.5 {
-            self.inside.push((a.index, a.time, near));
+        if near > 0.5 || a.inside.is_some() {
+            self.inside.push((a.index, a.time, near, a.inside));
         }
     }
 
@@ -195,14 +202,25 @@ impl VisualRecorder {
         }
         // The camera inside geometry.
         if let (Some(a), Some(b)) = (self.inside.first(), self.inside.last()) {
+            let entity =
+                a.3.filter(|&i| i < world.entities.len())
+                    .map(|i| world.entity(EntityId(i as u32)).label());
+            let observed = match a.3 {
+                Some(_) => "the view shows the inside faces of a shape".to_string(),
+                None => format!("{:.0} % of the view closer than 5 cm", a.2 * 100.0),
+            };
+            let message = match &entity {
+                Some(name) => format!("the camera is inside '{name}'"),
+                None => "the camera is inside an object".to_string(),
+            };
             out.push(f(
                 "visual.camera_inside",
                 Severity::Error,
-                vec![],
+                entity.into_iter().collect(),
                 (a.0, a.1, b.0, b.1),
-                format!("{:.0} % of the view closer than 5 cm", a.2 * 100.0),
+                observed,
                 "a clear view",
-                "the camera is inside an object".into(),
+                message,
                 "Move the camera out: camera(#{ position: [...] }) farther from the geometry, or move what blocks it.",
             ));
         }
@@ -288,13 +306,16 @@ impl VisualRecorder {
                 .skip(1)
                 .map(|l| l.change)
                 .fold(0.0, f32::max);
-            if moving < 0.002 {
+            if moving < 0.0003 {
                 out.push(f(
                     "visual.no_visible_motion",
                     Severity::Warning,
                     vec![],
                     whole,
-                    format!("largest frame-to-frame change {:.4}", moving),
+                    format!(
+                        "at most {:.3} % of pixels change between frames",
+                        moving * 100.0
+                    ),
                     "visible change where things move",
                     "things move in the world, but nothing moves in the picture".into(),
                     "Point the camera at the action, or move it closer.",
@@ -390,6 +411,7 @@ mod tests {
             height: 8,
             ids: &ids,
             depth: &depth,
+            inside: None,
         });
         assert!(
             v.findings(&w, &[], false)

@@ -6,5 +6,5 @@ pub mod report;
 pub mod trace;
 
 pub use expect::{ExpectationResult, ExpectationTracker};
-pub use report::{Counts, Report, Timings};
+pub use report::{Counts, RenderStats, Report, Timings};
 pub use trace::Trace;

@@ -90,4 +90,35 @@ pub struct Report {
     pub logs: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ScriptError>,
+    /// What the renderer did, when the run was rendered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub render: Option<RenderStats>,
+}
+
+/// Rendering and encoding figures of a run (filled by [`crate::output`]).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RenderStats {
+    /// The graphics adapter used, as the driver names it.
+    pub adapter: String,
+    /// A software rasteriser (lavapipe, llvmpipe, WARP) rather than a GPU.
+    pub software: bool,
+    pub width: u32,
+    pub height: u32,
+    pub quality: String,
+    pub frames: u64,
+    /// CPU time to plan, encode and submit one frame (mean).
+    pub render_ms_per_frame: f64,
+    /// Waiting for the GPU and copying the pixels out (mean).
+    pub readback_ms_per_frame: f64,
+    /// RGBA to YUV and H.264 encoding on the encoder thread (mean).
+    pub encode_ms_per_frame: f64,
+    /// ID and depth passes for the critic (all keyframes together).
+    pub analysis_ms: f64,
+    /// Everything the recorder took, start to finish.
+    pub wall_ms: f64,
+    /// Files written, relative to the run folder.
+    pub outputs: Vec<String>,
+    /// Why rendering stopped or never started, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }

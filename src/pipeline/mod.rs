@@ -273,11 +273,13 @@ pub fn simulate(built: Built, sinks: &mut [&mut dyn FrameSink], start: Instant) 
         }
     }
     session.end_run();
+    let t_end = Instant::now();
     session.with_world(|w| {
         for s in sinks.iter_mut() {
             s.end(w, last_frame.as_ref());
         }
     });
+    render_time += t_end.elapsed();
     timings.simulate_ms = ms(t_sim.elapsed() - render_time);
     timings.render_ms = ms(render_time);
     timings.total_ms = ms(start.elapsed());
@@ -311,6 +313,7 @@ pub fn simulate(built: Built, sinks: &mut [&mut dyn FrameSink], start: Instant) 
         warnings: all_warnings,
         logs: session.logs(),
         error,
+        render: None,
     };
     RunResult {
         report,

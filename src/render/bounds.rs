@@ -91,6 +91,9 @@ mod tests {
             let p = m.transform_point3(c);
             assert!(p.cmpge(t.min - 1e-4).all() && p.cmple(t.max + 1e-4).all());
         }
-        assert!(b.intersect(Aabb::new(Vec3::splat(5.0), Vec3::splat(6.0))).is_none());
+        assert!(
+            b.intersect(Aabb::new(Vec3::splat(5.0), Vec3::splat(6.0)))
+                .is_none()
+        );
     }
 }

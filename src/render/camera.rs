@@ -59,7 +59,8 @@ impl CameraRig {
             0.05
         };
         let view_m = glam::camera::rh::view::look_to_mat4(position, forward, up);
-        let proj = glam::camera::rh::proj::directx::perspective_infinite_reverse(fov_y, aspect, near);
+        let proj =
+            glam::camera::rh::proj::directx::perspective_infinite_reverse(fov_y, aspect, near);
         CameraRig {
             position,
             forward,
@@ -133,7 +134,9 @@ mod tests {
         let p = r.view_proj.project_point3(Vec3::ZERO);
         assert!(p.x.abs() < 1e-5 && p.y.abs() < 1e-5);
         assert!(p.z > 0.0 && p.z < 0.01, "{p:?}");
-        let near = r.view_proj.project_point3(Vec3::new(0.0, 0.0, 10.0 - r.near));
+        let near = r
+            .view_proj
+            .project_point3(Vec3::new(0.0, 0.0, 10.0 - r.near));
         assert!((near.z - 1.0).abs() < 1e-4);
     }
 

@@ -25,9 +25,9 @@ impl fmt::Display for RenderError {
             RenderError::NoAdapter(m) => write!(f, "no graphics adapter: {m}"),
             RenderError::Device(m) => write!(f, "graphics device: {m}"),
             RenderError::Gpu(m) => write!(f, "GPU error: {m}"),
-            RenderError::Busy => f.write_str(
-                "frames are still in flight; call flush() before render() or analyse()",
-            ),
+            RenderError::Busy => {
+                f.write_str("frames are still in flight; call flush() before render() or analyse()")
+            }
         }
     }
 }

@@ -6,8 +6,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::options::{AdapterChoice, RenderOptions};
 use super::RenderError;
+use super::options::{AdapterChoice, RenderOptions};
 
 pub struct Gpu {
     pub device: wgpu::Device,

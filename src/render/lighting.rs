@@ -379,13 +379,12 @@ pub fn lighting(env: &Environment, lights: &[Light], camera: Vec3) -> Lighting {
     let ambient_up = (sky_light * ambient_scale).max(floor) * ambient;
     let key_irr = key.map(|k| k.irradiance).unwrap_or(Vec3::ZERO);
     let key_up = key.map(|k| k.to_light.y.max(0.0)).unwrap_or(0.0);
-    let ambient_down =
-        (sky_light * 0.6 + key_irr * key_up * 0.08).max(floor * 0.4) * ambient * 0.9;
+    let ambient_down = (sky_light * 0.6 + key_irr * key_up * 0.08).max(floor * 0.4) * ambient * 0.9;
 
     // Fog takes on the scene's light level, so night fog is not a glowing
     // grey wall.
-    let light_level = (luminance(ambient_up) * 1.8 + luminance(key_irr) * key_up * 0.25 + 0.02)
-        .clamp(0.03, 1.6);
+    let light_level =
+        (luminance(ambient_up) * 1.8 + luminance(key_irr) * key_up * 0.25 + 0.02).clamp(0.03, 1.6);
     let (mut density, mut fog_color) = (env.fog_density.max(0.0), env.fog_color.max(Vec3::ZERO));
     if let Some((d, c)) = default_fog
         && density <= 0.0

@@ -244,12 +244,7 @@ mod tests {
     #[test]
     fn cleaning_drops_bad_triangles_and_keeps_good_ones() {
         let mesh = Mesh {
-            positions: vec![
-                Vec3::ZERO,
-                Vec3::X,
-                Vec3::Y,
-                Vec3::new(f32::NAN, 0.0, 0.0),
-            ],
+            positions: vec![Vec3::ZERO, Vec3::X, Vec3::Y, Vec3::new(f32::NAN, 0.0, 0.0)],
             normals: vec![Vec3::Z; 4],
             indices: vec![[0, 1, 2], [0, 1, 3], [0, 1, 9]],
         };

@@ -394,7 +394,11 @@ impl Renderer {
     /// finished first and returned, so a loop of `submit` calls yields the
     /// frames in order, a few frames behind; [`Renderer::flush`] returns the
     /// rest.
-    pub fn submit(&mut self, world: &World, frame: &Frame) -> Result<Option<Rendered>, RenderError> {
+    pub fn submit(
+        &mut self,
+        world: &World,
+        frame: &Frame,
+    ) -> Result<Option<Rendered>, RenderError> {
         let slot = self.next_slot;
         let done = if self.ring[slot].submission.is_some() {
             // The ring is full: the slot we need holds the oldest frame.
@@ -430,13 +434,11 @@ impl Renderer {
         let s = &mut self.ring[slot];
         let mapped = s.mapped.clone();
         *mapped.lock().map_err(|_| poisoned())? = None;
-        s.buffer
-            .slice(..)
-            .map_async(wgpu::MapMode::Read, move |r| {
-                if let Ok(mut m) = mapped.lock() {
-                    *m = Some(r);
-                }
-            });
+        s.buffer.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+            if let Ok(mut m) = mapped.lock() {
+                *m = Some(r);
+            }
+        });
         s.submission = Some(submission);
         s.index = frame.index;
         s.submit_ms = start.elapsed().as_secs_f64() * 1000.0;
@@ -787,7 +789,14 @@ impl Renderer {
         let device = &self.gpu.device;
         self.analysis.get_or_insert_with(|| {
             use wgpu::TextureUsages as U;
-            let ids = texture(device, "ids", (w, h), ID_FORMAT, 1, U::RENDER_ATTACHMENT | U::COPY_SRC);
+            let ids = texture(
+                device,
+                "ids",
+                (w, h),
+                ID_FORMAT,
+                1,
+                U::RENDER_ATTACHMENT | U::COPY_SRC,
+            );
             let distance = texture(
                 device,
                 "distance",
@@ -796,7 +805,14 @@ impl Renderer {
                 1,
                 U::RENDER_ATTACHMENT | U::COPY_SRC,
             );
-            let depth = texture(device, "analysis depth", (w, h), DEPTH_FORMAT, 1, U::RENDER_ATTACHMENT);
+            let depth = texture(
+                device,
+                "analysis depth",
+                (w, h),
+                DEPTH_FORMAT,
+                1,
+                U::RENDER_ATTACHMENT,
+            );
             let size = padded_row(w, 4) as u64 * h as u64;
             AnalysisTargets {
                 ids_view: view(&ids),
@@ -858,7 +874,10 @@ impl Renderer {
             self.draw_mesh_runs(&mut pass, &plan.transparent, |c| c as usize, &pipes);
         }
         let (w, h) = (self.opts.width, self.opts.height);
-        for (tex, buf) in [(&at.ids, &at.ids_readback), (&at.distance, &at.distance_readback)] {
+        for (tex, buf) in [
+            (&at.ids, &at.ids_readback),
+            (&at.distance, &at.distance_readback),
+        ] {
             encoder.copy_texture_to_buffer(
                 wgpu::TexelCopyTextureInfo {
                     texture: tex,
@@ -900,7 +919,10 @@ impl Renderer {
                     .map_err(|e| RenderError::Gpu(format!("reading back the analysis: {e}")))?;
                 for y in 0..h as usize {
                     let line = &data[y * row..y * row + w as usize * 4];
-                    out.extend(line.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])));
+                    out.extend(
+                        line.chunks_exact(4)
+                            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+                    );
                 }
             }
             buf.unmap();
@@ -914,7 +936,13 @@ impl Renderer {
         let depth = ids
             .iter()
             .zip(&raw_dist)
-            .map(|(&id, &d)| if id == 0 { f32::INFINITY } else { f32::from_bits(d) })
+            .map(|(&id, &d)| {
+                if id == 0 {
+                    f32::INFINITY
+                } else {
+                    f32::from_bits(d)
+                }
+            })
             .collect();
         Ok(Analysis {
             width: w,

@@ -57,7 +57,8 @@ pub fn fit(
     };
     // Look along the light's travel direction.
     let light_view = glam::camera::rh::view::look_to_mat4(Vec3::ZERO, -to_light, up);
-    let in_light = |b: &Aabb| Aabb::from_points(b.corners().map(|c| light_view.transform_point3(c)));
+    let in_light =
+        |b: &Aabb| Aabb::from_points(b.corners().map(|c| light_view.transform_point3(c)));
     let r = in_light(&region)?;
     let s = in_light(&scene)?;
 
@@ -72,7 +73,8 @@ pub fn fit(
     let margin = 1.0 + 0.01 * (s.max.z - s.min.z);
     let near = -(s.max.z + margin);
     let far = -(s.min.z - margin);
-    let proj = glam::camera::rh::proj::directx::orthographic(cx - h, cx + h, cy - h, cy + h, near, far);
+    let proj =
+        glam::camera::rh::proj::directx::orthographic(cx - h, cx + h, cy - h, cy + h, near, far);
     let view_proj = proj * light_view;
     view_proj.is_finite().then_some(ShadowFit {
         view_proj,
@@ -104,11 +106,21 @@ mod tests {
 
     #[test]
     fn covers_the_visible_objects_and_ignores_far_ground() {
-        let ground = Aabb::new(Vec3::new(-500.0, -0.1, -500.0), Vec3::new(500.0, 0.0, 500.0));
+        let ground = Aabb::new(
+            Vec3::new(-500.0, -0.1, -500.0),
+            Vec3::new(500.0, 0.0, 500.0),
+        );
         let objects = Aabb::new(Vec3::new(-2.0, 0.0, -2.0), Vec3::new(2.0, 3.0, 2.0));
         let scene = ground.union(objects);
         let light = Vec3::new(0.3, 0.8, 0.2).normalize();
-        let fit = fit(&cam(Vec3::new(8.0, 5.0, 8.0)), light, scene, Some(objects), 2048).unwrap();
+        let fit = fit(
+            &cam(Vec3::new(8.0, 5.0, 8.0)),
+            light,
+            scene,
+            Some(objects),
+            2048,
+        )
+        .unwrap();
         for c in objects.corners() {
             assert!(in_map(&fit, c), "{c:?}");
         }
@@ -120,7 +132,14 @@ mod tests {
     fn casters_towards_the_light_fit_in_the_depth_range() {
         let scene = Aabb::new(Vec3::new(-5.0, 0.0, -5.0), Vec3::new(5.0, 40.0, 5.0));
         let focus = Aabb::new(Vec3::new(-1.0, 0.0, -1.0), Vec3::new(1.0, 1.0, 1.0));
-        let fit = fit(&cam(Vec3::new(3.0, 2.0, 3.0)), Vec3::Y, scene, Some(focus), 1024).unwrap();
+        let fit = fit(
+            &cam(Vec3::new(3.0, 2.0, 3.0)),
+            Vec3::Y,
+            scene,
+            Some(focus),
+            1024,
+        )
+        .unwrap();
         let top = fit.view_proj.project_point3(Vec3::new(0.0, 40.0, 0.0));
         assert!((0.0..=1.0).contains(&top.z), "{top:?}");
     }

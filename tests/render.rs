@@ -1,0 +1,402 @@
+//! The renderer on the software adapter (CI installs Mesa lavapipe): golden
+//! images with a perceptual tolerance, the ID pass against geometry worked
+//! out by hand, every example rendering, and `c2w run` writing a video that
+//! reads back with the right frame count, size and duration.
+//!
+//! Golden images live in tests/golden/render/; regenerate them with
+//! `C2W_BLESS=1 cargo test --test render golden` after a deliberate change
+//! to the look, and look at them before committing.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use code2worlds::output::render_at;
+use code2worlds::pipeline::{self, RunOptions};
+use code2worlds::render::{AdapterChoice, Image, Quality, RenderOptions, Renderer};
+use code2worlds::sim::Simulation;
+
+fn small(quality: Quality) -> RenderOptions {
+    RenderOptions::new(160, 90)
+        .with_quality(quality)
+        .with_adapter(AdapterChoice::Auto)
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Luma of an sRGB pixel, 0..255.
+fn luma(p: &[u8]) -> f32 {
+    0.2126 * p[0] as f32 + 0.7152 * p[1] as f32 + 0.0722 * p[2] as f32
+}
+
+/// Perceptual comparison: blur both images a little (3x3 box, so a
+/// one-pixel edge shift between drivers is forgiven), then compare luma and
+/// colour. Returns (mean difference, share of pixels off by more than 24
+/// levels).
+fn compare(a: &Image, b: &Image) -> (f32, f32) {
+    assert_eq!(
+        (a.width, a.height),
+        (b.width, b.height),
+        "image sizes differ"
+    );
+    let (w, h) = (a.width as i32, a.height as i32);
+    let blurred = |img: &Image, x: i32, y: i32, c: usize| -> f32 {
+        let mut sum = 0.0;
+        let mut n = 0.0;
+        for dy in -1..=1 {
+            for dx in -1..=1 {
+                let (sx, sy) = ((x + dx).clamp(0, w - 1), (y + dy).clamp(0, h - 1));
+                sum += img.rgba[((sy * w + sx) * 4) as usize + c] as f32;
+                n += 1.0;
+            }
+        }
+        sum / n
+    };
+    let mut total = 0.0;
+    let mut bad = 0usize;
+    for y in 0..h {
+        for x in 0..w {
+            let d = (0..3)
+                .map(|c| (blurred(a, x, y, c) - blurred(b, x, y, c)).abs())
+                .fold(0.0, f32::max);
+            total += d;
+            if d > 24.0 {
+                bad += 1;
+            }
+        }
+    }
+    let n = (w * h) as f32;
+    (total / n, bad as f32 / n)
+}
+
+/// Scenes and times pinned as golden images: hard surfaces with shadows,
+/// glass and water, particles, night sky and fire.
+const GOLDEN: &[(&str, f64)] = &[
+    ("domino_chain", 2.0),
+    ("newtons_cradle", 0.5),
+    ("spilling_cup", 1.0),
+    ("rain", 2.0),
+    ("burning_log", 2.0),
+    ("jellyfish", 1.0),
+    ("day_cycle", 4.0),
+    ("falling_leaves", 3.0),
+];
+
+#[test]
+fn golden_images_match_within_tolerance() {
+    let bless = std::env::var_os("C2W_BLESS").is_some();
+    let dir = root().join("tests/golden/render");
+    let mut failures = Vec::new();
+    for (name, t) in GOLDEN {
+        let src = std::fs::read_to_string(root().join(format!("examples/{name}.rhai"))).unwrap();
+        let (image, _) = render_at(&src, &RunOptions::default(), *t, &small(Quality::Default))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let path = dir.join(format!("{name}.png"));
+        if bless {
+            std::fs::create_dir_all(&dir).unwrap();
+            image.save_png(&path).unwrap();
+            continue;
+        }
+        let golden = Image::load_png(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (bless with C2W_BLESS=1)", path.display()));
+        let (mean, bad) = compare(&image, &golden);
+        if mean > 3.0 || bad > 0.01 {
+            let got = std::env::temp_dir().join(format!("c2w_render_{name}.png"));
+            let _ = image.save_png(&got);
+            failures.push(format!(
+                "{name} at {t} s: mean difference {mean:.2} levels, {:.2} % of pixels off \
+                 (limits 3.0 and 1 %); this run's image is {}",
+                bad * 100.0,
+                got.display()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_comparison_catches_a_changed_image() {
+    // The tolerance must not hide real changes: moving the camera a little
+    // or recolouring an object fails it.
+    let src = std::fs::read_to_string(root().join("examples/domino_chain.rhai")).unwrap();
+    let opts = small(Quality::Default);
+    let (a, _) = render_at(&src, &RunOptions::default(), 2.0, &opts).unwrap();
+    let (b, _) = render_at(&src, &RunOptions::default(), 2.0, &opts).unwrap();
+    assert_eq!(
+        compare(&a, &b),
+        (0.0, 0.0),
+        "the same frame renders identically"
+    );
+    let moved = src.replace("camera(#{", "camera(#{ fov: 40, ");
+    assert_ne!(moved, src, "the example sets its camera");
+    let (c, _) = render_at(&moved, &RunOptions::default(), 2.0, &opts).unwrap();
+    let (mean, bad) = compare(&a, &c);
+    assert!(
+        mean > 3.0 || bad > 0.01,
+        "a 10 degree zoom passed as equal: {mean} {bad}"
+    );
+}
+
+/// A unit cube at the origin seen head-on from 5 m with a 50 degree
+/// vertical field of view: its front face (at z = 0.5, 4.5 m away) spans
+/// 2 * atan(0.5 / 4.5) of the view, 0.238 of the half-height, so on a
+/// 160x90 image it is a square about 21.4 pixels wide, centred.
+#[test]
+fn the_id_pass_covers_the_pixels_of_a_known_box() {
+    let src = r#"
+        world(#{ duration: 1.0 });
+        box(1.0, #{ name: "cube", position: [0, 0, 0], color: "red" });
+        camera(#{ position: [0, 0, 5], target: [0, 0, 0], fov: 50 });
+    "#;
+    let built = pipeline::build(src, &RunOptions::default())
+        .map_err(|f| f.error)
+        .unwrap();
+    let mut renderer = Renderer::new(&small(Quality::Draft)).unwrap();
+    let analysis = built.session.with_world_mut(|w| {
+        let sim = Simulation::new(w);
+        renderer.analyse(w, &sim.frame(w, 0)).unwrap()
+    });
+    let cube = built.session.with_world(|w| entity_index(w, "cube"));
+    let half = 0.5 / 4.5 / (25f32.to_radians().tan()) * 45.0;
+    assert!((half - 10.7).abs() < 0.1);
+    let (cx, cy) = (80.0f32, 45.0f32);
+    let mut wrong = Vec::new();
+    for y in 0..90u32 {
+        for x in 0..160u32 {
+            let (px, py) = (x as f32 + 0.5, y as f32 + 0.5);
+            let inside = (px - cx).abs() < half - 1.0 && (py - cy).abs() < half - 1.0;
+            let outside = (px - cx).abs() > half + 1.0 || (py - cy).abs() > half + 1.0;
+            let id = analysis.id_at(x, y);
+            if inside && id != cube as u32 + 1 {
+                wrong.push(format!("({x},{y}) should show the cube, shows id {id}"));
+            }
+            if outside && id == cube as u32 + 1 {
+                wrong.push(format!("({x},{y}) should not show the cube"));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} wrong pixels, e.g. {:?}",
+        wrong.len(),
+        &wrong[..wrong.len().min(5)]
+    );
+    let expected = (2.0 * half) * (2.0 * half) / (160.0 * 90.0);
+    let coverage = analysis.coverage(cube);
+    assert!(
+        (coverage - expected).abs() < expected * 0.15,
+        "coverage {coverage}, expected {expected}"
+    );
+    // The depth pass: the front face is 4.5 m from the camera at the centre.
+    let d = analysis.depth_at(80, 45);
+    assert!((d - 4.5).abs() < 0.05, "depth at the centre {d}");
+    assert_eq!(analysis.camera_inside(), None);
+}
+
+#[test]
+fn a_camera_inside_a_box_is_detected() {
+    let src = r#"
+        box(4.0, #{ name: "room", position: [0, 0, 0] });
+        camera(#{ position: [0, 0, 0.5], target: [0, 0, -1] });
+    "#;
+    let built = pipeline::build(src, &RunOptions::default())
+        .map_err(|f| f.error)
+        .unwrap();
+    let mut renderer = Renderer::new(&small(Quality::Draft)).unwrap();
+    let (analysis, room) = built.session.with_world_mut(|w| {
+        let sim = Simulation::new(w);
+        (
+            renderer.analyse(w, &sim.frame(w, 0)).unwrap(),
+            entity_index(w, "room"),
+        )
+    });
+    assert_eq!(analysis.camera_inside(), Some(room));
+}
+
+#[test]
+fn every_example_renders() {
+    let mut failures = Vec::new();
+    let mut renderer = Renderer::new(&small(Quality::Draft)).unwrap();
+    for path in common::example_scripts() {
+        let src = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let built = match pipeline::build(&src, &RunOptions::default()) {
+            Ok(b) => b,
+            Err(f) => {
+                failures.push(format!("{name}: {}", f.error.message));
+                continue;
+            }
+        };
+        // The first frame, then one a second in, with particles in the air.
+        let result = built.session.with_world_mut(|w| {
+            let mut sim = Simulation::new(w);
+            let first = renderer.render(w, &sim.frame(w, 0))?;
+            for _ in 0..(w.settings.fps * w.settings.substeps) {
+                sim.step(w);
+            }
+            let later = renderer.render(w, &sim.frame(w, w.settings.fps as u64))?;
+            Ok::<_, code2worlds::render::RenderError>((first, later))
+        });
+        match result {
+            Ok((first, later)) => {
+                // Not a blank frame: the picture has some contrast.
+                for (which, img) in [("first", &first), ("later", &later)] {
+                    let lumas: Vec<f32> = img.rgba.chunks(4).map(luma).collect();
+                    let (lo, hi) = lumas
+                        .iter()
+                        .fold((255f32, 0f32), |(lo, hi), l| (lo.min(*l), hi.max(*l)));
+                    if hi - lo < 20.0 {
+                        failures.push(format!("{name}: the {which} frame is flat ({lo}..{hi})"));
+                    }
+                }
+            }
+            Err(e) => failures.push(format!("{name}: {e}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn entity_index(w: &code2worlds::world::World, name: &str) -> usize {
+    match w.lookup(name) {
+        Some(code2worlds::world::Named::Entity(id)) => id.index(),
+        other => panic!("{name}: {other:?}"),
+    }
+}
+
+fn c2w() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_c2w"))
+}
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|r| r.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[test]
+fn run_writes_a_video_that_reads_back_right() {
+    let out = tempfile::tempdir().unwrap();
+    let status = c2w()
+        .args([
+            "run",
+            "examples/pendulum.rhai",
+            "--duration",
+            "1.5",
+            "--size",
+            "160x90",
+        ])
+        .args([
+            "--quality",
+            "draft",
+            "--frames",
+            "--snap",
+            "0.5,1.0",
+            "--critic",
+            "--out",
+        ])
+        .arg(out.path())
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let info = code2worlds::video::probe_mp4(&out.path().join("video.mp4")).unwrap();
+    assert_eq!((info.width, info.height), (160, 90));
+    assert_eq!(info.frames, 36);
+    assert!((info.duration_s - 1.5).abs() < 1e-6, "{}", info.duration_s);
+    assert!(info.fast_start);
+    // Every frame as a PNG, the snapshots and the contact sheet.
+    let frames = files_in(&out.path().join("frames"));
+    assert_eq!(frames.len(), 36);
+    assert!(frames[0].ends_with("0000.png"));
+    for f in [
+        "snap_0.50s.png",
+        "snap_1.00s.png",
+        "contact_sheet.png",
+        "critic.json",
+    ] {
+        assert!(out.path().join(f).is_file(), "{f} missing");
+    }
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["render"]["frames"], 36);
+    assert!(report["render"]["error"].is_null());
+    let critic: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("critic.json")).unwrap())
+            .unwrap();
+    let visual = critic["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "visual")
+        .expect("a visual check status");
+    assert_eq!(visual["status"], "ran");
+}
+
+#[test]
+fn no_render_writes_no_images_and_render_at_writes_one() {
+    let out = tempfile::tempdir().unwrap();
+    let ok = c2w()
+        .args([
+            "run",
+            "examples/pendulum.rhai",
+            "--duration",
+            "0.5",
+            "--no-render",
+            "--out",
+        ])
+        .arg(out.path())
+        .current_dir(root())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    assert!(out.path().join("report.json").is_file());
+    assert!(!out.path().join("video.mp4").exists());
+    assert!(!out.path().join("contact_sheet.png").exists());
+
+    let png = out.path().join("still.png");
+    let ok = c2w()
+        .args([
+            "render",
+            "examples/pendulum.rhai",
+            "--at",
+            "0.75",
+            "--size",
+            "200x120",
+            "--out",
+        ])
+        .arg(&png)
+        .current_dir(root())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let img = Image::load_png(&png).unwrap();
+    assert_eq!((img.width, img.height), (200, 120));
+}
+
+#[test]
+fn a_bad_size_or_adapter_is_a_clear_error() {
+    let o = c2w()
+        .args(["render", "examples/pendulum.rhai", "--size", "640by360"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("WIDTHxHEIGHT"));
+    let o = c2w()
+        .args(["render", "examples/pendulum.rhai", "--adapter", "quantum"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("auto, gpu, cpu, vulkan or gl"));
+}
