@@ -3,6 +3,12 @@
 use std::path::Path;
 
 use code2worlds::critic::corpus;
+use code2worlds::render::{Quality, RenderOptions};
+
+/// Visual cases render small and fast; the checks are relative measures.
+fn render() -> RenderOptions {
+    RenderOptions::new(160, 90).with_quality(Quality::Draft)
+}
 
 #[test]
 fn the_critic_finds_every_planted_fault() {
@@ -15,7 +21,7 @@ fn the_critic_finds_every_planted_fault() {
     );
     let mut failures = Vec::new();
     for case in &cases {
-        let diff = corpus::judge(case, &mut []);
+        let diff = corpus::judge(case, Some(&render()));
         let found = corpus::found(&diff);
         let missing: Vec<_> = case.findings.difference(&found).collect();
         // Clean controls must be spotless; faulty worlds may show knock-on findings.
@@ -42,7 +48,7 @@ fn the_diff_is_deterministic() {
         .into_iter()
         .find(|c| c.name == "overlap_burst")
         .unwrap();
-    let a = serde_json::to_string(&corpus::judge(&case, &mut [])).unwrap();
-    let b = serde_json::to_string(&corpus::judge(&case, &mut [])).unwrap();
+    let a = serde_json::to_string(&corpus::judge(&case, Some(&render()))).unwrap();
+    let b = serde_json::to_string(&corpus::judge(&case, Some(&render()))).unwrap();
     assert_eq!(a, b);
 }

@@ -1,9 +1,12 @@
-//! Every example world passes the critic (fix the example, not the check).
+//! Every example world passes the critic, visual checks included (fix the
+//! example, not the check).
 
 mod common;
 
 use code2worlds::critic::{Critic, Verdict};
-use code2worlds::pipeline::{self, RunOptions};
+use code2worlds::output::{Recorder, RecorderOptions};
+use code2worlds::pipeline::{self, FrameSink, RunOptions};
+use code2worlds::render::{Quality, RenderOptions};
 
 #[test]
 fn every_example_passes_the_critic() {
@@ -11,8 +14,26 @@ fn every_example_passes_the_critic() {
     for path in common::example_scripts() {
         let src = std::fs::read_to_string(&path).unwrap();
         let mut critic = Critic::new(None);
-        let r = pipeline::run(&src, &RunOptions::default(), &mut [&mut critic]);
-        let diff = critic.finish(&r.report, Vec::new(), Vec::new());
+        let mut ro = RecorderOptions::new(
+            std::env::temp_dir(),
+            RenderOptions::new(160, 90).with_quality(Quality::Draft),
+        );
+        ro.video = false;
+        ro.sheet = false;
+        ro.script_snaps = false;
+        ro.visual = true;
+        let mut recorder = Recorder::new(ro);
+        assert!(
+            recorder.is_rendering(),
+            "no graphics adapter: {:?}",
+            recorder.stats().error
+        );
+        let mut sinks: Vec<&mut dyn FrameSink> = vec![&mut critic, &mut recorder];
+        let r = pipeline::run(&src, &RunOptions::default(), &mut sinks);
+        drop(sinks);
+        let visual = recorder.take_visual();
+        assert!(visual.is_some(), "{}: nothing rendered", path.display());
+        let diff = critic.diff(&r.report, visual.as_ref(), (Vec::new(), Vec::new()));
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         if diff.verdict != Verdict::Pass || !diff.findings.is_empty() {
             failures.push(format!("{name}:\n{diff}"));

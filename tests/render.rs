@@ -130,7 +130,7 @@ fn the_comparison_catches_a_changed_image() {
         (0.0, 0.0),
         "the same frame renders identically"
     );
-    let moved = src.replace("camera(#{", "camera(#{ fov: 40, ");
+    let moved = src.replace("fov: 45", "fov: 35");
     assert_ne!(moved, src, "the example sets its camera");
     let (c, _) = render_at(&moved, &RunOptions::default(), 2.0, &opts).unwrap();
     let (mean, bad) = compare(&a, &c);

@@ -176,12 +176,11 @@ pub fn judge(
     report: &Report,
     visual: Option<&crate::critic::visual::VisualRecorder>,
 ) -> CriticDiff {
-    let (findings, status) = critic.visual_findings(visual);
     let vlm = crate::critic::CheckStatus {
         name: "vlm".into(),
         status: "skipped: no vision-language model is configured".into(),
     };
-    critic.finish(report, findings, vec![status, vlm])
+    critic.diff(report, visual, (Vec::new(), vec![vlm]))
 }
 
 /// Reads and validates a scene brief.

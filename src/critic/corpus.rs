@@ -9,6 +9,7 @@
 //! // verdict: fail
 //! // findings: physics.interpenetration, physics.energy_gain
 //! // brief: { ...scene brief JSON... }        (optional)
+//! // render: true                             (optional: visual checks)
 //! ```
 
 use std::collections::BTreeSet;
@@ -16,7 +17,9 @@ use std::path::Path;
 
 use super::{Critic, CriticDiff, Verdict};
 use crate::brief::Brief;
+use crate::output::{Recorder, RecorderOptions};
 use crate::pipeline::{self, FrameSink, RunOptions};
+use crate::render::RenderOptions;
 
 #[derive(Debug, Clone)]
 pub struct Case {
@@ -25,6 +28,8 @@ pub struct Case {
     pub verdict: Verdict,
     pub findings: BTreeSet<String>,
     pub brief: Option<Brief>,
+    /// The case plants a visual fault: render it and run the visual checks.
+    pub render: bool,
 }
 
 /// Parses a case's header; `None` when it has no verdict line.
@@ -32,6 +37,7 @@ pub fn parse(name: &str, source: &str) -> Result<Case, String> {
     let mut verdict = None;
     let mut findings = BTreeSet::new();
     let mut brief = None;
+    let mut render = false;
     for line in source.lines().take_while(|l| l.starts_with("//")) {
         let body = line.trim_start_matches('/').trim();
         if let Some(v) = body.strip_prefix("verdict:") {
@@ -46,6 +52,8 @@ pub fn parse(name: &str, source: &str) -> Result<Case, String> {
                     .map(|s| s.trim().to_string())
                     .filter(|s| !s.is_empty()),
             );
+        } else if let Some(r) = body.strip_prefix("render:") {
+            render = r.trim() == "true";
         } else if let Some(b) = body.strip_prefix("brief:") {
             brief = Some(
                 serde_json::from_str(b.trim()).map_err(|e| format!("{name}: bad brief: {e}"))?,
@@ -58,6 +66,7 @@ pub fn parse(name: &str, source: &str) -> Result<Case, String> {
         verdict: verdict.ok_or_else(|| format!("{name}: no '// verdict:' line"))?,
         findings,
         brief,
+        render,
     })
 }
 
@@ -78,16 +87,27 @@ pub fn load(dir: &Path) -> Result<Vec<Case>, String> {
         .collect()
 }
 
-/// Runs a case through the critic. `extra` sinks (a renderer with visual
-/// checks) see the same frames; `visual` turns what they saw into findings.
-pub fn judge(case: &Case, extra: &mut [&mut dyn FrameSink]) -> CriticDiff {
+/// Runs a case through the critic. Cases marked `render: true` are also
+/// rendered with `render` (when given) for the visual checks; nothing is
+/// written to disk.
+pub fn judge(case: &Case, render: Option<&RenderOptions>) -> CriticDiff {
     let mut critic = Critic::new(case.brief.clone());
+    let mut recorder = render.filter(|_| case.render).map(|r| {
+        let mut ro = RecorderOptions::new(std::env::temp_dir(), r.clone());
+        ro.video = false;
+        ro.sheet = false;
+        ro.script_snaps = false;
+        ro.visual = true;
+        Recorder::new(ro)
+    });
     let mut sinks: Vec<&mut dyn FrameSink> = vec![&mut critic];
-    for s in extra.iter_mut() {
-        sinks.push(&mut **s);
+    if let Some(r) = recorder.as_mut() {
+        sinks.push(r);
     }
     let r = pipeline::run(&case.source, &RunOptions::default(), &mut sinks);
-    critic.finish(&r.report, Vec::new(), Vec::new())
+    drop(sinks);
+    let visual = recorder.as_mut().and_then(|r| r.take_visual());
+    critic.diff(&r.report, visual.as_ref(), (Vec::new(), Vec::new()))
 }
 
 /// Check ids found in a diff.

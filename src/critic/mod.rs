@@ -143,6 +143,24 @@ impl Critic {
     }
 }
 
+impl Critic {
+    /// The whole diff: physics, expectations, brief, and the visual checks
+    /// when the run was rendered. `extra` carries findings and check
+    /// statuses from elsewhere (the vision-language model).
+    pub fn diff(
+        &self,
+        report: &Report,
+        visual: Option<&VisualRecorder>,
+        extra: (Vec<Finding>, Vec<CheckStatus>),
+    ) -> CriticDiff {
+        let (visual_findings, visual_status) = self.visual_findings(visual);
+        let (mut findings, mut checks) = extra;
+        findings.extend(visual_findings);
+        checks.push(visual_status);
+        self.finish(report, findings, checks)
+    }
+}
+
 /// A run that failed is the first thing to fix.
 fn error_finding(e: &ScriptError, last: Option<&Frame>) -> Finding {
     let (index, t) = last.map(|f| (f.index, f.time)).unwrap_or((0, 0.0));

@@ -177,7 +177,9 @@ impl Recorder {
                 ));
             }
         }
-        if let Err(e) = std::fs::create_dir_all(&self.opts.dir) {
+        let writes =
+            self.opts.video || self.opts.frames || self.opts.sheet || !self.snaps.is_empty();
+        if writes && let Err(e) = std::fs::create_dir_all(&self.opts.dir) {
             self.fail("cannot create the output folder", e);
             return;
         }

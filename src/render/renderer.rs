@@ -869,9 +869,11 @@ impl Renderer {
             });
             pass.set_bind_group(0, &self.scene_bg, &[]);
             pass.set_vertex_buffer(1, self.instances.buffer.slice(..));
+            // Always two-sided: a camera inside a closed shape sees only its
+            // back faces, and culling them would hide what the check is for.
             let pipes = [&self.pipelines.analysis[0], &self.pipelines.analysis[1]];
-            self.draw_mesh_runs(&mut pass, &plan.opaque, |c| c as usize, &pipes);
-            self.draw_mesh_runs(&mut pass, &plan.transparent, |c| c as usize, &pipes);
+            self.draw_mesh_runs(&mut pass, &plan.opaque, |_| 0, &pipes);
+            self.draw_mesh_runs(&mut pass, &plan.transparent, |_| 0, &pipes);
         }
         let (w, h) = (self.opts.width, self.opts.height);
         for (tex, buf) in [
