@@ -22,6 +22,7 @@ fn run_writes_report_trace_and_script() {
     let script = common::examples_dir().join("pendulum.rhai");
     let o = c2w(&[
         "run",
+        "--no-render",
         script.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
@@ -60,6 +61,7 @@ fn a_failing_run_still_writes_a_report_with_the_error() {
     let out = dir.path().join("out");
     let o = c2w(&[
         "run",
+        "--no-render",
         script.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
@@ -85,6 +87,7 @@ fn strict_turns_failed_expectations_into_an_exit_code() {
     let out = dir.path().join("out");
     let relaxed = c2w(&[
         "run",
+        "--no-render",
         script.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
@@ -93,6 +96,7 @@ fn strict_turns_failed_expectations_into_an_exit_code() {
     assert!(String::from_utf8_lossy(&relaxed.stdout).contains("FAIL"));
     let strict = c2w(&[
         "run",
+        "--no-render",
         script.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),

@@ -30,7 +30,14 @@ fn run_in_child(
     seed: Option<u64>,
 ) -> serde_json::Value {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_c2w"));
-    cmd.arg("run").arg(path).arg("--json").arg("--out").arg(out);
+    // The simulation is what must be deterministic; rendering is tested
+    // on its own.
+    cmd.arg("run")
+        .arg(path)
+        .arg("--json")
+        .arg("--no-render")
+        .arg("--out")
+        .arg(out);
     if let Some(s) = seed {
         cmd.arg("--seed").arg(s.to_string());
     }

@@ -133,7 +133,8 @@ mod tests {
         let r = rig();
         let p = r.view_proj.project_point3(Vec3::ZERO);
         assert!(p.x.abs() < 1e-5 && p.y.abs() < 1e-5);
-        assert!(p.z > 0.0 && p.z < 0.01, "{p:?}");
+        // Reversed infinite depth: z = near / distance.
+        assert!((p.z - r.near / 10.0).abs() < 1e-6, "{p:?}");
         let near = r
             .view_proj
             .project_point3(Vec3::new(0.0, 0.0, 10.0 - r.near));

@@ -55,7 +55,9 @@ pub fn plan(world: &World, view: &ParticleView, cam: &CameraRig, out: &mut Vec<P
         let p = view.positions[i];
         let size = view.sizes[i];
         let c = view.colors[i];
-        if !p.is_finite() || !(size.is_finite() && size > 0.0) || !(c[3] > 0.0) {
+        // NaN sizes and alphas fail these comparisons too, and are skipped.
+        let drawable = p.is_finite() && size.is_finite() && size > 0.0 && c[3] > 0.0;
+        if !drawable {
             continue;
         }
         let depth = (p - cam.position).dot(cam.forward);

@@ -189,8 +189,8 @@ fn resize_area(src: &RgbaImage, w: u32, h: u32) -> Result<RgbaImage> {
             }
             let n = (y1 - y0) * (x1 - x0);
             let i = (ty as usize * w as usize + tx as usize) * 4;
-            for c in 0..3 {
-                out.data[i + c] = ((acc[c] + n / 2) / n) as u8;
+            for (dst, sum) in out.data[i..i + 3].iter_mut().zip(acc) {
+                *dst = ((sum + n / 2) / n) as u8;
             }
             // Sheets are opaque whatever the frames' alpha.
             out.data[i + 3] = 255;
