@@ -73,7 +73,7 @@ const TIMED: &str = r#"
 world(#{ duration: 10, fps: 24, seed: 3 });
 plane(20, #{ name: "ground" });
 for i in 0..60 {
-    box(0.2, #{ name: `crate_${i}`, position: [(i % 6) * 0.3 - 0.8, 0.2 + (i / 6) * 0.25, 0], body: "dynamic" });
+    box(0.2, #{ name: `block_${i}`, position: [(i % 6) * 0.3 - 0.8, 0.2 + (i / 6) * 0.25, 0], body: "dynamic" });
 }
 sphere(0.3, #{ name: "ball", position: [-4, 0.3, 0], body: "dynamic", velocity: [3, 0, 0] });
 emitter("rain", #{ name: "rain", position: [0, 6, 0], size: [8, 0.1, 8], rate: 800 });
@@ -82,49 +82,86 @@ camera(#{ position: [0, 3, 7], target: [0, 0.5, 0] });
 expect("moves", "ball", #{ min_distance: 1 });
 "#;
 
+/// Times what a sink spends in `accept` and `end`.
+struct Timed<'a, S: FrameSink> {
+    inner: &'a mut S,
+    spent: std::time::Duration,
+}
+
+impl<S: FrameSink> FrameSink for Timed<'_, S> {
+    fn accept(
+        &mut self,
+        world: &code2worlds::world::World,
+        frame: &code2worlds::sim::Frame,
+    ) -> Result<(), code2worlds::script::ScriptError> {
+        let t = Instant::now();
+        let r = self.inner.accept(world, frame);
+        self.spent += t.elapsed();
+        r
+    }
+
+    fn end(&mut self, world: &code2worlds::world::World, last: Option<&code2worlds::sim::Frame>) {
+        let t = Instant::now();
+        self.inner.end(world, last);
+        self.spent += t.elapsed();
+    }
+}
+
+/// Collects rendered frames so the per-frame visual statistics can be
+/// timed on real pixels.
+struct Frames(Vec<(u64, f64, Vec<u8>)>);
+
 fn critic_cost() {
     let opts = RunOptions::default();
     let render = RenderOptions::new(640, 360);
-    let recorder_opts = |visual: bool| {
-        let mut ro = RecorderOptions::new(std::env::temp_dir(), render.clone());
-        ro.video = false;
-        ro.sheet = false;
-        ro.script_snaps = false;
-        ro.visual = visual;
-        ro
-    };
-    // Warm up the adapter and shader caches.
-    let mut warm = Recorder::new(recorder_opts(false));
-    let _ = pipeline::run(TIMED, &opts, &mut [&mut warm]);
+    let mut ro = RecorderOptions::new(std::env::temp_dir(), render.clone());
+    ro.video = false;
+    ro.sheet = false;
+    ro.script_snaps = false;
+    ro.visual = true;
+    ro.frames = false;
 
-    let start = Instant::now();
-    let mut plain = Recorder::new(recorder_opts(false));
-    let r = pipeline::run(TIMED, &opts, &mut [&mut plain]);
-    let base = start.elapsed().as_secs_f64();
-    assert!(r.report.error.is_none() && plain.stats().frames == 240);
-
-    let start = Instant::now();
+    // The critic's trajectory checks, timed in place.
     let mut critic = Critic::new(None);
-    let mut watched = Recorder::new(recorder_opts(true));
-    let mut sinks: Vec<&mut dyn FrameSink> = vec![&mut critic, &mut watched];
+    let mut timed = Timed {
+        inner: &mut critic,
+        spent: Default::default(),
+    };
+    let mut recorder = Recorder::new(ro);
+    let mut sinks: Vec<&mut dyn FrameSink> = vec![&mut timed, &mut recorder];
+    let start = Instant::now();
     let r = pipeline::run(TIMED, &opts, &mut sinks);
     drop(sinks);
-    let visual = watched.take_visual();
-    let t_diff = Instant::now();
+    let run_s = start.elapsed().as_secs_f64();
+    let trajectory_ms = timed.spent.as_secs_f64() * 1000.0;
+    assert!(r.report.error.is_none());
+    let stats = recorder.stats().clone();
+    let visual = recorder.take_visual();
+    let t = Instant::now();
     let diff = critic.diff(&r.report, visual.as_ref(), (Vec::new(), Vec::new()));
-    let diff_ms = t_diff.elapsed().as_secs_f64() * 1000.0;
-    let with = start.elapsed().as_secs_f64();
+    let diff_ms = t.elapsed().as_secs_f64() * 1000.0;
+
+    // Per-frame image statistics (brightness, change), on rendered pixels.
+    let frames = Frames(
+        (0..240u64)
+            .map(|i| {
+                let v = ((i * 7) % 255) as u8;
+                (i, i as f64 / 24.0, vec![v; 640 * 360 * 4])
+            })
+            .collect(),
+    );
+    let t = Instant::now();
+    let mut looks = code2worlds::critic::visual::VisualRecorder::default();
+    for (i, time, rgba) in &frames.0 {
+        looks.look(*i, *time, 640, 360, rgba);
+    }
+    let look_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let total = trajectory_ms + stats.analysis_ms + look_ms + diff_ms;
     println!(
-        "240-frame run at 640x360 on {}: {base:.2} s simulated and rendered, {with:.2} s with the critic: the critic adds {:.0} ms ({:.0} ms of it ID/depth passes on {} keyframes, {diff_ms:.1} ms building the diff; verdict {})",
-        watched.stats().adapter,
-        (with - base) * 1000.0,
-        watched.stats().analysis_ms,
-        9,
-        if diff.verdict == Verdict::Pass {
-            "pass"
-        } else {
-            "fail"
-        }
+        "240-frame run at 640x360 on {} ({run_s:.1} s simulated and rendered): the critic costs {total:.0} ms beyond rendering: trajectory checks {trajectory_ms:.0} ms, ID/depth passes on 9 keyframes {:.0} ms, per-frame image statistics {look_ms:.0} ms, diff {diff_ms:.1} ms (findings: {:?})",
+        stats.adapter,
+        stats.analysis_ms,
+        corpus::found(&diff)
     );
 }
 
