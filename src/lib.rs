@@ -15,7 +15,8 @@
 //!
 //! [`world`] is the data they share; [`brief`] is the scene brief the agent
 //! and the critic agree on; [`grammar`] constrains model output to world
-//! scripts; [`limits`] and [`util`] serve them all.
+//! scripts; [`llm`] talks to chat models (the critic's vision model);
+//! [`limits`] and [`util`] serve them all.
 
 // Script errors carry everything a model needs to fix the script (snippet,
 // signatures, suggestions); they are rare, so their size is no concern.
@@ -26,6 +27,7 @@ pub mod cli;
 pub mod critic;
 pub mod grammar;
 pub mod limits;
+pub mod llm;
 pub mod measure;
 pub mod output;
 pub mod pipeline;

@@ -11,6 +11,7 @@ pub mod intent;
 pub mod physics;
 pub mod plausible;
 pub mod visual;
+pub mod vlm;
 
 pub use finding::{Category, CheckStatus, CriticDiff, Finding, Severity, Verdict};
 

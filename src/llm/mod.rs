@@ -1,0 +1,92 @@
+//! A small provider layer for chat models with vision: one request type, two
+//! wire formats (OpenAI-compatible chat completions and Anthropic Messages),
+//! retries with backoff, and typed errors. The critic's vision model uses it;
+//! anything else that needs a model can too.
+//!
+//! [`Provider::chat`] is async; [`chat_blocking`] runs one request on its
+//! own current-thread runtime for callers that are not async.
+
+mod anthropic;
+mod config;
+mod error;
+mod json;
+mod openai;
+mod transport;
+
+pub use config::{ProviderConfig, ProviderKind};
+pub use error::LlmError;
+pub use json::first_json_object;
+pub use transport::{Provider, block_on, chat_blocking};
+
+use serde::Serialize;
+
+/// One piece of the user's message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    Text(String),
+    /// PNG bytes.
+    Image(Vec<u8>),
+}
+
+/// A JSON schema the answer must satisfy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonSchema {
+    /// A short identifier (OpenAI requires one: letters, digits, `_`, `-`).
+    pub name: String,
+    pub schema: serde_json::Value,
+}
+
+/// One turn: an optional system prompt and a user message of text and
+/// images.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatRequest {
+    pub system: Option<String>,
+    pub parts: Vec<Part>,
+    /// Ask for structured output. OpenAI-compatible servers get it as a
+    /// strict `response_format`; Anthropic gets it in the prompt. Either way
+    /// [`ChatResponse::json`] finds the object in the answer.
+    pub schema: Option<JsonSchema>,
+    pub max_tokens: u32,
+    /// When `None`, the configuration's; when neither is set, the server's
+    /// default (some models accept no other).
+    pub temperature: Option<f32>,
+}
+
+impl ChatRequest {
+    pub fn new(parts: Vec<Part>) -> ChatRequest {
+        ChatRequest {
+            system: None,
+            parts,
+            schema: None,
+            max_tokens: 1024,
+            temperature: None,
+        }
+    }
+}
+
+/// What the model answered and what it cost.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChatResponse {
+    pub text: String,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    /// Wall time of the whole call, retries included.
+    pub elapsed_ms: u64,
+    /// Requests sent, 1 when the first one succeeded.
+    pub attempts: u32,
+}
+
+impl ChatResponse {
+    /// The first JSON object in the answer (models on servers without
+    /// structured output often wrap it in prose or code fences).
+    pub fn json(&self) -> Result<serde_json::Value, LlmError> {
+        let found = first_json_object(&self.text).ok_or_else(|| {
+            LlmError::Malformed(format!(
+                "the model's answer holds no JSON object: {}",
+                error::excerpt(&self.text)
+            ))
+        })?;
+        serde_json::from_str(found)
+            .map_err(|e| LlmError::Malformed(format!("the model's JSON does not parse: {e}")))
+    }
+}
