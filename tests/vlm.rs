@@ -644,3 +644,62 @@ fn configuration_from_variables() {
     c.api_key = Some("sk-secret".into());
     assert!(!format!("{c:?}").contains("sk-secret"));
 }
+
+/// `c2w run --critic` with a model configured in the environment sends the
+/// run's contact sheet and merges the answer into critic.json, findings
+/// capped at warnings.
+#[test]
+fn run_with_critic_merges_the_vlm_review() {
+    let server = serve(vec![ok_json(openai_answer(&review_json().to_string()))]);
+    let out = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_c2w"))
+        .args([
+            "run",
+            "examples/pendulum.rhai",
+            "--duration",
+            "1",
+            "--size",
+            "160x90",
+        ])
+        .args(["--quality", "draft", "--critic", "--out"])
+        .arg(out.path())
+        .current_dir(root)
+        .env("C2W_CRITIC_PROVIDER", "openai")
+        .env("C2W_CRITIC_MODEL", "vision-test-model")
+        .env("C2W_CRITIC_BASE_URL", format!("{}/v1", server.base))
+        .env("C2W_CRITIC_API_KEY_ENV", "C2W_TEST_NO_SUCH_KEY")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let seen = server.seen();
+    assert_eq!(seen.len(), 1, "one request to the model");
+    let sheet = std::fs::read(out.path().join("contact_sheet.png")).unwrap();
+    let url = format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(&sheet)
+    );
+    assert!(
+        seen[0].json().to_string().contains(&url),
+        "the contact sheet was sent"
+    );
+    let critic: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("critic.json")).unwrap())
+            .unwrap();
+    let vlm = critic["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "vlm")
+        .unwrap();
+    assert_eq!(vlm["status"], "ran: openai:vision-test-model");
+    assert!(critic["vlm_scores"]["physics"].is_number());
+    let vlm_findings: Vec<&Value> = critic["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["category"] == "vlm")
+        .collect();
+    assert!(!vlm_findings.is_empty());
+    assert!(vlm_findings.iter().all(|f| f["severity"] != "error"));
+}

@@ -111,7 +111,8 @@ pub fn critic(a: CriticArgs) -> i32 {
         );
     }
     let visual = recorder.as_mut().and_then(|r| r.take_visual());
-    let diff = judge(&critic, &result.report, visual.as_ref());
+    let sheet = a.run_dir.join("contact_sheet.png");
+    let diff = judge(&critic, &result.report, visual.as_ref(), Some(&sheet));
     if let Err(e) = write_json_atomic(&a.run_dir.join("critic.json"), &diff) {
         return fail(format!("cannot write critic.json: {e}"));
     }

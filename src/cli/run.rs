@@ -128,7 +128,8 @@ pub fn run(a: RunArgs) -> i32 {
     }
     let diff = critic.as_ref().map(|c| {
         let visual = recorder.as_mut().and_then(|r| r.take_visual());
-        judge(c, &result.report, visual.as_ref())
+        let sheet = out.join("contact_sheet.png");
+        judge(c, &result.report, visual.as_ref(), Some(&sheet))
     });
     if let Err(e) = write_outputs(&out, &source, &result.report, result.trace.as_ref()) {
         eprintln!("error: cannot write to {}: {e}", out.display());
@@ -170,17 +171,38 @@ pub fn run(a: RunArgs) -> i32 {
 }
 
 /// The critic's diff of a finished run, with the visual checks when the
-/// run was rendered.
+/// run was rendered and the vision-language model's review when one is
+/// configured (`C2W_CRITIC_MODEL`, see docs/vlm.md) and a contact sheet
+/// exists.
 pub fn judge(
     critic: &Critic,
     report: &Report,
     visual: Option<&crate::critic::visual::VisualRecorder>,
+    contact_sheet: Option<&Path>,
 ) -> CriticDiff {
-    let vlm = crate::critic::CheckStatus {
+    let skipped = |why: String| crate::critic::CheckStatus {
         name: "vlm".into(),
-        status: "skipped: no vision-language model is configured".into(),
+        status: format!("skipped: {why}"),
     };
-    critic.diff(report, visual, (Vec::new(), vec![vlm]))
+    let (findings, status, scores) = match crate::critic::vlm::critic_from_env() {
+        Ok(None) => (
+            Vec::new(),
+            skipped("no vision-language model is configured (C2W_CRITIC_MODEL)".into()),
+            None,
+        ),
+        Err(e) => (Vec::new(), skipped(format!("bad configuration: {e}")), None),
+        Ok(Some(vlm)) => match contact_sheet.and_then(|p| std::fs::read(p).ok()) {
+            Some(png) => critic.ask_vlm(vlm.as_ref(), png, report),
+            None => (
+                Vec::new(),
+                skipped("no contact sheet: the run was not rendered".into()),
+                None,
+            ),
+        },
+    };
+    let mut diff = critic.diff(report, visual, (findings, vec![status]));
+    diff.vlm_scores = scores;
+    diff
 }
 
 /// Reads and validates a scene brief.

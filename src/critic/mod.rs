@@ -145,6 +145,62 @@ impl Critic {
 }
 
 impl Critic {
+    /// The scene brief the run is judged against, if any.
+    pub fn brief(&self) -> Option<&Brief> {
+        self.brief.as_ref()
+    }
+
+    /// Asks a vision-language model about the contact sheet. Its findings
+    /// are capped at warnings: a VLM can be wrong, so the verdict rests on
+    /// what was measured.
+    pub fn ask_vlm(
+        &self,
+        vlm: &dyn vlm::VisionCritic,
+        contact_sheet_png: Vec<u8>,
+        report: &Report,
+    ) -> (Vec<Finding>, CheckStatus, Option<serde_json::Value>) {
+        let request = vlm::VlmRequest {
+            images: vec![("contact sheet".into(), contact_sheet_png)],
+            brief: self.brief.clone(),
+            prompt: self.brief.as_ref().map(|b| b.title.clone()),
+            script_summary: format!(
+                "{:.1} s at {} fps; {} entities, {} dynamic bodies, {} joints, {} emitters, peak {} particles",
+                report.duration,
+                report.fps,
+                report.counts.entities,
+                report.counts.dynamic_bodies,
+                report.counts.joints,
+                report.counts.emitters,
+                report.counts.particles_peak
+            ),
+        };
+        match vlm.review(&request) {
+            Ok(review) => {
+                let mut findings = vlm::vlm_findings(
+                    &review,
+                    (0.0, report.duration),
+                    (0, report.frames.saturating_sub(1)),
+                );
+                for f in &mut findings {
+                    f.severity = f.severity.max(Severity::Warning);
+                }
+                let status = CheckStatus {
+                    name: "vlm".into(),
+                    status: format!("ran: {}", vlm.name()),
+                };
+                (findings, status, Some(review.scores_json()))
+            }
+            Err(e) => (
+                Vec::new(),
+                CheckStatus {
+                    name: "vlm".into(),
+                    status: format!("failed: {}: {e}", vlm.name()),
+                },
+                None,
+            ),
+        }
+    }
+
     /// The whole diff: physics, expectations, brief, and the visual checks
     /// when the run was rendered. `extra` carries findings and check
     /// statuses from elsewhere (the vision-language model).
