@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Instant;
 
-use code2worlds::critic::{Critic, Verdict, corpus};
+use code2worlds::critic::{Critic, corpus};
 use code2worlds::output::{Recorder, RecorderOptions};
 use code2worlds::pipeline::{self, FrameSink, RunOptions};
 use code2worlds::render::{Quality, RenderOptions};
@@ -107,8 +107,8 @@ impl<S: FrameSink> FrameSink for Timed<'_, S> {
     }
 }
 
-/// Collects rendered frames so the per-frame visual statistics can be
-/// timed on real pixels.
+/// Frames of the run's size for timing the per-frame image statistics,
+/// whose cost depends on the pixel count, not on what the pixels show.
 struct Frames(Vec<(u64, f64, Vec<u8>)>);
 
 fn critic_cost() {
@@ -141,7 +141,7 @@ fn critic_cost() {
     let diff = critic.diff(&r.report, visual.as_ref(), (Vec::new(), Vec::new()));
     let diff_ms = t.elapsed().as_secs_f64() * 1000.0;
 
-    // Per-frame image statistics (brightness, change), on rendered pixels.
+    // Per-frame image statistics (brightness, change) over 240 frames.
     let frames = Frames(
         (0..240u64)
             .map(|i| {
