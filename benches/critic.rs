@@ -114,12 +114,7 @@ struct Frames(Vec<(u64, f64, Vec<u8>)>);
 fn critic_cost() {
     let opts = RunOptions::default();
     let render = RenderOptions::new(640, 360);
-    let mut ro = RecorderOptions::new(std::env::temp_dir(), render.clone());
-    ro.video = false;
-    ro.sheet = false;
-    ro.script_snaps = false;
-    ro.visual = true;
-    ro.frames = false;
+    let ro = RecorderOptions::critic_only(render);
 
     // The critic's trajectory checks, timed in place.
     let mut critic = Critic::new(None);

@@ -14,15 +14,9 @@ fn every_example_passes_the_critic() {
     for path in common::example_scripts() {
         let src = std::fs::read_to_string(&path).unwrap();
         let mut critic = Critic::new(None);
-        let mut ro = RecorderOptions::new(
-            std::env::temp_dir(),
+        let mut recorder = Recorder::new(RecorderOptions::critic_only(
             RenderOptions::new(160, 90).with_quality(Quality::Draft),
-        );
-        ro.video = false;
-        ro.sheet = false;
-        ro.script_snaps = false;
-        ro.visual = true;
-        let mut recorder = Recorder::new(ro);
+        ));
         assert!(
             recorder.is_rendering(),
             "no graphics adapter: {:?}",

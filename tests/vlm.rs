@@ -650,7 +650,10 @@ fn configuration_from_variables() {
 /// capped at warnings.
 #[test]
 fn run_with_critic_merges_the_vlm_review() {
-    let server = serve(vec![ok_json(openai_answer(&review_json().to_string()))]);
+    // The model calls its issue an error; the diff must still say warning.
+    let mut answer = review_json();
+    answer["issues"][0]["severity"] = json!("error");
+    let server = serve(vec![ok_json(openai_answer(&answer.to_string()))]);
     let out = tempfile::tempdir().unwrap();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_c2w"))

@@ -85,12 +85,7 @@ pub fn critic(a: CriticArgs) -> i32 {
             Ok(r) => r,
             Err(e) => return fail(e),
         };
-        let mut ro = RecorderOptions::new(a.run_dir.clone(), render);
-        ro.video = false;
-        ro.sheet = false;
-        ro.script_snaps = false;
-        ro.visual = true;
-        let r = Recorder::new(ro);
+        let r = Recorder::new(RecorderOptions::critic_only(render));
         if let Some(e) = &r.stats().error {
             eprintln!("warning: no visual checks: {e}");
         }

@@ -263,6 +263,9 @@ fn print_summary(script: &Path, out: &Path, r: &Report) {
         if let Some(e) = &render.error {
             println!("  not rendered: {e}");
         }
+        for n in &render.notes {
+            println!("  note: {n}");
+        }
     }
     for w in &r.warnings {
         println!("  warning: {w}");

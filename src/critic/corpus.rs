@@ -92,14 +92,9 @@ pub fn load(dir: &Path) -> Result<Vec<Case>, String> {
 /// written to disk.
 pub fn judge(case: &Case, render: Option<&RenderOptions>) -> CriticDiff {
     let mut critic = Critic::new(case.brief.clone());
-    let mut recorder = render.filter(|_| case.render).map(|r| {
-        let mut ro = RecorderOptions::new(std::env::temp_dir(), r.clone());
-        ro.video = false;
-        ro.sheet = false;
-        ro.script_snaps = false;
-        ro.visual = true;
-        Recorder::new(ro)
-    });
+    let mut recorder = render
+        .filter(|_| case.render)
+        .map(|r| Recorder::new(RecorderOptions::critic_only(r.clone())));
     let mut sinks: Vec<&mut dyn FrameSink> = vec![&mut critic];
     if let Some(r) = recorder.as_mut() {
         sinks.push(r);

@@ -118,6 +118,10 @@ pub struct RenderStats {
     pub wall_ms: f64,
     /// Files written, relative to the run folder.
     pub outputs: Vec<String>,
+    /// Requests that could not be met (a snapshot after the end, a still
+    /// that failed to write).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Why rendering stopped or never started, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,

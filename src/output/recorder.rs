@@ -57,6 +57,17 @@ impl RecorderOptions {
             visual: false,
         }
     }
+
+    /// Renders for the critic's visual checks only: no file is written.
+    pub fn critic_only(render: RenderOptions) -> Self {
+        RecorderOptions {
+            video: false,
+            sheet: false,
+            script_snaps: false,
+            visual: true,
+            ..RecorderOptions::new(std::env::temp_dir(), render)
+        }
+    }
 }
 
 /// Renders a run into files. Create it before the run, pass it as a sink,
@@ -171,8 +182,8 @@ impl Recorder {
                     times.push(t);
                 }
             } else {
-                self.stats.outputs.push(format!(
-                    "(snapshot at {t} s skipped: the run ends at {:.2} s)",
+                self.stats.notes.push(format!(
+                    "snapshot at {t} s skipped: the run ends at {:.2} s",
                     settings.duration
                 ));
             }
@@ -222,7 +233,7 @@ impl Recorder {
                     let name = snapshot_file_name(t);
                     match write_png(&self.opts.dir.join(&name), &still) {
                         Ok(()) => self.stats.outputs.push(name),
-                        Err(e) => self.stats.outputs.push(format!("({name} failed: {e})")),
+                        Err(e) => self.stats.notes.push(format!("{name} failed: {e}")),
                     }
                 }
             }

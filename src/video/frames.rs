@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use super::atomic::write_atomic_parts;
 use super::error::{Result, VideoError, panic_message};
-use super::image::{RgbaImage, byte_len};
+use super::image::{RgbaImage, byte_len, check_frame_len};
 
 /// Encodes RGBA8 pixels as a PNG (tagged sRGB).
 fn encode_png(
@@ -167,15 +167,7 @@ impl FrameDumper {
         if self.failed {
             return Err(VideoError::invalid("frame dump already failed"));
         }
-        let need = byte_len(self.width, self.height)?;
-        if rgba.len() != need {
-            return Err(VideoError::invalid(format!(
-                "a {}x{} frame needs {need} bytes, got {}",
-                self.width,
-                self.height,
-                rgba.len()
-            )));
-        }
+        check_frame_len(self.width, self.height, rgba.len())?;
         if let Some(e) = self.take_error() {
             self.failed = true;
             return Err(e);

@@ -81,6 +81,17 @@ impl RgbaImage {
 }
 
 /// `width * height * 4`, or an error when that does not fit in memory terms.
+/// Checks that a pushed frame has exactly the bytes its size needs.
+pub(crate) fn check_frame_len(width: u32, height: u32, len: usize) -> Result<()> {
+    let need = byte_len(width, height)?;
+    if len != need {
+        return Err(VideoError::invalid(format!(
+            "a {width}x{height} frame needs {need} bytes, got {len}"
+        )));
+    }
+    Ok(())
+}
+
 pub(crate) fn byte_len(width: u32, height: u32) -> Result<usize> {
     (width as usize)
         .checked_mul(height as usize)

@@ -11,7 +11,7 @@ use super::atomic::write_atomic_parts;
 use super::color::{Yuv420, even_up, rgba_to_yuv420};
 use super::error::{Result, VideoError, panic_message};
 use super::h264::{H264Encoder, Quality, check_size};
-use super::image::byte_len;
+use super::image::check_frame_len;
 use super::mp4write::{SampleInfo, TrackSpec, build_header};
 
 /// Frames that may wait between caller and encoder. Small: enough to absorb
@@ -128,15 +128,7 @@ impl VideoWriter {
         if self.failed {
             return Err(VideoError::invalid("the video writer already failed"));
         }
-        let need = byte_len(self.width, self.height)?;
-        if rgba.len() != need {
-            return Err(VideoError::invalid(format!(
-                "a {}x{} frame needs {need} bytes, got {}",
-                self.width,
-                self.height,
-                rgba.len()
-            )));
-        }
+        check_frame_len(self.width, self.height, rgba.len())?;
         let waited = Instant::now();
         let sent = self.sender.as_ref().is_some_and(|s| s.send(rgba).is_ok());
         self.queue_wait_ms += waited.elapsed().as_secs_f64() * 1000.0;
