@@ -7,10 +7,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::run::{judge, read_brief};
 use super::{LimitArgs, RenderArgs, read_script, report_error};
 use crate::critic::{Critic, Verdict};
 use crate::output::{Recorder, RecorderOptions};
+use crate::pipeline::job::{VlmChoice, judge, read_brief};
 use crate::pipeline::{self, FrameSink, RunOptions};
 use crate::script::ScriptError;
 use crate::util::fsx::write_json_atomic;
@@ -107,7 +107,13 @@ pub fn critic(a: CriticArgs) -> i32 {
     }
     let visual = recorder.as_mut().and_then(|r| r.take_visual());
     let sheet = a.run_dir.join("contact_sheet.png");
-    let diff = judge(&critic, &result.report, visual.as_ref(), Some(&sheet));
+    let diff = judge(
+        &critic,
+        &result.report,
+        visual.as_ref(),
+        Some(&sheet),
+        &VlmChoice::FromEnv,
+    );
     if let Err(e) = write_json_atomic(&a.run_dir.join("critic.json"), &diff) {
         return fail(format!("cannot write critic.json: {e}"));
     }

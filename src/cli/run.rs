@@ -5,12 +5,10 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{LimitArgs, RenderArgs, read_script, report_error};
-use crate::brief::Brief;
-use crate::critic::{Critic, CriticDiff, Verdict};
+use crate::critic::Verdict;
 use crate::measure::Report;
-use crate::output::{Recorder, RecorderOptions};
-use crate::pipeline::{self, FrameSink, RunOptions};
-use crate::util::fsx::{write_atomic, write_json_atomic};
+use crate::pipeline::RunOptions;
+use crate::pipeline::job::{WorldJob, read_brief, run_job};
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -86,61 +84,42 @@ pub fn run(a: RunArgs) -> i32 {
         }
     };
     let out = a.out.clone().unwrap_or_else(|| default_out(&a.script));
-    let mut recorder = if a.no_render {
+    let render = if a.no_render {
         None
     } else {
-        let render = match a.render.options() {
-            Ok(r) => r,
+        match a.render.options() {
+            Ok(r) => Some(r),
             Err(e) => {
                 eprintln!("error: {e}");
                 return 1;
             }
-        };
-        let mut ro = RecorderOptions::new(out.clone(), render);
-        ro.video_quality = a.render.video_quality();
-        ro.frames = a.frames;
-        ro.snaps = a.snap.clone();
-        ro.visual = a.critic;
-        let r = Recorder::new(ro);
-        if let Some(e) = &r.stats().error {
-            eprintln!("warning: not rendering: {e}\n  ({})", super::adapter_help());
         }
-        Some(r)
     };
-    let mut critic = (a.critic || brief.is_some()).then(|| Critic::new(brief));
-    let mut sinks: Vec<&mut dyn FrameSink> = Vec::new();
-    if let Some(r) = recorder.as_mut().filter(|r| r.is_rendering()) {
-        sinks.push(r);
+    let job = WorldJob {
+        run: opts,
+        video_quality: a.render.video_quality(),
+        frames: a.frames,
+        snaps: a.snap.clone(),
+        critic: a.critic,
+        brief,
+        ..WorldJob::new(out.clone(), render)
+    };
+    let mut result = match run_job(&source, job) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot write to {}: {e}", out.display());
+            return 1;
+        }
+    };
+    if let Some(w) = &result.render_warning {
+        eprintln!("warning: not rendering: {w}\n  ({})", super::adapter_help());
     }
-    if let Some(c) = critic.as_mut() {
-        sinks.push(c);
-    }
-    let mut result = pipeline::run(&source, &opts, &mut sinks);
-    drop(sinks);
     result.report.error = result
         .report
         .error
         .take()
         .map(|e| super::locate(e, &a.script));
-    if let Some(r) = &recorder {
-        result.report.render = Some(r.stats().clone());
-        result.report.timings.encode_ms = r.stats().encode_ms_per_frame * r.stats().frames as f64;
-    }
-    let diff = critic.as_ref().map(|c| {
-        let visual = recorder.as_mut().and_then(|r| r.take_visual());
-        let sheet = out.join("contact_sheet.png");
-        judge(c, &result.report, visual.as_ref(), Some(&sheet))
-    });
-    if let Err(e) = write_outputs(&out, &source, &result.report, result.trace.as_ref()) {
-        eprintln!("error: cannot write to {}: {e}", out.display());
-        return 1;
-    }
-    if let Some(d) = &diff
-        && let Err(e) = write_json_atomic(&out.join("critic.json"), d)
-    {
-        eprintln!("error: cannot write to {}: {e}", out.display());
-        return 1;
-    }
+    let diff = result.diff;
     let report = &result.report;
     if a.json {
         let mut value = serde_json::to_value(report).unwrap_or_default();
@@ -168,65 +147,6 @@ pub fn run(a: RunArgs) -> i32 {
         None if a.strict && diff.as_ref().is_some_and(|d| d.verdict == Verdict::Fail) => 2,
         None => 0,
     }
-}
-
-/// The critic's diff of a finished run, with the visual checks when the
-/// run was rendered and the vision-language model's review when one is
-/// configured (`C2W_CRITIC_MODEL`, see docs/vlm.md) and a contact sheet
-/// exists.
-pub fn judge(
-    critic: &Critic,
-    report: &Report,
-    visual: Option<&crate::critic::visual::VisualRecorder>,
-    contact_sheet: Option<&Path>,
-) -> CriticDiff {
-    let skipped = |why: String| crate::critic::CheckStatus {
-        name: "vlm".into(),
-        status: format!("skipped: {why}"),
-    };
-    let (findings, status, scores) = match crate::critic::vlm::critic_from_env() {
-        Ok(None) => (
-            Vec::new(),
-            skipped("no vision-language model is configured (C2W_CRITIC_MODEL)".into()),
-            None,
-        ),
-        Err(e) => (Vec::new(), skipped(format!("bad configuration: {e}")), None),
-        Ok(Some(vlm)) => match contact_sheet.and_then(|p| std::fs::read(p).ok()) {
-            Some(png) => critic.ask_vlm(vlm.as_ref(), png, report),
-            None => (
-                Vec::new(),
-                skipped("no contact sheet: the run was not rendered".into()),
-                None,
-            ),
-        },
-    };
-    let mut diff = critic.diff(report, visual, (findings, vec![status]));
-    diff.vlm_scores = scores;
-    diff
-}
-
-/// Reads and validates a scene brief.
-pub fn read_brief(path: &Path) -> Result<Brief, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read the brief {}: {e}", path.display()))?;
-    serde_json::from_str(&text)
-        .map_err(|e| format!("the brief {} is not valid: {e}", path.display()))
-}
-
-/// Writes the script copy, report and trace atomically; the report goes
-/// last so its presence means the run's files are complete.
-pub fn write_outputs(
-    out: &Path,
-    source: &str,
-    report: &Report,
-    trace: Option<&crate::measure::Trace>,
-) -> std::io::Result<()> {
-    std::fs::create_dir_all(out)?;
-    write_atomic(&out.join("world.rhai"), source.as_bytes())?;
-    if let Some(t) = trace {
-        write_json_atomic(&out.join("trace.json"), t)?;
-    }
-    write_json_atomic(&out.join("report.json"), report)
 }
 
 fn print_summary(script: &Path, out: &Path, r: &Report) {

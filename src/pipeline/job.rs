@@ -1,0 +1,187 @@
+//! One whole run of a world into a folder: simulate, render, judge, write.
+//! `c2w run`, the agent's rounds and the MCP server's `run_world` all go
+//! through [`run_job`], so they write the same files and the same diff.
+
+use std::path::{Path, PathBuf};
+
+use super::{FrameSink, RunOptions};
+use crate::brief::Brief;
+use crate::critic::vlm::VisionCritic;
+use crate::critic::{CheckStatus, Critic, CriticDiff};
+use crate::measure::{Report, Trace};
+use crate::output::{Recorder, RecorderOptions};
+use crate::render::RenderOptions;
+use crate::util::fsx::{write_atomic, write_json_atomic};
+
+/// Which vision-language model reviews the contact sheet, if any.
+pub enum VlmChoice {
+    /// Whatever `C2W_CRITIC_*` configures (see docs/vlm.md).
+    FromEnv,
+    /// No review; the diff says why.
+    Off(String),
+    Given(Box<dyn VisionCritic + Send + Sync>),
+}
+
+/// What to do with a script beyond simulating it.
+pub struct WorldJob {
+    pub run: RunOptions,
+    /// The run folder. Every file the job writes goes inside it.
+    pub out: PathBuf,
+    /// `None`: simulate only.
+    pub render: Option<RenderOptions>,
+    pub video_quality: crate::video::Quality,
+    /// Also write every frame as `frames/NNNN.png`.
+    pub frames: bool,
+    pub snaps: Vec<f64>,
+    /// Run the motion critic and write `critic.json`.
+    pub critic: bool,
+    /// Checked by the critic (implies it); written as `brief.json`.
+    pub brief: Option<Brief>,
+    pub vlm: VlmChoice,
+}
+
+impl WorldJob {
+    /// Simulate, render with `render` when given, no critic.
+    pub fn new(out: PathBuf, render: Option<RenderOptions>) -> WorldJob {
+        WorldJob {
+            run: RunOptions::default(),
+            out,
+            render,
+            video_quality: crate::video::Quality::Default,
+            frames: false,
+            snaps: Vec::new(),
+            critic: false,
+            brief: None,
+            vlm: VlmChoice::FromEnv,
+        }
+    }
+}
+
+/// What a job produced. The files are already written when this returns.
+pub struct JobOutcome {
+    pub report: Report,
+    pub trace: Option<Trace>,
+    pub diff: Option<CriticDiff>,
+    /// Why nothing was rendered although rendering was asked for.
+    pub render_warning: Option<String>,
+}
+
+impl JobOutcome {
+    pub fn contact_sheet(&self, out: &Path) -> Option<PathBuf> {
+        let p = out.join("contact_sheet.png");
+        p.exists().then_some(p)
+    }
+}
+
+/// Simulates `source`, renders and judges it as `job` asks, and writes the
+/// run folder: `world.rhai`, `trace.json`, the visual outputs, `brief.json`
+/// and `critic.json` when judged, and `report.json` last, so its presence
+/// means the folder is complete. Only a failure to write is an `Err`; a
+/// script's error is in the report.
+pub fn run_job(source: &str, job: WorldJob) -> std::io::Result<JobOutcome> {
+    let mut recorder = job.render.clone().map(|render| {
+        let mut ro = RecorderOptions::new(job.out.clone(), render);
+        ro.video_quality = job.video_quality;
+        ro.frames = job.frames;
+        ro.snaps = job.snaps.clone();
+        ro.visual = job.critic || job.brief.is_some();
+        Recorder::new(ro)
+    });
+    let render_warning = recorder.as_ref().and_then(|r| r.stats().error.clone());
+    let mut critic = (job.critic || job.brief.is_some()).then(|| Critic::new(job.brief.clone()));
+    let mut sinks: Vec<&mut dyn FrameSink> = Vec::new();
+    if let Some(r) = recorder.as_mut().filter(|r| r.is_rendering()) {
+        sinks.push(r);
+    }
+    if let Some(c) = critic.as_mut() {
+        sinks.push(c);
+    }
+    let mut result = super::run(source, &job.run, &mut sinks);
+    drop(sinks);
+    if let Some(r) = &recorder {
+        result.report.render = Some(r.stats().clone());
+        result.report.timings.encode_ms = r.stats().encode_ms_per_frame * r.stats().frames as f64;
+    }
+    let diff = critic.as_ref().map(|c| {
+        let visual = recorder.as_mut().and_then(|r| r.take_visual());
+        let sheet = job.out.join("contact_sheet.png");
+        let sheet = recorder
+            .as_ref()
+            .is_some_and(|r| r.is_rendering())
+            .then_some(sheet.as_path());
+        judge(c, &result.report, visual.as_ref(), sheet, &job.vlm)
+    });
+    std::fs::create_dir_all(&job.out)?;
+    write_atomic(&job.out.join("world.rhai"), source.as_bytes())?;
+    if let Some(t) = &result.trace {
+        write_json_atomic(&job.out.join("trace.json"), t)?;
+    }
+    if let Some(b) = &job.brief {
+        write_json_atomic(&job.out.join("brief.json"), b)?;
+    }
+    if let Some(d) = &diff {
+        write_json_atomic(&job.out.join("critic.json"), d)?;
+    }
+    write_json_atomic(&job.out.join("report.json"), &result.report)?;
+    Ok(JobOutcome {
+        report: result.report,
+        trace: result.trace,
+        diff,
+        render_warning,
+    })
+}
+
+/// The critic's diff of a finished run, with the visual checks when the
+/// run was rendered and the vision-language model's review when one is
+/// chosen and a contact sheet exists.
+pub fn judge(
+    critic: &Critic,
+    report: &Report,
+    visual: Option<&crate::critic::visual::VisualRecorder>,
+    contact_sheet: Option<&Path>,
+    vlm: &VlmChoice,
+) -> CriticDiff {
+    let skipped = |why: String| CheckStatus {
+        name: "vlm".into(),
+        status: format!("skipped: {why}"),
+    };
+    let from_env;
+    let chosen: Result<Option<&dyn VisionCritic>, String> = match vlm {
+        VlmChoice::Off(why) => Err(why.clone()),
+        VlmChoice::Given(v) => Ok(Some(v.as_ref() as &dyn VisionCritic)),
+        VlmChoice::FromEnv => match crate::critic::vlm::critic_from_env() {
+            Ok(v) => {
+                from_env = v;
+                Ok(from_env.as_deref())
+            }
+            Err(e) => Err(format!("bad configuration: {e}")),
+        },
+    };
+    let (findings, status, scores) = match chosen {
+        Err(why) => (Vec::new(), skipped(why), None),
+        Ok(None) => (
+            Vec::new(),
+            skipped("no vision-language model is configured (C2W_CRITIC_MODEL)".into()),
+            None,
+        ),
+        Ok(Some(v)) => match contact_sheet.and_then(|p| std::fs::read(p).ok()) {
+            Some(png) => critic.ask_vlm(v, png, report),
+            None => (
+                Vec::new(),
+                skipped("no contact sheet: the run was not rendered".into()),
+                None,
+            ),
+        },
+    };
+    let mut diff = critic.diff(report, visual, (findings, vec![status]));
+    diff.vlm_scores = scores;
+    diff
+}
+
+/// Reads and validates a scene brief.
+pub fn read_brief(path: &Path) -> Result<Brief, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the brief {}: {e}", path.display()))?;
+    serde_json::from_str(&text)
+        .map_err(|e| format!("the brief {} is not valid: {e}", path.display()))
+}
