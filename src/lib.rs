@@ -12,6 +12,9 @@
 //! 5. [`critic`]: the whole trajectory and the rendered keyframes become a
 //!    critic diff that says what to fix.
 //! 6. [`pipeline`]: runs the stages end to end for the command line and the agent.
+//! 7. [`agent`]: a prompt to a world through coding models: plan, object and
+//!    scene streams, dynamics, and rounds of running, judging and repairing
+//!    that feed errors and critic diffs back to the model.
 //!
 //! [`world`] is the data they share; [`brief`] is the scene brief the agent
 //! and the critic agree on; [`grammar`] constrains model output to world
@@ -22,6 +25,7 @@
 // signatures, suggestions); they are rare, so their size is no concern.
 #![allow(clippy::result_large_err)]
 
+pub mod agent;
 pub mod brief;
 pub mod cli;
 pub mod critic;

@@ -3,6 +3,7 @@
 mod check;
 mod critic;
 mod docs;
+mod generate;
 mod render;
 pub mod repl;
 mod run;
@@ -37,6 +38,9 @@ enum Command {
     Repl(repl::ReplArgs),
     /// Print the API reference generated from the registered functions.
     Docs(docs::DocsArgs),
+    /// Generate a world from a prompt with coding models: plan, objects,
+    /// scene, dynamics, then rounds of running, judging and repairing.
+    Generate(generate::GenerateArgs),
 }
 
 /// Limits a script runs under; defaults suit generated scenes.
@@ -127,6 +131,7 @@ pub fn main() -> i32 {
         Command::Check(a) => check::check(a),
         Command::Repl(a) => repl::repl(a),
         Command::Docs(a) => docs::docs(a),
+        Command::Generate(a) => generate::generate(a),
     }
 }
 
@@ -145,7 +150,8 @@ pub struct RenderArgs {
     adapter: Option<crate::render::AdapterChoice>,
 }
 
-fn parse_size(s: &str) -> Result<(u32, u32), String> {
+/// Parses `WIDTHxHEIGHT` within the renderer's limits.
+pub fn parse_size(s: &str) -> Result<(u32, u32), String> {
     let (w, h) = s
         .split_once(['x', 'X'])
         .ok_or_else(|| format!("'{s}' is not a size; write it as WIDTHxHEIGHT, e.g. 640x360"))?;

@@ -111,6 +111,7 @@ impl ProviderCritic {
             max_tokens: self.max_tokens,
             // The configuration's temperature applies.
             temperature: None,
+            grammar: None,
         })
     }
 }

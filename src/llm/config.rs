@@ -195,7 +195,7 @@ impl ProviderConfig {
 }
 
 /// No trailing slash; Anthropic's base without the `/v1` we add ourselves.
-fn normalise_base(kind: ProviderKind, base: &str) -> String {
+pub fn normalise_base(kind: ProviderKind, base: &str) -> String {
     let base = base.trim_end_matches('/');
     match kind {
         ProviderKind::Anthropic => base.strip_suffix("/v1").unwrap_or(base).to_string(),

@@ -13,7 +13,7 @@ mod json;
 mod openai;
 mod transport;
 
-pub use config::{ProviderConfig, ProviderKind};
+pub use config::{ProviderConfig, ProviderKind, normalise_base};
 pub use error::LlmError;
 pub use json::first_json_object;
 pub use transport::{Provider, block_on, chat_blocking};
@@ -50,6 +50,10 @@ pub struct ChatRequest {
     /// When `None`, the configuration's; when neither is set, the server's
     /// default (some models accept no other).
     pub temperature: Option<f32>,
+    /// A GBNF grammar the answer must follow, sent in the `grammar` field
+    /// that llama.cpp-family servers understand (constrained decoding).
+    /// Other servers ignore or refuse it; Anthropic never gets it.
+    pub grammar: Option<String>,
 }
 
 impl ChatRequest {
@@ -60,6 +64,7 @@ impl ChatRequest {
             schema: None,
             max_tokens: 1024,
             temperature: None,
+            grammar: None,
         }
     }
 }

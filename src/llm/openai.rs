@@ -52,6 +52,9 @@ pub(crate) fn body(config: &ProviderConfig, req: &ChatRequest) -> Value {
             "json_schema": { "name": s.name, "schema": s.schema, "strict": true }
         });
     }
+    if let Some(g) = &req.grammar {
+        body["grammar"] = json!(g);
+    }
     body
 }
 

@@ -29,6 +29,8 @@ pub struct WorldJob {
     pub out: PathBuf,
     /// `None`: simulate only.
     pub render: Option<RenderOptions>,
+    /// Write `video.mp4` (rendering on); the contact sheet is always written.
+    pub video: bool,
     pub video_quality: crate::video::Quality,
     /// Also write every frame as `frames/NNNN.png`.
     pub frames: bool,
@@ -47,6 +49,7 @@ impl WorldJob {
             run: RunOptions::default(),
             out,
             render,
+            video: true,
             video_quality: crate::video::Quality::Default,
             frames: false,
             snaps: Vec::new(),
@@ -81,6 +84,7 @@ impl JobOutcome {
 pub fn run_job(source: &str, job: WorldJob) -> std::io::Result<JobOutcome> {
     let mut recorder = job.render.clone().map(|render| {
         let mut ro = RecorderOptions::new(job.out.clone(), render);
+        ro.video = job.video;
         ro.video_quality = job.video_quality;
         ro.frames = job.frames;
         ro.snaps = job.snaps.clone();

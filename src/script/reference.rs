@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::registry::{FnDoc, PropDoc, Registry, Topic};
+use super::stdlib::{catalog, catalog_text};
 use crate::world::material::PRESETS;
 
 pub const CONVENTIONS: &str = "Conventions: Y is up, right-handed; metres, seconds, kilograms; angles in degrees. \
@@ -141,6 +142,24 @@ pub fn markdown(reg: &Registry) -> String {
             p.doc
         ));
     }
+    s.push_str(&markdown_stdlib());
+    s
+}
+
+/// The standard library's asset and layout catalog, in Markdown.
+fn markdown_stdlib() -> String {
+    let mut s = String::from(
+        "\n## Standard library\n\nModules written in the world DSL and built into c2w. Import one with `import \"assets\" as assets;` and call `assets::bottle(...)`.\n",
+    );
+    let mut module = "";
+    for e in catalog() {
+        if e.module != module {
+            module = e.module;
+            s.push_str(&format!("\n### `{module}`\n\n"));
+        }
+        let forms: Vec<String> = e.forms.iter().map(|f| format!("`{f}`")).collect();
+        s.push_str(&format!("- {}: {}\n", forms.join(", "), e.doc));
+    }
     s
 }
 
@@ -174,6 +193,10 @@ pub fn compact(reg: &Registry, topics: Option<&[Topic]>) -> String {
         for f in fs {
             s.push_str(&compact_function(f));
         }
+    }
+    if topics.is_none() {
+        s.push_str("\n# Standard library (assets, nature, layout)");
+        s.push_str(&catalog_text(&catalog()));
     }
     s
 }

@@ -62,3 +62,91 @@ impl rhai::ModuleResolver for StdlibResolver {
         Ok(shared)
     }
 }
+
+/// One public function of a standard-library module, as its doc comment
+/// describes it: the asset and generator catalog that `c2w docs`, the
+/// agent's retrieval and the MCP server's `list_assets` read.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CatalogEntry {
+    pub module: &'static str,
+    pub name: String,
+    /// Call forms as a script writes them: `assets::cup(position, o)`.
+    pub forms: Vec<String>,
+    pub doc: String,
+}
+
+/// Every documented public function of every module, in source order; the
+/// overloads of one name share an entry.
+pub fn catalog() -> Vec<CatalogEntry> {
+    let mut entries: Vec<CatalogEntry> = Vec::new();
+    for (module, source) in MODULES {
+        let mut doc: Vec<&str> = Vec::new();
+        for line in source.lines() {
+            let line = line.trim();
+            if let Some(d) = line.strip_prefix("///") {
+                doc.push(d.trim());
+                continue;
+            }
+            if let Some(rest) = line.strip_prefix("fn ") {
+                let head = rest.split('{').next().unwrap_or("").trim();
+                let name = head.split('(').next().unwrap_or("").trim().to_string();
+                let form = format!("{module}::{head}");
+                match entries
+                    .iter_mut()
+                    .find(|e| e.module == *module && e.name == name)
+                {
+                    Some(e) => e.forms.push(form),
+                    None if !doc.is_empty() => entries.push(CatalogEntry {
+                        module,
+                        name,
+                        forms: vec![form],
+                        doc: doc.join(" "),
+                    }),
+                    None => {}
+                }
+            }
+            doc.clear();
+        }
+    }
+    entries
+}
+
+/// The catalog as compact text: the import line of each module, then a
+/// line per function.
+pub fn catalog_text(entries: &[CatalogEntry]) -> String {
+    let mut s = String::new();
+    let mut module = "";
+    for e in entries {
+        if e.module != module {
+            module = e.module;
+            s.push_str(&format!("\n# import \"{module}\" as {module};\n"));
+        }
+        s.push_str(&format!("{}  // {}\n", e.forms.join(" | "), e.doc));
+    }
+    s
+}
+
+#[cfg(test)]
+mod catalog_tests {
+    use super::*;
+
+    #[test]
+    fn the_catalog_lists_public_documented_functions_with_all_their_forms() {
+        let c = catalog();
+        let bottle = c.iter().find(|e| e.name == "bottle").expect("bottle");
+        assert_eq!(bottle.module, "assets");
+        assert_eq!(
+            bottle.forms,
+            ["assets::bottle(position)", "assets::bottle(position, o)"]
+        );
+        assert!(bottle.doc.contains("lying"));
+        // Private helpers are not part of the catalog.
+        assert!(
+            !c.iter()
+                .any(|e| e.name == "opt" || e.name == "group_options")
+        );
+        for m in module_names() {
+            assert!(c.iter().any(|e| e.module == m), "module {m} has no entries");
+        }
+    }
+}

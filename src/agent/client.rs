@@ -1,0 +1,350 @@
+//! Model calls as the agent makes them: through the response cache, into
+//! the transcript, with tokens, time and cost counted per role.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::config::RoleModel;
+use crate::llm::{ChatRequest, ChatResponse, LlmError, Part, Provider, ProviderKind};
+use crate::util::fsx::write_json_atomic;
+use crate::util::hash::StateHasher;
+
+/// Where a call sits in the pipeline, for the transcript and progress.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CallSite {
+    pub stage: String,
+    /// Round of the run-and-repair loop, when in it.
+    pub round: Option<u32>,
+}
+
+impl CallSite {
+    pub fn stage(stage: impl Into<String>) -> CallSite {
+        CallSite {
+            stage: stage.into(),
+            round: None,
+        }
+    }
+}
+
+/// Sums over calls, per role or in all.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Usage {
+    pub calls: u32,
+    pub cached: u32,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    /// Time spent waiting for models (cached calls cost none).
+    pub model_ms: u64,
+    /// Known only when prices are configured.
+    pub cost_usd: Option<f64>,
+}
+
+impl Usage {
+    fn add(&mut self, r: &ChatResponse, cached: bool, cost: Option<f64>) {
+        self.calls += 1;
+        self.cached += cached as u32;
+        self.input_tokens += r.input_tokens;
+        self.output_tokens += r.output_tokens;
+        if !cached {
+            self.model_ms += r.elapsed_ms;
+        }
+        if let Some(c) = cost {
+            self.cost_usd = Some(self.cost_usd.unwrap_or(0.0) + c);
+        }
+    }
+
+    pub fn merge(&mut self, o: &Usage) {
+        self.calls += o.calls;
+        self.cached += o.cached;
+        self.input_tokens += o.input_tokens;
+        self.output_tokens += o.output_tokens;
+        self.model_ms += o.model_ms;
+        if let Some(c) = o.cost_usd {
+            self.cost_usd = Some(self.cost_usd.unwrap_or(0.0) + c);
+        }
+    }
+}
+
+/// What a cache file holds: the request it answers (images as hashes), so
+/// a hash collision can never replay the wrong answer.
+#[derive(Serialize, Deserialize)]
+struct CachedAnswer {
+    request: Value,
+    text: String,
+    input_tokens: u64,
+    output_tokens: u64,
+}
+
+/// One role's model behind the cache and the transcript.
+pub struct ModelClient {
+    role: &'static str,
+    model: RoleModel,
+    provider: Provider,
+    runtime: tokio::runtime::Runtime,
+    cache_dir: Option<PathBuf>,
+    transcript: Option<Transcript>,
+    usage: Mutex<Usage>,
+}
+
+impl ModelClient {
+    pub fn new(
+        role: &'static str,
+        model: RoleModel,
+        cache_dir: Option<PathBuf>,
+        transcript: Option<Transcript>,
+    ) -> Result<ModelClient, LlmError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| LlmError::Config(format!("cannot start the async runtime: {e}")))?;
+        let provider = Provider::new(model.config.clone())?;
+        Ok(ModelClient {
+            role,
+            model,
+            provider,
+            runtime,
+            cache_dir,
+            transcript,
+            usage: Mutex::new(Usage::default()),
+        })
+    }
+
+    pub fn role(&self) -> &'static str {
+        self.role
+    }
+
+    pub fn model_name(&self) -> &str {
+        &self.model.config.model
+    }
+
+    pub fn kind(&self) -> ProviderKind {
+        self.model.config.kind
+    }
+
+    pub fn usage(&self) -> Usage {
+        self.usage.lock().map(|u| u.clone()).unwrap_or_default()
+    }
+
+    /// One call: replayed from the cache when the same request was answered
+    /// before, else sent; either way written to the transcript.
+    pub fn chat(&self, site: &CallSite, req: &ChatRequest) -> Result<ChatResponse, LlmError> {
+        let canonical = self.canonical(req);
+        let cache_path = self
+            .cache_dir
+            .as_ref()
+            .map(|d| d.join(cache_key(&canonical)));
+        if let Some(p) = &cache_path
+            && let Some(hit) = read_cached(p, &canonical)
+        {
+            let response = ChatResponse {
+                text: hit.text,
+                input_tokens: hit.input_tokens,
+                output_tokens: hit.output_tokens,
+                elapsed_ms: 0,
+                attempts: 0,
+            };
+            self.record(site, req, Ok(&response), true);
+            return Ok(response);
+        }
+        let started = Instant::now();
+        let result = self.runtime.block_on(self.provider.chat(req));
+        match &result {
+            Ok(r) => {
+                if let Some(p) = &cache_path {
+                    let stored = CachedAnswer {
+                        request: canonical,
+                        text: r.text.clone(),
+                        input_tokens: r.input_tokens,
+                        output_tokens: r.output_tokens,
+                    };
+                    // A cache that cannot be written only costs a rerun.
+                    if let Err(e) = write_json_atomic(p, &stored) {
+                        tracing::warn!("cannot write the response cache {}: {e}", p.display());
+                    }
+                }
+                self.record(site, req, Ok(r), false);
+            }
+            Err(e) => {
+                let failed = ChatResponse {
+                    text: String::new(),
+                    input_tokens: 0,
+                    output_tokens: 0,
+                    elapsed_ms: started.elapsed().as_millis() as u64,
+                    attempts: 0,
+                };
+                self.record(site, req, Err((&failed, e)), false);
+            }
+        }
+        result
+    }
+
+    fn cost(&self, r: &ChatResponse) -> Option<f64> {
+        let pin = self.model.price_input_per_mtok?;
+        let pout = self.model.price_output_per_mtok.unwrap_or(pin);
+        Some((r.input_tokens as f64 * pin + r.output_tokens as f64 * pout) / 1e6)
+    }
+
+    fn record(
+        &self,
+        site: &CallSite,
+        req: &ChatRequest,
+        outcome: Result<&ChatResponse, (&ChatResponse, &LlmError)>,
+        cached: bool,
+    ) {
+        let (response, error) = match outcome {
+            Ok(r) => (r, None),
+            Err((r, e)) => (r, Some(e.to_string())),
+        };
+        let cost = if cached || error.is_some() {
+            None
+        } else {
+            self.cost(response)
+        };
+        if error.is_none()
+            && let Ok(mut u) = self.usage.lock()
+        {
+            u.add(response, cached, cost);
+        }
+        if let Some(t) = &self.transcript {
+            t.append(&json!({
+                "stage": site.stage,
+                "round": site.round,
+                "role": self.role,
+                "provider": match self.model.config.kind {
+                    ProviderKind::OpenAi => "openai",
+                    ProviderKind::Anthropic => "anthropic",
+                },
+                "model": self.model.config.model,
+                "cached": cached,
+                "request": describe_request(req),
+                "response": response.text,
+                "error": error,
+                "input_tokens": response.input_tokens,
+                "output_tokens": response.output_tokens,
+                "elapsed_ms": response.elapsed_ms,
+                "attempts": response.attempts,
+                "cost_usd": cost,
+            }));
+        }
+    }
+
+    /// Everything that decides the answer, images reduced to hashes.
+    fn canonical(&self, req: &ChatRequest) -> Value {
+        let c = &self.model.config;
+        json!({
+            "kind": format!("{:?}", c.kind),
+            "base_url": c.base_url,
+            "model": c.model,
+            "system": req.system,
+            "parts": req.parts.iter().map(part_json).collect::<Vec<_>>(),
+            "schema": req.schema.as_ref().map(|s| json!({ "name": s.name, "schema": s.schema })),
+            "max_tokens": req.max_tokens,
+            "temperature": req.temperature.or(c.temperature),
+            "grammar": req.grammar.as_deref().map(hash_hex),
+        })
+    }
+}
+
+fn part_json(p: &Part) -> Value {
+    match p {
+        Part::Text(t) => json!({ "text": t }),
+        Part::Image(png) => json!({ "image": hash_hex(png), "bytes": png.len() }),
+    }
+}
+
+fn describe_request(req: &ChatRequest) -> Value {
+    json!({
+        "system": req.system,
+        "parts": req.parts.iter().map(part_json).collect::<Vec<_>>(),
+        "schema": req.schema.as_ref().map(|s| s.name.clone()),
+        "grammar": req.grammar.is_some(),
+        "max_tokens": req.max_tokens,
+        "temperature": req.temperature,
+    })
+}
+
+fn hash_hex(data: impl AsRef<[u8]>) -> String {
+    let mut h = StateHasher::default();
+    h.bytes(data.as_ref());
+    h.hex()
+}
+
+/// 128 bits from two differently seeded FNV passes: plenty for a cache
+/// whose entries are verified on read anyway.
+fn cache_key(canonical: &Value) -> String {
+    let text = canonical.to_string();
+    let mut a = StateHasher::default();
+    a.bytes(text.as_bytes());
+    let mut b = StateHasher::default();
+    b.u64(0x9e37_79b9_7f4a_7c15);
+    b.bytes(text.as_bytes());
+    format!("{}{}.json", a.hex(), b.hex())
+}
+
+fn read_cached(path: &Path, canonical: &Value) -> Option<CachedAnswer> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let hit: CachedAnswer = serde_json::from_str(&text).ok()?;
+    (hit.request == *canonical).then_some(hit)
+}
+
+/// `transcript.jsonl`: one JSON object a line, appended as calls finish, so
+/// an interrupted run keeps every call it paid for.
+#[derive(Clone)]
+pub struct Transcript {
+    path: PathBuf,
+    file: std::sync::Arc<Mutex<std::fs::File>>,
+}
+
+impl Transcript {
+    pub fn open(path: &Path) -> std::io::Result<Transcript> {
+        if let Some(d) = path.parent() {
+            std::fs::create_dir_all(d)?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        Ok(Transcript {
+            path: path.to_path_buf(),
+            file: std::sync::Arc::new(Mutex::new(file)),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn append(&self, entry: &Value) {
+        let mut line = entry.to_string();
+        line.push('\n');
+        if let Ok(mut f) = self.file.lock() {
+            // One write per line keeps lines whole; a lost line is logged,
+            // not fatal to the run.
+            if let Err(e) = f.write_all(line.as_bytes()).and_then(|_| f.flush()) {
+                tracing::warn!("cannot append to {}: {e}", self.path.display());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_keys_depend_on_every_input_and_images_only_by_hash() {
+        let a = json!({ "model": "m", "parts": [{ "text": "hi" }] });
+        let b = json!({ "model": "m", "parts": [{ "text": "hj" }] });
+        assert_ne!(cache_key(&a), cache_key(&b));
+        assert_eq!(cache_key(&a), cache_key(&a.clone()));
+        assert_eq!(cache_key(&a).len(), 32 + ".json".len());
+        let img = part_json(&Part::Image(vec![1, 2, 3]));
+        assert_eq!(img["bytes"], 3);
+        assert!(img.to_string().len() < 80);
+    }
+}

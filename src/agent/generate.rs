@@ -1,0 +1,633 @@
+//! `c2w generate`: the whole pipeline into one folder, resumable.
+//!
+//! Every stage's result becomes a file as soon as it exists; on `--resume`
+//! a stage whose file is there is not redone:
+//!
+//! ```text
+//! DIR/generate.json         the prompt, seed and settings (written first)
+//! DIR/brief.json            the planner's brief
+//! DIR/objects/NAME.rhai     each object's maker (+ NAME.json, its check, and renders)
+//! DIR/scene/*.rhai          environment, layout, camera, dynamics
+//! DIR/rounds/K/             each round's script, report, critic diff or error, contact sheet
+//! DIR/transcript.jsonl      every model call, appended as it finishes
+//! DIR/world.rhai, video.mp4, report.json, critic.json, contact_sheet.png: the best round, rendered
+//! DIR/summary.md            written last: its presence means the run is finished
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use super::client::{ModelClient, Transcript, Usage};
+use super::code::{PRELUDE, Pieces, assemble, header};
+use super::config::AgentConfig;
+use super::objects::{ObjectCheck, check_object};
+use super::retrieve::Index;
+use super::scene_facts::SceneFacts;
+use super::stages::{self, Problem, StageContext};
+use super::{AgentError, Progress};
+use crate::brief::Brief;
+use crate::critic::vlm::{ProviderCritic, VisionCritic};
+use crate::critic::{CriticDiff, Verdict};
+use crate::limits::Limits;
+use crate::pipeline::job::{VlmChoice, WorldJob, run_job};
+use crate::render::{Quality, RenderOptions};
+use crate::script::{ScriptError, Session};
+use crate::util::fsx::{write_atomic, write_json_atomic};
+
+/// What `c2w generate` was asked.
+pub struct GenerateOptions {
+    /// Needed unless resuming (then it must match, if given).
+    pub prompt: Option<String>,
+    pub out: PathBuf,
+    pub resume: bool,
+    pub config: AgentConfig,
+    /// How the final world is rendered; `None`: not at all. Rounds render
+    /// small drafts with the same adapter.
+    pub render: Option<RenderOptions>,
+    pub video_quality: crate::video::Quality,
+    pub quiet: bool,
+}
+
+/// What is remembered about the run in `generate.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+struct RunState {
+    prompt: String,
+    seed: u64,
+    rounds: u32,
+    version: String,
+}
+
+/// One round's outcome, `rounds/K/result.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RoundRecord {
+    pub round: u32,
+    /// "pass", "fail" (the critic's verdict) or "error" (the script failed).
+    pub verdict: String,
+    /// The critic's score; -1 when the script failed.
+    pub score: i32,
+    pub findings: usize,
+    pub error: Option<String>,
+    pub elapsed_ms: u64,
+    /// What the repairer is told; `None` when the round passed.
+    pub problem: Option<Problem>,
+}
+
+/// What a finished generation gives back.
+pub struct GenerateOutcome {
+    pub out: PathBuf,
+    pub brief: Brief,
+    pub rounds: Vec<RoundRecord>,
+    pub best_round: u32,
+    pub final_diff: Option<CriticDiff>,
+    pub final_error: Option<ScriptError>,
+    pub usage: Vec<(String, Usage)>,
+    pub elapsed_s: f64,
+}
+
+fn io(what: &str, path: &Path, e: std::io::Error) -> AgentError {
+    AgentError::Io(format!("cannot {what} {}: {e}", path.display()))
+}
+
+fn read_text(path: &Path) -> Option<String> {
+    std::fs::read_to_string(path).ok()
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
+    serde_json::from_str(&read_text(path)?).ok()
+}
+
+fn save(path: &Path, text: &str) -> Result<(), AgentError> {
+    write_atomic(path, text.as_bytes()).map_err(|e| io("write", path, e))
+}
+
+fn save_json<T: Serialize>(path: &Path, v: &T) -> Result<(), AgentError> {
+    write_json_atomic(path, v).map_err(|e| io("write", path, e))
+}
+
+/// A seed from the prompt, so one prompt gives one world unless told
+/// otherwise.
+fn seed_of(prompt: &str) -> u64 {
+    let mut h = crate::util::hash::StateHasher::default();
+    h.bytes(prompt.as_bytes());
+    h.finish() % 1_000_000
+}
+
+/// Opens (or creates) the run folder and settles what the run is.
+fn open_run(o: &GenerateOptions) -> Result<RunState, AgentError> {
+    let state_path = o.out.join("generate.json");
+    let existing: Option<RunState> = read_json(&state_path);
+    match (existing, o.resume) {
+        (Some(s), true) => {
+            if let Some(p) = &o.prompt
+                && p.trim() != s.prompt.trim()
+            {
+                return Err(AgentError::Usage(format!(
+                    "{} was generated from another prompt ({:?}); resume it without a prompt, or choose another --out",
+                    o.out.display(),
+                    s.prompt
+                )));
+            }
+            let s = RunState {
+                rounds: o.config.rounds,
+                ..s
+            };
+            save_json(&state_path, &s)?;
+            Ok(s)
+        }
+        (Some(_), false) => Err(AgentError::Usage(format!(
+            "{} already holds a generation: add --resume to continue it, or choose another --out",
+            o.out.display()
+        ))),
+        (None, resume) => {
+            let non_empty = std::fs::read_dir(&o.out)
+                .map(|mut d| d.next().is_some())
+                .unwrap_or(false);
+            if non_empty {
+                return Err(AgentError::Usage(format!(
+                    "{} is not empty and holds no generation to {}: choose another --out",
+                    o.out.display(),
+                    if resume { "resume" } else { "overwrite" }
+                )));
+            }
+            let Some(prompt) = o.prompt.clone().filter(|p| !p.trim().is_empty()) else {
+                return Err(AgentError::Usage(if resume {
+                    format!("nothing to resume in {}", o.out.display())
+                } else {
+                    "give a prompt: c2w generate \"a ball rolls down a ramp\"".into()
+                }));
+            };
+            let s = RunState {
+                seed: o.config.seed.unwrap_or_else(|| seed_of(&prompt)),
+                prompt,
+                rounds: o.config.rounds,
+                version: env!("CARGO_PKG_VERSION").into(),
+            };
+            std::fs::create_dir_all(&o.out).map_err(|e| io("create", &o.out, e))?;
+            save_json(&state_path, &s)?;
+            Ok(s)
+        }
+    }
+}
+
+/// The render options for rounds: the final run's adapter, small and draft.
+fn round_render(o: &GenerateOptions) -> Option<RenderOptions> {
+    o.render.as_ref().map(|r| RenderOptions {
+        width: o.config.round_size.0,
+        height: o.config.round_size.1,
+        quality: Quality::Draft,
+        ..r.clone()
+    })
+}
+
+/// The vision critic, if one is configured.
+fn vision(config: &AgentConfig) -> Option<ProviderCritic> {
+    config
+        .critic
+        .as_ref()
+        .map(|c| ProviderCritic::new(c.config.clone()))
+}
+
+fn vlm_choice(config: &AgentConfig) -> VlmChoice {
+    match vision(config) {
+        Some(v) => VlmChoice::Given(Box::new(v)),
+        None => VlmChoice::Off("no vision-language model is configured for the critic role".into()),
+    }
+}
+
+/// A piece from its file, or from `make` (which gets the previous failure)
+/// checked by `check`; `make` is called at most twice. The last version is
+/// kept even when it still fails: the rounds repair the whole script.
+fn piece(
+    path: &Path,
+    progress: &Progress,
+    stage: &str,
+    mut make: impl FnMut(Option<&str>) -> Result<String, AgentError>,
+    check: impl Fn(&str) -> Result<(), String>,
+) -> Result<String, AgentError> {
+    if let Some(code) = read_text(path) {
+        progress.say(stage, "done earlier, kept");
+        return Ok(code);
+    }
+    let mut code = make(None)?;
+    if let Err(problem) = check(&code) {
+        progress.say(stage, &format!("retrying: {}", first_line(&problem)));
+        code = make(Some(&problem))?;
+        if let Err(problem) = check(&code) {
+            progress.say(
+                stage,
+                &format!(
+                    "still failing, left to the rounds: {}",
+                    first_line(&problem)
+                ),
+            );
+        }
+    }
+    save(path, &code)?;
+    Ok(code)
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}
+
+/// The structured error of a script, as one message for a stage retry.
+fn error_text(e: &ScriptError) -> String {
+    let mut s = format!("{} error: {}", e.kind.name(), e.message);
+    if let Some(snippet) = &e.snippet {
+        s.push_str(&format!("\n{snippet}"));
+    }
+    if !e.hint.is_empty() {
+        s.push_str(&format!("\nhint: {}", e.hint));
+    }
+    if !e.suggestions.is_empty() {
+        s.push_str(&format!("\ndid you mean: {}", e.suggestions.join(", ")));
+    }
+    s
+}
+
+/// Runs the pipeline.
+pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
+    let started = Instant::now();
+    let progress = Progress::new(o.quiet);
+    let state = open_run(&o)?;
+    let out = o.out.clone();
+    let transcript_path = out.join("transcript.jsonl");
+    let transcript =
+        Transcript::open(&transcript_path).map_err(|e| io("open", &transcript_path, e))?;
+    let client = |role: &'static str, m: &super::config::RoleModel| {
+        ModelClient::new(
+            role,
+            m.clone(),
+            o.config.cache_dir.clone(),
+            Some(transcript.clone()),
+        )
+        .map_err(|e| AgentError::Model {
+            stage: role.into(),
+            error: e,
+        })
+    };
+    let planner = client("planner", &o.config.planner)?;
+    let coder = client("coder", &o.config.coder)?;
+    let session = Session::new(Limits::default(), None);
+    let index = Index::build(session.registry());
+    let cx = StageContext {
+        planner: &planner,
+        coder: &coder,
+        index: &index,
+        grammar: o.config.grammar,
+        progress: &progress,
+    };
+    let vision_critic = vision(&o.config);
+    let draft_render = round_render(&o);
+
+    // 1. The brief.
+    let brief_path = out.join("brief.json");
+    let brief: Brief = match read_json(&brief_path) {
+        Some(b) => {
+            progress.say("plan", "done earlier, kept");
+            b
+        }
+        None => {
+            let b = stages::plan(&cx, &state.prompt)?;
+            save_json(&brief_path, &b)?;
+            b
+        }
+    };
+    progress.say(
+        "plan",
+        &format!(
+            "\"{}\": {} objects, {} dynamics, {:.0} s",
+            brief.title,
+            brief.objects.len(),
+            brief.dynamics.len(),
+            brief.duration
+        ),
+    );
+    let seed = state.seed;
+    let mut pieces = Pieces::default();
+
+    // 2. The object stream.
+    let objects_dir = out.join("objects");
+    for obj in &brief.objects {
+        let stage = format!("object {}", obj.name);
+        let path = objects_dir.join(format!("{}.rhai", obj.name));
+        let last_check = std::cell::RefCell::new(ObjectCheck::default());
+        let code = piece(
+            &path,
+            &progress,
+            &stage,
+            |feedback| stages::write_object(&cx, &brief, obj, feedback),
+            |code| {
+                let c = check_object(
+                    obj,
+                    code,
+                    draft_render.as_ref(),
+                    vision_critic.as_ref().map(|v| v as &dyn VisionCritic),
+                    &objects_dir,
+                );
+                let result = if c.passed() {
+                    Ok(())
+                } else {
+                    Err(c.problems.join("\n"))
+                };
+                *last_check.borrow_mut() = c;
+                result
+            },
+        )?;
+        let check = last_check.into_inner();
+        if !check.object.is_empty() {
+            save_json(&objects_dir.join(format!("{}.json", obj.name)), &check)?;
+        }
+        pieces.objects.push((obj.name.clone(), code));
+    }
+
+    // 3. The scene stream: environment, layout, camera.
+    let scene_dir = out.join("scene");
+    let builds = |p: &Pieces| -> Result<SceneFacts, String> {
+        SceneFacts::build(&assemble(&brief, seed, p)).map_err(|e| error_text(&e))
+    };
+    pieces.environment = piece(
+        &scene_dir.join("environment.rhai"),
+        &progress,
+        "environment",
+        |f| stages::write_environment(&cx, &brief, f),
+        |code| {
+            let mut p = pieces.clone();
+            p.environment = code.to_string();
+            builds(&p).map(|_| ())
+        },
+    )?;
+    let facts = builds(&pieces).unwrap_or_default();
+    pieces.layout = piece(
+        &scene_dir.join("layout.rhai"),
+        &progress,
+        "layout",
+        |f| stages::write_layout(&cx, &brief, &facts, f),
+        |code| {
+            let mut p = pieces.clone();
+            p.layout = code.to_string();
+            let facts = builds(&p)?;
+            let missing: Vec<&str> = brief
+                .objects
+                .iter()
+                .filter(|o| facts.thing(&o.name).is_none())
+                .map(|o| o.name.as_str())
+                .collect();
+            if missing.is_empty() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "these objects are never placed: {} (call their make_ functions)",
+                    missing.join(", ")
+                ))
+            }
+        },
+    )?;
+    let facts = builds(&pieces).unwrap_or_default();
+    pieces.camera = piece(
+        &scene_dir.join("camera.rhai"),
+        &progress,
+        "camera",
+        |f| stages::write_camera(&cx, &brief, &facts, f),
+        |code| {
+            let mut p = pieces.clone();
+            p.camera = code.to_string();
+            let facts = builds(&p)?;
+            if facts.camera_set {
+                Ok(())
+            } else {
+                Err("no camera(...) call".into())
+            }
+        },
+    )?;
+
+    // 4. PostProcess: the dynamics.
+    let facts = builds(&pieces).unwrap_or_default();
+    pieces.dynamics = piece(
+        &scene_dir.join("dynamics.rhai"),
+        &progress,
+        "dynamics",
+        |f| stages::write_dynamics(&cx, &brief, &facts, f),
+        |code| {
+            let mut p = pieces.clone();
+            p.dynamics = code.to_string();
+            builds(&p).map(|_| ())
+        },
+    )?;
+
+    // 5. Rounds of running, judging and repairing.
+    let mut records: Vec<RoundRecord> = Vec::new();
+    let mut script = assemble(&brief, seed, &pieces);
+    for round in 1..=state.rounds {
+        let dir = out.join("rounds").join(round.to_string());
+        let script_path = dir.join("world.rhai");
+        match read_text(&script_path) {
+            Some(s) => script = s,
+            None => save(&script_path, &script)?,
+        }
+        let record = match read_json::<RoundRecord>(&dir.join("result.json")) {
+            Some(r) => {
+                progress.say(
+                    &format!("round {round}"),
+                    &format!("done earlier: {} (score {})", r.verdict, r.score),
+                );
+                r
+            }
+            None => {
+                progress.say(
+                    &format!("round {round}/{}", state.rounds),
+                    "running and judging",
+                );
+                let r = run_round(&o, &brief, &script, &dir, round, draft_render.clone())?;
+                progress.say(
+                    &format!("round {round}/{}", state.rounds),
+                    &match &r.error {
+                        Some(e) => format!("script error: {}", first_line(e)),
+                        None => format!(
+                            "critic {}: score {}, {} findings",
+                            r.verdict, r.score, r.findings
+                        ),
+                    },
+                );
+                r
+            }
+        };
+        let passed = record.verdict == "pass";
+        records.push(record);
+        if passed || round == state.rounds {
+            break;
+        }
+        let next_path = out
+            .join("rounds")
+            .join((round + 1).to_string())
+            .join("world.rhai");
+        if read_text(&next_path).is_some() {
+            continue;
+        }
+        let Some(problem) = records.last().and_then(|r| r.problem.clone()) else {
+            break;
+        };
+        let fixed = stages::repair(&cx, &brief, &script, &problem, round)?;
+        script = if fixed.contains("world(") {
+            format!("{PRELUDE}{fixed}\n")
+        } else {
+            format!("{}{fixed}\n", header(&brief, seed))
+        };
+        save(&next_path, &script)?;
+    }
+
+    // The best round, rendered in full at the top of the folder.
+    let best = records
+        .iter()
+        .max_by(|a, b| a.score.cmp(&b.score).then(b.round.cmp(&a.round)))
+        .map(|r| r.round)
+        .unwrap_or(1);
+    let best_script =
+        read_text(&out.join("rounds").join(best.to_string()).join("world.rhai")).unwrap_or(script);
+    progress.say("final", &format!("rendering round {best}, the best"));
+    let job = WorldJob {
+        run: crate::pipeline::RunOptions::default(),
+        video_quality: o.video_quality,
+        critic: true,
+        brief: Some(brief.clone()),
+        vlm: vlm_choice(&o.config),
+        ..WorldJob::new(out.clone(), o.render.clone())
+    };
+    let outcome = run_job(&best_script, job).map_err(|e| io("write", &out, e))?;
+    if let Some(w) = &outcome.render_warning {
+        progress.say("final", &format!("not rendered: {w}"));
+    }
+    let usage = vec![
+        ("planner".to_string(), planner.usage()),
+        ("coder".to_string(), coder.usage()),
+    ];
+    let result = GenerateOutcome {
+        out: out.clone(),
+        brief,
+        rounds: records,
+        best_round: best,
+        final_diff: outcome.diff,
+        final_error: outcome.report.error,
+        usage,
+        elapsed_s: started.elapsed().as_secs_f64(),
+    };
+    save(&out.join("summary.md"), &summary(&state, &result))?;
+    progress.say("done", &format!("wrote {}", out.display()));
+    Ok(result)
+}
+
+fn run_round(
+    o: &GenerateOptions,
+    brief: &Brief,
+    script: &str,
+    dir: &Path,
+    round: u32,
+    render: Option<RenderOptions>,
+) -> Result<RoundRecord, AgentError> {
+    let started = Instant::now();
+    let mut job = WorldJob::new(dir.to_path_buf(), render);
+    job.critic = true;
+    job.brief = Some(brief.clone());
+    job.vlm = vlm_choice(&o.config);
+    job.video = false;
+    let outcome = run_job(script, job).map_err(|e| io("write", dir, e))?;
+    let record = match (&outcome.report.error, &outcome.diff) {
+        (Some(e), _) => RoundRecord {
+            round,
+            verdict: "error".into(),
+            score: -1,
+            findings: 0,
+            error: Some(error_text(e)),
+            elapsed_ms: started.elapsed().as_millis() as u64,
+            problem: Some(Problem::from_error(e)),
+        },
+        (None, Some(d)) => RoundRecord {
+            round,
+            verdict: match d.verdict {
+                Verdict::Pass => "pass".into(),
+                Verdict::Fail => "fail".into(),
+            },
+            score: d.score as i32,
+            findings: d.findings.len(),
+            error: None,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+            problem: (d.verdict == Verdict::Fail).then(|| Problem::from_diff(d)),
+        },
+        (None, None) => RoundRecord {
+            round,
+            verdict: "fail".into(),
+            score: 0,
+            findings: 0,
+            error: None,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+            problem: None,
+        },
+    };
+    save_json(&dir.join("result.json"), &record)?;
+    Ok(record)
+}
+
+/// `summary.md`: what was asked, what each round gave, what it cost.
+fn summary(state: &RunState, r: &GenerateOutcome) -> String {
+    let mut s = format!(
+        "# {}\n\nPrompt: {}\n\nSeed: {}\n\n",
+        r.brief.title, state.prompt, state.seed
+    );
+    s.push_str(
+        "## Rounds\n\n| round | verdict | score | findings | time |\n|---|---|---|---|---|\n",
+    );
+    for x in &r.rounds {
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {:.1} s |\n",
+            x.round,
+            x.verdict,
+            if x.score < 0 {
+                "-".into()
+            } else {
+                x.score.to_string()
+            },
+            x.findings,
+            x.elapsed_ms as f64 / 1000.0
+        ));
+    }
+    s.push_str(&format!(
+        "\nBest: round {} (its script is world.rhai).\n",
+        r.best_round
+    ));
+    match (&r.final_error, &r.final_diff) {
+        (Some(e), _) => s.push_str(&format!("\nThe final world fails: {}\n", e.message)),
+        (None, Some(d)) => {
+            s.push_str(&format!(
+                "\nFinal critic verdict: {} (score {}).\n",
+                if d.verdict == Verdict::Pass {
+                    "pass"
+                } else {
+                    "fail"
+                },
+                d.score
+            ));
+            for f in d.findings.iter().take(10) {
+                s.push_str(&format!("- {:?} {}: {}\n", f.severity, f.id, f.message));
+            }
+        }
+        (None, None) => {}
+    }
+    s.push_str("\n## Models\n\n| role | calls | cached | input tokens | output tokens | model time | cost |\n|---|---|---|---|---|---|---|\n");
+    for (role, u) in &r.usage {
+        s.push_str(&format!(
+            "| {role} | {} | {} | {} | {} | {:.1} s | {} |\n",
+            u.calls,
+            u.cached,
+            u.input_tokens,
+            u.output_tokens,
+            u.model_ms as f64 / 1000.0,
+            u.cost_usd
+                .map(|c| format!("${c:.4}"))
+                .unwrap_or_else(|| "-".into())
+        ));
+    }
+    s.push_str(&format!("\nWall time: {:.1} s.\n", r.elapsed_s));
+    s
+}

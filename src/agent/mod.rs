@@ -1,0 +1,86 @@
+//! The agent: a prompt to a world through coding models, after the
+//! Code2Worlds pipeline.
+//!
+//! 1. [`stages::plan`]: the planner turns the prompt into a [`Brief`](crate::brief::Brief).
+//! 2. Object stream: for each object, retrieval ([`retrieve`]) finds the
+//!    catalog builders and API entries that fit, the coder writes a maker
+//!    function, and the object-level critic ([`objects`]) runs it alone.
+//! 3. Scene stream: environment, then layout, then camera, each told what
+//!    the script so far builds ([`scene_facts`]).
+//! 4. PostProcess: the dynamics and the `expect` clauses.
+//! 5. Rounds: run, judge with the motion critic, and hand the structured
+//!    error or the critic diff back to the coder for a corrected script;
+//!    the best round is the world.
+//!
+//! [`generate`] drives it all, writing every stage's result to the output
+//! folder as it finishes so an interrupted run resumes where it stopped.
+//! [`client`] is how stages call models: cached, and written to the
+//! transcript.
+
+pub mod client;
+pub mod code;
+pub mod config;
+pub mod generate;
+pub mod objects;
+pub mod retrieve;
+pub mod scene_facts;
+pub mod stages;
+
+use std::fmt;
+use std::time::Instant;
+
+pub use config::AgentConfig;
+pub use generate::{GenerateOptions, GenerateOutcome, generate};
+
+use crate::llm::LlmError;
+
+/// Why a generation stopped.
+#[derive(Debug)]
+pub enum AgentError {
+    /// A model call failed after its retries.
+    Model { stage: String, error: LlmError },
+    /// A stage could not produce what the next one needs.
+    Stage { stage: String, message: String },
+    /// The output folder could not be read or written.
+    Io(String),
+    /// Options that cannot work together, or a folder that cannot resume.
+    Usage(String),
+}
+
+impl fmt::Display for AgentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AgentError::Model { stage, error } => write!(f, "{stage}: {error}"),
+            AgentError::Stage { stage, message } => write!(f, "{stage}: {message}"),
+            AgentError::Io(m) | AgentError::Usage(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for AgentError {}
+
+/// Progress lines on stderr: elapsed time, stage, what is happening.
+pub struct Progress {
+    start: Instant,
+    quiet: bool,
+}
+
+impl Progress {
+    pub fn new(quiet: bool) -> Progress {
+        Progress {
+            start: Instant::now(),
+            quiet,
+        }
+    }
+
+    pub fn elapsed_s(&self) -> f64 {
+        self.start.elapsed().as_secs_f64()
+    }
+
+    pub fn say(&self, stage: &str, message: &str) {
+        if !self.quiet {
+            let s = self.start.elapsed().as_secs();
+            eprintln!("[{:>2}:{:02}] {stage}: {message}", s / 60, s % 60);
+        }
+    }
+}

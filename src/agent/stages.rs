@@ -1,0 +1,564 @@
+//! The pipeline's stages, each one model call (and at most one retry with
+//! the error) that returns a brief or a piece of script: the planner, the
+//! object stream, the scene stream (environment, layout, camera), the
+//! PostProcess agent (dynamics) and the repairer.
+//!
+//! Prompts are cut from the registry and the catalog by retrieval, never
+//! from hand-copied API text.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::client::{CallSite, ModelClient};
+use super::code::{extract_code, maker_name, snake_case, without_world_call};
+use super::retrieve::Index;
+use super::scene_facts::SceneFacts;
+use super::{AgentError, Progress};
+use crate::brief::{Brief, DYNAMICS_KINDS, ObjectBrief};
+use crate::critic::{CriticDiff, Severity};
+use crate::llm::{ChatRequest, JsonSchema, Part, ProviderKind};
+use crate::script::ScriptError;
+
+/// What every code-writing call is told first (kept identical across calls
+/// so servers that cache prompt prefixes reuse it).
+const CODER_SYSTEM: &str = "You write world scripts for code2worlds: Rhai code that builds a 3D scene and its motion \
+with the world API given in each request. Answer with Rhai code only: no explanations, no markdown fences. \
+Use only the functions in the reference, with the option keys it lists. Keep entity names exactly as given. \
+Units: metres, seconds, kilograms, degrees. Y is up and the ground is at y = 0.";
+
+const PLANNER_SYSTEM: &str = "You plan short, physically simulated 3D animations from a description. \
+Answer with one JSON object that follows the given schema, and nothing else.";
+
+/// The models and the index a stage works with.
+pub struct StageContext<'a> {
+    pub planner: &'a ModelClient,
+    pub coder: &'a ModelClient,
+    pub index: &'a Index,
+    pub grammar: bool,
+    pub progress: &'a Progress,
+}
+
+impl StageContext<'_> {
+    fn code_request(&self, task: String, max_tokens: u32) -> ChatRequest {
+        let mut req = ChatRequest::new(vec![Part::Text(task)]);
+        req.system = Some(CODER_SYSTEM.into());
+        req.max_tokens = max_tokens;
+        req.temperature = Some(0.2);
+        if self.grammar && self.coder.kind() == ProviderKind::OpenAi {
+            req.grammar = Some(crate::grammar::WORLD_GBNF.into());
+        }
+        req
+    }
+
+    /// Asks the coder; returns the code in its answer.
+    fn ask_code(
+        &self,
+        site: &CallSite,
+        task: String,
+        max_tokens: u32,
+    ) -> Result<String, AgentError> {
+        self.progress
+            .say(&site.stage, &format!("asking {}", self.coder.model_name()));
+        let answer = self
+            .coder
+            .chat(site, &self.code_request(task, max_tokens))
+            .map_err(|e| AgentError::Model {
+                stage: site.stage.clone(),
+                error: e,
+            })?;
+        Ok(extract_code(&answer.text))
+    }
+}
+
+/// Stage 1: the prompt as a scene brief.
+pub fn plan(cx: &StageContext, prompt: &str) -> Result<Brief, AgentError> {
+    let site = CallSite::stage("plan");
+    let task = format!(
+        "Description: {prompt}\n\n\
+Plan the scene as JSON:\n\
+- objects: every distinct thing to build, except the ground and the sky; snake_case names; count; \
+attributes from the description (colour, material, state); size_m (largest dimension in metres); placement; \
+role: subject (what the description is about), support (what things rest on) or background.\n\
+- Things that come in hundreds (raindrops, snowflakes, falling leaves, sparks, sand grains) are particles: \
+put them in dynamics, not objects.\n\
+- dynamics: what moves, with kinds from: {}.\n\
+- camera: shot (close, medium or wide), target (an object name), motion (static, orbit, dolly or follow).\n\
+- duration: seconds, 4 to 10.",
+        DYNAMICS_KINDS.join(", ")
+    );
+    let mut req = ChatRequest::new(vec![Part::Text(task)]);
+    req.system = Some(PLANNER_SYSTEM.into());
+    req.schema = Some(JsonSchema {
+        name: "scene_brief".into(),
+        schema: Brief::schema(),
+    });
+    req.max_tokens = 900;
+    req.temperature = Some(0.2);
+    let mut last_error = String::new();
+    for attempt in 0..2 {
+        cx.progress
+            .say("plan", &format!("asking {}", cx.planner.model_name()));
+        let mut r = req.clone();
+        if attempt > 0 {
+            r.parts.push(Part::Text(format!(
+                "Your last answer could not be used: {last_error}. Answer with the JSON object only."
+            )));
+        }
+        let answer = cx.planner.chat(&site, &r).map_err(|e| AgentError::Model {
+            stage: "plan".into(),
+            error: e,
+        })?;
+        match answer
+            .json()
+            .map_err(|e| e.to_string())
+            .and_then(|v| serde_json::from_value::<Brief>(v).map_err(|e| e.to_string()))
+        {
+            Ok(b) => return Ok(normalise_brief(b, prompt)),
+            Err(e) => last_error = e,
+        }
+    }
+    Err(AgentError::Stage {
+        stage: "plan".into(),
+        message: format!("the planner gave no usable brief: {last_error}"),
+    })
+}
+
+/// Makes a brief safe to build from, whatever the model wrote: unique
+/// identifier names, counts and sizes in range, a known camera target.
+pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
+    b.prompt = prompt.to_string();
+    if b.title.trim().is_empty() {
+        b.title = prompt.chars().take(60).collect();
+    }
+    if !(b.duration.is_finite() && b.duration >= 2.0) {
+        b.duration = 6.0;
+    }
+    b.duration = b.duration.min(12.0);
+    b.objects.truncate(8);
+    let mut seen: Vec<String> = Vec::new();
+    for o in &mut b.objects {
+        let base = snake_case(if o.name.trim().is_empty() {
+            &o.kind
+        } else {
+            &o.name
+        });
+        let mut name = base.clone();
+        let mut n = 2;
+        while seen.contains(&name) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        seen.push(name.clone());
+        o.name = name;
+        o.count = o.count.clamp(1, 30);
+        if o.kind.trim().is_empty() {
+            o.kind = o.name.replace('_', " ");
+        }
+        o.size_m = o
+            .size_m
+            .filter(|s| s.is_finite() && *s > 0.001 && *s < 500.0);
+    }
+    b.dynamics
+        .retain(|d| DYNAMICS_KINDS.contains(&d.kind.as_str()));
+    for d in &mut b.dynamics {
+        if !d.subject.is_empty() {
+            let s = snake_case(&d.subject);
+            if seen.contains(&s) {
+                d.subject = s;
+            }
+        }
+    }
+    let target = snake_case(&b.camera.target);
+    b.camera.target = if seen.contains(&target) {
+        target
+    } else {
+        b.objects
+            .iter()
+            .find(|o| o.role == "subject")
+            .or(b.objects.first())
+            .map(|o| o.name.clone())
+            .unwrap_or_default()
+    };
+    b
+}
+
+fn describe_object(o: &ObjectBrief) -> String {
+    let mut s = o.kind.clone();
+    if !o.attributes.is_empty() {
+        s.push_str(&format!(" ({})", o.attributes.join(", ")));
+    }
+    if let Some(m) = o.size_m {
+        s.push_str(&format!(", about {m} m across"));
+    }
+    s
+}
+
+/// Stage 2, the object stream: one object's maker function.
+pub fn write_object(
+    cx: &StageContext,
+    brief: &Brief,
+    o: &ObjectBrief,
+    feedback: Option<&str>,
+) -> Result<String, AgentError> {
+    let site = CallSite::stage(format!("object {}", o.name));
+    let query = format!("{} {} {}", o.kind, o.attributes.join(" "), o.placement);
+    let reference = cx.index.reference(&["group"], &query, 6, 2200);
+    let maker = maker_name(&o.name);
+    let naming = if o.count > 1 {
+        format!(
+            "tags it \"{}\" (tags: [\"{}\"]) without a name (it is called {} times)",
+            o.name, o.name, o.count
+        )
+    } else {
+        format!("names it \"{}\"", o.name)
+    };
+    let mut task = format!(
+        "Reference:\n{reference}\n\
+Scene: {}\n\
+Task: write one Rhai function `fn {maker}(position)` that builds a {} with its lowest point at `position`, \
+{naming}, and returns it. If the catalog has a builder for it, call that with options (e.g. \
+assets::bottle(position, #{{ name: \"bottle\", color: \"#6b3a1e\" }})); otherwise build it from shapes under \
+a group (parent: g). Match the attributes with colour and material. Build only this object: no ground, \
+lights, camera or motion.",
+        brief.prompt,
+        describe_object(o)
+    );
+    if let Some(f) = feedback {
+        task.push_str(&format!("\nYour last version failed: {f}\nFix it."));
+    }
+    let code = cx.ask_code(&site, task, 500)?;
+    Ok(without_world_call(&code))
+}
+
+/// Stage 3a, the scene stream's environment: ground, sky, light, weather.
+pub fn write_environment(
+    cx: &StageContext,
+    brief: &Brief,
+    feedback: Option<&str>,
+) -> Result<String, AgentError> {
+    let site = CallSite::stage("environment");
+    let e = &brief.environment;
+    let query = format!(
+        "ground {} sky {} {} weather {} light {} {}",
+        e.ground, e.sky, brief.setting, e.weather, e.lighting, brief.title
+    );
+    let reference =
+        cx.index
+            .reference(&["plane", "nature::terrain", "sun", "sky"], &query, 5, 2600);
+    let mut task = format!(
+        "Reference:\n{reference}\n\
+Scene: {}\nSetting: {}; ground: {}; sky: {}; time of day: {}; weather: {}; light: {}.\n\
+Task: write the environment only: the ground (a plane named \"ground\" or nature::terrain), the sun and sky \
+(and lamps if the light asks for them), fog or mist if asked, and wind if the weather is windy. No objects, \
+no particles, no camera.",
+        brief.prompt,
+        brief.setting,
+        e.ground,
+        e.sky,
+        e.time_of_day
+            .map(|h| format!("{h:.1} h"))
+            .unwrap_or_else(|| "any".into()),
+        e.weather,
+        e.lighting
+    );
+    if let Some(f) = feedback {
+        task.push_str(&format!("\nYour last version failed: {f}\nFix it."));
+    }
+    let code = cx.ask_code(&site, task, 450)?;
+    Ok(without_world_call(&code))
+}
+
+/// Stage 3b: placing the objects by calling their makers.
+pub fn write_layout(
+    cx: &StageContext,
+    brief: &Brief,
+    facts: &SceneFacts,
+    feedback: Option<&str>,
+) -> Result<String, AgentError> {
+    let site = CallSite::stage("layout");
+    let reference = cx.index.reference(
+        &["layout::scatter", "layout::row"],
+        "place positions scatter grid ring row",
+        2,
+        1200,
+    );
+    let mut objects = String::new();
+    for o in &brief.objects {
+        objects.push_str(&format!(
+            "- {}(position): one {}; {} wanted; {}; {}\n",
+            maker_name(&o.name),
+            describe_object(o),
+            o.count,
+            if o.placement.is_empty() {
+                "placement free"
+            } else {
+                &o.placement
+            },
+            o.role
+        ));
+    }
+    let mut task = format!(
+        "Reference:\n{reference}\n\
+Scene: {}\nAlready built: {}\nObject makers (already defined):\n{objects}\
+Task: place the objects by calling each maker once per copy with a position [x, y, z] (y is the height \
+of the surface it stands on: 0 on the ground, the top of its support otherwise). Keep things within 4 m of \
+the origin unless the scene is a landscape, apart enough not to overlap. Put each result in a variable, \
+e.g. let bottle = make_bottle([0, 0, 0]); use a for loop for copies. Only the calls: no new objects, \
+lights or camera.",
+        brief.prompt,
+        facts.summary()
+    );
+    if let Some(f) = feedback {
+        task.push_str(&format!("\nYour last version failed: {f}\nFix it."));
+    }
+    let code = cx.ask_code(&site, task, 450)?;
+    Ok(without_world_call(&code))
+}
+
+/// Stage 3c: the camera.
+pub fn write_camera(
+    cx: &StageContext,
+    brief: &Brief,
+    facts: &SceneFacts,
+    feedback: Option<&str>,
+) -> Result<String, AgentError> {
+    let site = CallSite::stage("camera");
+    let reference = cx
+        .index
+        .reference(&["camera"], "camera shot follow orbit", 1, 1500);
+    let c = &brief.camera;
+    let mut task = format!(
+        "Reference:\n{reference}\n\
+Scene: {}\nEntities: {}\n\
+Task: write one camera(#{{ ... }}) call: a {} shot of \"{}\", {} camera. Place it so the subject fills \
+a good part of the frame: for a close shot about 3 times the subject's size away, medium 6 times, wide \
+enough to see the whole scene; a little above the subject, looking at it (target: find(\"name\") or a \
+point). Only the camera call.",
+        brief.prompt,
+        facts.summary(),
+        if c.shot.is_empty() { "medium" } else { &c.shot },
+        c.target,
+        if c.motion.is_empty() {
+            "static"
+        } else {
+            &c.motion
+        },
+    );
+    if let Some(f) = feedback {
+        task.push_str(&format!("\nYour last version failed: {f}\nFix it."));
+    }
+    let code = cx.ask_code(&site, task, 200)?;
+    Ok(without_world_call(&code))
+}
+
+/// Words that lead retrieval from a dynamics kind to the API that makes it.
+fn dynamics_words(kind: &str) -> &'static str {
+    match kind {
+        "rolls" | "slides" => "velocity angular_velocity set impulse",
+        "falls" | "topples" | "bounces" => "impulse restitution body dynamic",
+        "spins" => "spin torque_impulse angular_velocity",
+        "swings" => "joint hinge impulse",
+        "sways" | "wind" => "wind sway field",
+        "drifts" | "rises" => "follow_path drift oscillate",
+        "pulsates" | "glows" | "flickers" => "oscillate emissive point_light",
+        "rain" | "snow" | "falling_leaves" | "embers" | "steam" | "fire" | "flows" => {
+            "emitter particles preset"
+        }
+        "time_of_day" => "animate sun time_of_day sky",
+        _ => "",
+    }
+}
+
+/// Stage 4, the PostProcess agent: the dynamics and the expectations.
+pub fn write_dynamics(
+    cx: &StageContext,
+    brief: &Brief,
+    facts: &SceneFacts,
+    feedback: Option<&str>,
+) -> Result<String, AgentError> {
+    let site = CallSite::stage("dynamics");
+    let mut asked = String::new();
+    let mut query = String::from("expect ");
+    for d in &brief.dynamics {
+        asked.push_str(&format!(
+            "- {}{}{}\n",
+            d.kind,
+            if d.subject.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", d.subject)
+            },
+            if d.notes.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", d.notes)
+            }
+        ));
+        query.push_str(&format!(
+            "{} {} {} ",
+            d.kind,
+            dynamics_words(&d.kind),
+            d.notes
+        ));
+    }
+    if asked.is_empty() {
+        asked.push_str("- whatever the description implies\n");
+    }
+    let reference = cx.index.reference(&["expect", "set"], &query, 6, 3200);
+    let example = cx
+        .index
+        .example(&format!("{} {query}", brief.prompt))
+        .map(|d| {
+            let text: String = d.text.chars().take(1800).collect();
+            format!("An example world for style (do not copy its objects):\n{text}\n")
+        })
+        .unwrap_or_default();
+    let mut task = format!(
+        "Reference:\n{reference}\n{example}\
+Scene: {}\nEntities: {}\nAsked-for motion:\n{asked}\
+Task: write the dynamics only: what moves and how (initial velocities with set(find(\"name\"), #{{ velocity: \
+[x, y, z], angular_velocity: [x, y, z] }}), pushes, joints, wind, particle emitters for rain, snow, leaves, \
+fire or steam, animations, the time of day), then one expect(...) line for each motion asked for. Use the \
+entity names above. No new ground, lights or camera.",
+        brief.prompt,
+        facts.summary()
+    );
+    if let Some(f) = feedback {
+        task.push_str(&format!("\nYour last version failed: {f}\nFix it."));
+    }
+    let code = cx.ask_code(&site, task, 700)?;
+    Ok(without_world_call(&code))
+}
+
+/// One critic finding, as the repairer is told it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Note {
+    pub id: String,
+    pub severity: String,
+    pub message: String,
+    pub fix: String,
+}
+
+/// What went wrong in a round, for the repairer; kept in the round's
+/// `result.json` so a resumed run repairs from it without rerunning.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Problem {
+    /// The script failed: the structured error, as a model reads it.
+    Error {
+        error: serde_json::Value,
+        /// The API function involved, whose reference goes with it.
+        function: String,
+        /// Words for retrieval.
+        words: String,
+    },
+    /// The world ran, but the critic failed it.
+    Critic { score: u32, findings: Vec<Note> },
+}
+
+impl Problem {
+    pub fn from_error(e: &ScriptError) -> Problem {
+        let mut v = json!({
+            "kind": e.kind.name(),
+            "message": e.message,
+            "line": e.line,
+            "column": e.column,
+        });
+        if let Some(s) = &e.snippet {
+            v["snippet"] = json!(s);
+        }
+        if !e.signatures.is_empty() {
+            v["signatures"] = json!(e.signatures);
+        }
+        if !e.suggestions.is_empty() {
+            v["suggestions"] = json!(e.suggestions);
+        }
+        if !e.hint.is_empty() {
+            v["hint"] = json!(e.hint);
+        }
+        let function = e.function.clone().unwrap_or_default();
+        Problem::Error {
+            error: v,
+            words: format!("{} {} {}", e.message, function, e.suggestions.join(" ")),
+            function,
+        }
+    }
+
+    /// The most severe findings first, at most six, warnings and worse.
+    pub fn from_diff(d: &CriticDiff) -> Problem {
+        let mut findings: Vec<_> = d
+            .findings
+            .iter()
+            .filter(|f| f.severity >= Severity::Warning)
+            .collect();
+        findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        Problem::Critic {
+            score: d.score,
+            findings: findings
+                .iter()
+                .take(6)
+                .map(|f| Note {
+                    id: f.id.clone(),
+                    severity: format!("{:?}", f.severity).to_lowercase(),
+                    message: f.message.clone(),
+                    fix: f.fix.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Stage 5: a corrected whole script from the error or the critic diff.
+pub fn repair(
+    cx: &StageContext,
+    brief: &Brief,
+    script: &str,
+    problem: &Problem,
+    round: u32,
+) -> Result<String, AgentError> {
+    let site = CallSite {
+        stage: "repair".into(),
+        round: Some(round),
+    };
+    let (what, query, must) = match problem {
+        Problem::Error {
+            error,
+            function,
+            words,
+        } => (
+            format!("The script failed with this error:\n{error}\n"),
+            words.clone(),
+            function.clone(),
+        ),
+        Problem::Critic { score, findings } => {
+            let mut lines = String::new();
+            let mut query = String::new();
+            for f in findings {
+                lines.push_str(&format!("- [{}] {} Fix: {}\n", f.id, f.message, f.fix));
+                query.push_str(&format!("{} {} ", f.message, f.fix));
+            }
+            (
+                format!(
+                    "The world ran, but the critic scored it {score} of 100 and found:\n{lines}"
+                ),
+                query,
+                String::new(),
+            )
+        }
+    };
+    let must: Vec<&str> = if must.is_empty() {
+        vec![]
+    } else {
+        vec![must.as_str()]
+    };
+    let reference = cx.index.reference(&must, &query, 5, 2400);
+    let task = format!(
+        "Reference:\n{reference}\n\
+Scene: {}\n{what}\
+The script:\n{script}\n\n\
+Task: return the whole corrected script, changing only what the problems need.",
+        brief.prompt
+    );
+    let budget = (script.len() / 3 + 600).min(6000) as u32;
+    cx.ask_code(&site, task, budget)
+}
