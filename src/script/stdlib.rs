@@ -62,3 +62,53 @@ impl rhai::ModuleResolver for StdlibResolver {
         Ok(shared)
     }
 }
+
+/// A public function of a stdlib module, as the asset catalog lists it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StdlibFunction {
+    pub module: &'static str,
+    pub name: String,
+    /// Every overload as a script calls it, e.g. `assets::table(position, o)`.
+    pub signatures: Vec<String>,
+    /// The `///` comment above the first overload, joined into one line.
+    pub doc: String,
+}
+
+/// The public functions of every stdlib module, in source order, read from
+/// the embedded sources so the catalog cannot drift from the code.
+pub fn catalog() -> Vec<StdlibFunction> {
+    let mut functions: Vec<StdlibFunction> = Vec::new();
+    for (module, source) in MODULES {
+        let mut doc: Vec<&str> = Vec::new();
+        for line in source.lines() {
+            if let Some(text) = line.strip_prefix("///") {
+                doc.push(text.trim());
+                continue;
+            }
+            if let Some((name, params)) = line.strip_prefix("fn ").and_then(split_header) {
+                let signature = format!("{module}::{name}({params})");
+                match functions.last_mut() {
+                    // Overloads follow each other and share the first one's doc.
+                    Some(f) if f.module == *module && f.name == name => {
+                        f.signatures.push(signature)
+                    }
+                    _ => functions.push(StdlibFunction {
+                        module,
+                        name: name.to_string(),
+                        signatures: vec![signature],
+                        doc: doc.join(" "),
+                    }),
+                }
+            }
+            doc.clear();
+        }
+    }
+    functions
+}
+
+/// `name(a, b) { ...` to the name and the parameter list.
+fn split_header(header: &str) -> Option<(&str, &str)> {
+    let (name, rest) = header.split_once('(')?;
+    let (params, _) = rest.split_once(')')?;
+    Some((name.trim(), params.trim()))
+}
