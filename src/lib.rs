@@ -12,6 +12,8 @@
 //! 5. [`critic`]: the whole trajectory and the rendered keyframes become a
 //!    critic diff that says what to fix.
 //! 6. [`pipeline`]: runs the stages end to end for the command line and the agent.
+//! 7. [`mcp`]: serves the pipeline to LLM clients as tools over the Model
+//!    Context Protocol (`c2w mcp`).
 //!
 //! [`world`] is the data they share; [`brief`] is the scene brief the agent
 //! and the critic agree on; [`grammar`] constrains model output to world
@@ -28,6 +30,7 @@ pub mod critic;
 pub mod grammar;
 pub mod limits;
 pub mod llm;
+pub mod mcp;
 pub mod measure;
 pub mod output;
 pub mod pipeline;

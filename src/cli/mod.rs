@@ -37,6 +37,8 @@ enum Command {
     Repl(repl::ReplArgs),
     /// Print the API reference generated from the registered functions.
     Docs(docs::DocsArgs),
+    /// Serve the runtime to LLM clients over the Model Context Protocol (stdio).
+    Mcp,
 }
 
 /// Limits a script runs under; defaults suit generated scenes.
@@ -127,6 +129,7 @@ pub fn main() -> i32 {
         Command::Check(a) => check::check(a),
         Command::Repl(a) => repl::repl(a),
         Command::Docs(a) => docs::docs(a),
+        Command::Mcp => crate::mcp::main(),
     }
 }
 
