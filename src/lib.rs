@@ -15,6 +15,8 @@
 //! 7. [`agent`]: a prompt to a world through coding models: plan, object and
 //!    scene streams, dynamics, and rounds of running, judging and repairing
 //!    that feed errors and critic diffs back to the model.
+//! 8. [`mcp`]: serves the pipeline to LLM clients as tools over the Model
+//!    Context Protocol (`c2w mcp`).
 //!
 //! [`world`] is the data they share; [`brief`] is the scene brief the agent
 //! and the critic agree on; [`grammar`] constrains model output to world
@@ -32,6 +34,7 @@ pub mod critic;
 pub mod grammar;
 pub mod limits;
 pub mod llm;
+pub mod mcp;
 pub mod measure;
 pub mod output;
 pub mod pipeline;

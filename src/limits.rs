@@ -5,6 +5,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+/// Stack of every thread that runs scripts, so deep (but limited) script
+/// recursion cannot overflow it.
+pub const SCRIPT_THREAD_STACK: usize = 256 << 20;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Limits {
     /// Rhai operations for building the world (the script's top level).

@@ -11,7 +11,7 @@ fn main() {
     }
     let worker = std::thread::Builder::new()
         .name("c2w".into())
-        .stack_size(256 << 20)
+        .stack_size(code2worlds::limits::SCRIPT_THREAD_STACK)
         .spawn(code2worlds::cli::main)
         .expect("cannot start the main thread");
     let code = worker.join().unwrap_or(1);

@@ -1,11 +1,10 @@
 //! The vision critic and the provider layer over real HTTP on loopback: a
-//! scripted HTTP/1.1 server answers each request with the next canned
-//! reply and records what it was sent.
+//! scripted HTTP/1.1 server (tests/common/http.rs) answers each request
+//! with the next canned reply and records what it was sent.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
-use std::thread;
+mod common;
+
+use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -16,145 +15,8 @@ use code2worlds::critic::vlm::{
 };
 use code2worlds::critic::{Category, Severity};
 use code2worlds::llm::{ChatRequest, LlmError, Part, ProviderConfig, ProviderKind, chat_blocking};
+use common::http::{Reply, ok_json, serve, status};
 use serde_json::{Value, json};
-
-/// A request as the server saw it.
-#[derive(Debug, Clone)]
-struct Seen {
-    method: String,
-    path: String,
-    /// Names lower-cased.
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Seen {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).expect("request body is JSON")
-    }
-}
-
-enum Reply {
-    Answer {
-        status: u16,
-        headers: Vec<(&'static str, String)>,
-        body: String,
-    },
-    /// Read the request, then say nothing for this long.
-    Silence(Duration),
-}
-
-fn ok_json(body: Value) -> Reply {
-    Reply::Answer {
-        status: 200,
-        headers: vec![],
-        body: body.to_string(),
-    }
-}
-
-fn status(code: u16, headers: Vec<(&'static str, String)>, body: Value) -> Reply {
-    Reply::Answer {
-        status: code,
-        headers,
-        body: body.to_string(),
-    }
-}
-
-struct Server {
-    base: String,
-    seen: Arc<Mutex<Vec<Seen>>>,
-}
-
-impl Server {
-    fn seen(&self) -> Vec<Seen> {
-        self.seen.lock().unwrap().clone()
-    }
-}
-
-/// Serves `replies` in order, one connection each (every answer closes its
-/// connection, so the client never reuses one).
-fn serve(replies: Vec<Reply>) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    thread::spawn(move || {
-        for reply in replies {
-            let Ok((stream, _)) = listener.accept() else {
-                return;
-            };
-            let log = log.clone();
-            // Each connection on its own thread, so a silent one does not
-            // hold up the next attempt.
-            thread::spawn(move || handle(stream, reply, &log));
-        }
-    });
-    Server { base, seen }
-}
-
-fn handle(stream: TcpStream, reply: Reply, log: &Mutex<Vec<Seen>>) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut line = String::new();
-    if reader.read_line(&mut line).is_err() {
-        return;
-    }
-    let mut words = line.split_whitespace();
-    let method = words.next().unwrap_or("").to_string();
-    let path = words.next().unwrap_or("").to_string();
-    let mut headers = Vec::new();
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
-            break;
-        }
-        if let Some((n, v)) = h.split_once(':') {
-            headers.push((n.trim().to_ascii_lowercase(), v.trim().to_string()));
-        }
-    }
-    let length: usize = headers
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0u8; length];
-    if reader.read_exact(&mut body).is_err() {
-        return;
-    }
-    log.lock().unwrap().push(Seen {
-        method,
-        path,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    });
-    let mut stream = stream;
-    match reply {
-        Reply::Silence(d) => thread::sleep(d),
-        Reply::Answer {
-            status,
-            headers,
-            body,
-        } => {
-            let mut out = format!(
-                "HTTP/1.1 {status} Canned\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
-                body.len()
-            );
-            for (n, v) in headers {
-                out.push_str(&format!("{n}: {v}\r\n"));
-            }
-            out.push_str("\r\n");
-            out.push_str(&body);
-            let _ = stream.write_all(out.as_bytes());
-            let _ = stream.flush();
-        }
-    }
-}
 
 /// A real (tiny) PNG: the signature is what the critic checks.
 fn png(tag: u8) -> Vec<u8> {

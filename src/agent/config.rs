@@ -146,6 +146,8 @@ pub struct AgentSettings {
     pub rounds: Option<u32>,
     /// Send the world grammar with code requests (llama.cpp-family servers).
     pub grammar: Option<bool>,
+    /// Small prompts for small local models.
+    pub compact: Option<bool>,
     /// Keep and replay model responses (default true).
     pub cache: Option<bool>,
     pub cache_dir: Option<PathBuf>,
@@ -216,6 +218,7 @@ pub struct FlagSettings {
     pub critic_model: Option<String>,
     pub rounds: Option<u32>,
     pub grammar: Option<bool>,
+    pub compact: Option<bool>,
     pub no_cache: bool,
     pub seed: Option<u64>,
 }
@@ -237,6 +240,7 @@ pub struct AgentConfig {
     pub critic: Option<RoleModel>,
     pub rounds: u32,
     pub grammar: bool,
+    pub compact: bool,
     /// Where responses are kept; `None` turns the cache off.
     pub cache_dir: Option<PathBuf>,
     pub round_size: (u32, u32),
@@ -301,6 +305,7 @@ impl AgentConfig {
         let agent = &file.agent;
         let rounds = flags.rounds.or(agent.rounds).unwrap_or(4).clamp(1, 20);
         let grammar = flags.grammar.or(agent.grammar).unwrap_or(false);
+        let compact = flags.compact.or(agent.compact).unwrap_or(false);
         let cache_on = !flags.no_cache && agent.cache.unwrap_or(true);
         let cache_dir = cache_on.then(|| {
             agent
@@ -319,6 +324,7 @@ impl AgentConfig {
             critic,
             rounds,
             grammar,
+            compact,
             cache_dir,
             round_size,
             seed: flags.seed.or(agent.seed),

@@ -26,7 +26,7 @@ use super::objects::{ObjectCheck, check_object};
 use super::retrieve::Index;
 use super::scene_facts::SceneFacts;
 use super::stages::{self, Problem, StageContext};
-use super::{AgentError, Progress};
+use super::{AgentError, Progress, error_text};
 use crate::brief::Brief;
 use crate::critic::vlm::{ProviderCritic, VisionCritic};
 use crate::critic::{CriticDiff, Verdict};
@@ -232,21 +232,6 @@ fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
 }
 
-/// The structured error of a script, as one message for a stage retry.
-fn error_text(e: &ScriptError) -> String {
-    let mut s = format!("{} error: {}", e.kind.name(), e.message);
-    if let Some(snippet) = &e.snippet {
-        s.push_str(&format!("\n{snippet}"));
-    }
-    if !e.hint.is_empty() {
-        s.push_str(&format!("\nhint: {}", e.hint));
-    }
-    if !e.suggestions.is_empty() {
-        s.push_str(&format!("\ndid you mean: {}", e.suggestions.join(", ")));
-    }
-    s
-}
-
 /// Runs the pipeline.
 pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
     let started = Instant::now();
@@ -277,6 +262,7 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
         coder: &coder,
         index: &index,
         grammar: o.config.grammar,
+        compact: o.config.compact,
         progress: &progress,
     };
     let vision_critic = vision(&o.config);

@@ -33,6 +33,7 @@ pub use config::AgentConfig;
 pub use generate::{GenerateOptions, GenerateOutcome, generate};
 
 use crate::llm::LlmError;
+use crate::script::ScriptError;
 
 /// Why a generation stopped.
 #[derive(Debug)]
@@ -83,4 +84,24 @@ impl Progress {
             eprintln!("[{:>2}:{:02}] {stage}: {message}", s / 60, s % 60);
         }
     }
+}
+
+/// The structured error of a script, as one message for a stage retry.
+pub fn error_text(e: &ScriptError) -> String {
+    let kind = format!("{} error", e.kind.name());
+    let mut s = if e.message.starts_with(&kind) {
+        e.message.clone()
+    } else {
+        format!("{kind}: {}", e.message)
+    };
+    if let Some(snippet) = &e.snippet {
+        s.push_str(&format!("\n{snippet}"));
+    }
+    if !e.hint.is_empty() {
+        s.push_str(&format!("\nhint: {}", e.hint));
+    }
+    if !e.suggestions.is_empty() {
+        s.push_str(&format!("\ndid you mean: {}", e.suggestions.join(", ")));
+    }
+    s
 }

@@ -73,20 +73,7 @@ pub fn check_object(
     let facts = match SceneFacts::build(&source) {
         Ok(f) => f,
         Err(e) => {
-            check.problems.push(format!(
-                "{} error: {}{}{}",
-                e.kind.name(),
-                e.message,
-                e.snippet
-                    .as_deref()
-                    .map(|s| format!("\n{s}"))
-                    .unwrap_or_default(),
-                if e.hint.is_empty() {
-                    String::new()
-                } else {
-                    format!("\nhint: {}", e.hint)
-                }
-            ));
+            check.problems.push(super::error_text(&e));
             return check;
         }
     };
@@ -199,7 +186,7 @@ pub fn check_object(
                     for i in review
                         .issues
                         .iter()
-                        .filter(|i| i.severity >= Severity::Error)
+                        .filter(|i| i.severity == Severity::Error)
                     {
                         check
                             .problems

@@ -83,6 +83,8 @@ pub struct Index {
     lengths: Vec<f64>,
     average_length: f64,
     shared_options: String,
+    /// The same, key names only, for compact prompts.
+    shared_keys: String,
 }
 
 const K1: f64 = 1.2;
@@ -170,10 +172,19 @@ impl Index {
             });
         }
         let shared_options = shared_options_text(&shared);
-        Index::from_docs(docs, shared_options)
+        let keys: Vec<&str> = shared
+            .iter()
+            .flat_map(|g| g.iter())
+            .map(|o| o.key)
+            .collect();
+        let shared_keys = format!(
+            "Entity options (every shape, mesh and group takes them): {}\n",
+            keys.join(", ")
+        );
+        Index::from_docs(docs, shared_options, shared_keys)
     }
 
-    fn from_docs(docs: Vec<Doc>, shared_options: String) -> Index {
+    fn from_docs(docs: Vec<Doc>, shared_options: String, shared_keys: String) -> Index {
         let mut postings: HashMap<String, Vec<(usize, u32)>> = HashMap::new();
         let mut lengths = Vec::with_capacity(docs.len());
         for (i, d) in docs.iter().enumerate() {
@@ -195,6 +206,7 @@ impl Index {
             lengths,
             average_length,
             shared_options,
+            shared_keys,
         }
     }
 
@@ -244,9 +256,17 @@ impl Index {
     }
 
     /// Reference text for a prompt: the conventions, the shared entity
-    /// options when an entry takes them, then the entries, `must` first,
-    /// then the best of `query`, until `budget` characters.
-    pub fn reference(&self, must: &[&str], query: &str, k: usize, budget: usize) -> String {
+    /// options when an entry takes them (key names only when `compact`),
+    /// then the entries, `must` first, then the best of `query`, until
+    /// `budget` characters.
+    pub fn reference(
+        &self,
+        must: &[&str],
+        query: &str,
+        k: usize,
+        budget: usize,
+        compact: bool,
+    ) -> String {
         let mut chosen: Vec<&Doc> = Vec::new();
         for m in must {
             if let Some(d) = self.docs.iter().find(|d| d.name == *m)
@@ -270,7 +290,11 @@ impl Index {
         let mut s = String::from(CONVENTIONS);
         s.push('\n');
         if chosen.iter().any(|d| d.entity_options) {
-            s.push_str(&self.shared_options);
+            s.push_str(if compact {
+                &self.shared_keys
+            } else {
+                &self.shared_options
+            });
         }
         if chosen.iter().any(|d| d.kind == DocKind::Asset) {
             s.push_str(
@@ -291,27 +315,22 @@ impl Index {
 
 type Group = &'static [OptSpec];
 
-/// Option groups that many functions share (the entity options): listed
-/// once per prompt instead of once per function.
+/// The option groups every shape takes (the entity options), as `box`
+/// has them: listed once per prompt instead of once per function. Groups
+/// are compared by their keys, since a constant's address is not unique.
 fn shared_groups(reg: &Registry) -> Vec<Group> {
-    let mut counts: Vec<(Group, usize)> = Vec::new();
-    for f in &reg.functions {
-        for g in f.options.iter().copied() {
-            match counts.iter_mut().find(|(c, _)| std::ptr::eq(*c, g)) {
-                Some((_, n)) => *n += 1,
-                None => counts.push((g, 1)),
-            }
-        }
-    }
-    counts
-        .into_iter()
-        .filter(|(_, n)| *n >= 4)
-        .map(|(g, _)| g)
-        .collect()
+    reg.function("box")
+        .map(|f| f.options.to_vec())
+        .unwrap_or_default()
+}
+
+fn keys_of(g: &Group) -> Vec<&'static str> {
+    g.iter().map(|o| o.key).collect()
 }
 
 fn is_shared(shared: &[Group], g: &Group) -> bool {
-    shared.iter().any(|s| std::ptr::eq(*s, *g))
+    let keys = keys_of(g);
+    shared.iter().any(|s| keys_of(s) == keys)
 }
 
 fn option_line(o: &OptSpec) -> String {
@@ -395,12 +414,14 @@ mod tests {
     #[test]
     fn prompt_references_list_the_entity_options_once_and_keep_to_budget() {
         let idx = index();
-        let r = idx.reference(&["box", "sphere"], "cylinder cone", 4, 2000);
+        let r = idx.reference(&["box", "sphere"], "cylinder cone", 4, 2000, false);
         assert_eq!(r.matches("Entity options").count(), 1);
         assert!(r.contains("box(size)") && r.contains("sphere(radius)"));
         assert!(r.len() < 2000 + idx.shared_options.len() + CONVENTIONS.len() + 400);
         // The full reference repeats the entity options for every shape;
         // ours does not.
         assert!(idx.api("box").unwrap().text.len() < 400);
+        let compact = idx.reference(&["box"], "", 1, 500, true);
+        assert!(compact.contains("Entity options") && compact.len() < r.len() / 2);
     }
 }

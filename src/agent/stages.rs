@@ -35,10 +35,24 @@ pub struct StageContext<'a> {
     pub coder: &'a ModelClient,
     pub index: &'a Index,
     pub grammar: bool,
+    /// Small prompts for small, slow models: fewer reference entries, the
+    /// entity options as bare keys, no example world.
+    pub compact: bool,
     pub progress: &'a Progress,
 }
 
 impl StageContext<'_> {
+    /// Retrieved reference text, cut down in compact mode.
+    fn reference(&self, must: &[&str], query: &str, k: usize, budget: usize) -> String {
+        if self.compact {
+            let must = &must[..must.len().min(2)];
+            self.index
+                .reference(must, query, k.min(3), budget * 2 / 5, true)
+        } else {
+            self.index.reference(must, query, k, budget, false)
+        }
+    }
+
     fn code_request(&self, task: String, max_tokens: u32) -> ChatRequest {
         let mut req = ChatRequest::new(vec![Part::Text(task)]);
         req.system = Some(CODER_SYSTEM.into());
@@ -76,9 +90,10 @@ pub fn plan(cx: &StageContext, prompt: &str) -> Result<Brief, AgentError> {
     let task = format!(
         "Description: {prompt}\n\n\
 Plan the scene as JSON:\n\
-- objects: every distinct thing to build, except the ground and the sky; snake_case names; count; \
-attributes from the description (colour, material, state); size_m (largest dimension in metres); placement; \
-role: subject (what the description is about), support (what things rest on) or background.\n\
+- objects: every distinct thing to build (1 to 5), except the ground, sky, sun and lights (those are the \
+environment); short snake_case names; kind: the everyday noun (bottle, table, tree, ball), never a category; \
+count; attributes from the description (colour, material, state); size_m (largest dimension in metres); \
+placement; role: subject (what the description is about), support (what things rest on) or background.\n\
 - Things that come in hundreds (raindrops, snowflakes, falling leaves, sparks, sand grains) are particles: \
 put them in dynamics, not objects.\n\
 - dynamics: what moves, with kinds from: {}.\n\
@@ -134,6 +149,13 @@ pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
         b.duration = 6.0;
     }
     b.duration = b.duration.min(12.0);
+    // The environment stage makes these; as objects they would be built twice.
+    const ENVIRONMENT_KINDS: &[&str] =
+        &["sun", "light", "sky", "ground", "floor", "moon", "lighting"];
+    b.objects.retain(|o| {
+        !ENVIRONMENT_KINDS.contains(&o.kind.trim().to_lowercase().as_str())
+            && !ENVIRONMENT_KINDS.contains(&o.name.trim().to_lowercase().as_str())
+    });
     b.objects.truncate(8);
     let mut seen: Vec<String> = Vec::new();
     for o in &mut b.objects {
@@ -193,6 +215,38 @@ fn describe_object(o: &ObjectBrief) -> String {
     s
 }
 
+/// The primitives that everyday things are usually made of, so retrieval
+/// finds `sphere` for a ball and `lathe` for a vase.
+fn shape_words(kind: &str) -> &'static str {
+    let k = kind.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| k.contains(w));
+    if has(&[
+        "ball", "globe", "orb", "marble", "planet", "bubble", "apple", "orange",
+    ]) {
+        "sphere"
+    } else if has(&[
+        "bottle", "vase", "cup", "mug", "glass", "bowl", "jar", "pot", "lamp", "candle",
+    ]) {
+        "lathe cylinder"
+    } else if has(&[
+        "box", "crate", "domino", "brick", "block", "book", "cube", "plank", "wall", "shelf",
+    ]) {
+        "box"
+    } else if has(&[
+        "coin", "wheel", "disc", "can", "pole", "stick", "pillar", "column", "barrel",
+    ]) {
+        "cylinder"
+    } else if has(&["ring", "donut", "tyre", "tire", "hoop"]) {
+        "torus"
+    } else if has(&["cone", "spike", "roof"]) {
+        "cone"
+    } else if has(&["jellyfish", "blob", "creature", "fish"]) {
+        "sphere mesh emissive opacity"
+    } else {
+        "box sphere cylinder group"
+    }
+}
+
 /// Stage 2, the object stream: one object's maker function.
 pub fn write_object(
     cx: &StageContext,
@@ -201,8 +255,14 @@ pub fn write_object(
     feedback: Option<&str>,
 ) -> Result<String, AgentError> {
     let site = CallSite::stage(format!("object {}", o.name));
-    let query = format!("{} {} {}", o.kind, o.attributes.join(" "), o.placement);
-    let reference = cx.index.reference(&["group"], &query, 6, 2200);
+    let query = format!(
+        "{} {} {} {}",
+        o.kind,
+        o.kind,
+        shape_words(&o.kind),
+        o.attributes.join(" ")
+    );
+    let reference = cx.reference(&["group"], &query, 6, 2200);
     let maker = maker_name(&o.name);
     let naming = if o.count > 1 {
         format!(
@@ -242,9 +302,7 @@ pub fn write_environment(
         "ground {} sky {} {} weather {} light {} {}",
         e.ground, e.sky, brief.setting, e.weather, e.lighting, brief.title
     );
-    let reference =
-        cx.index
-            .reference(&["plane", "nature::terrain", "sun", "sky"], &query, 5, 2600);
+    let reference = cx.reference(&["plane", "nature::terrain", "sun", "sky"], &query, 5, 2600);
     let mut task = format!(
         "Reference:\n{reference}\n\
 Scene: {}\nSetting: {}; ground: {}; sky: {}; time of day: {}; weather: {}; light: {}.\n\
@@ -276,7 +334,7 @@ pub fn write_layout(
     feedback: Option<&str>,
 ) -> Result<String, AgentError> {
     let site = CallSite::stage("layout");
-    let reference = cx.index.reference(
+    let reference = cx.reference(
         &["layout::scatter", "layout::row"],
         "place positions scatter grid ring row",
         2,
@@ -323,9 +381,7 @@ pub fn write_camera(
     feedback: Option<&str>,
 ) -> Result<String, AgentError> {
     let site = CallSite::stage("camera");
-    let reference = cx
-        .index
-        .reference(&["camera"], "camera shot follow orbit", 1, 1500);
+    let reference = cx.reference(&["camera"], "camera shot follow orbit", 1, 1500);
     let c = &brief.camera;
     let mut task = format!(
         "Reference:\n{reference}\n\
@@ -404,15 +460,17 @@ pub fn write_dynamics(
     if asked.is_empty() {
         asked.push_str("- whatever the description implies\n");
     }
-    let reference = cx.index.reference(&["expect", "set"], &query, 6, 3200);
-    let example = cx
-        .index
-        .example(&format!("{} {query}", brief.prompt))
-        .map(|d| {
-            let text: String = d.text.chars().take(1800).collect();
-            format!("An example world for style (do not copy its objects):\n{text}\n")
-        })
-        .unwrap_or_default();
+    let reference = cx.reference(&["expect", "set"], &query, 6, 3200);
+    let example = if cx.compact {
+        None
+    } else {
+        cx.index.example(&format!("{} {query}", brief.prompt))
+    }
+    .map(|d| {
+        let text: String = d.text.chars().take(1800).collect();
+        format!("An example world for style (do not copy its objects):\n{text}\n")
+    })
+    .unwrap_or_default();
     let mut task = format!(
         "Reference:\n{reference}\n{example}\
 Scene: {}\nEntities: {}\nAsked-for motion:\n{asked}\
@@ -489,9 +547,10 @@ impl Problem {
         let mut findings: Vec<_> = d
             .findings
             .iter()
-            .filter(|f| f.severity >= Severity::Warning)
+            .filter(|f| f.severity <= Severity::Warning)
             .collect();
-        findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        // Errors sort first (the enum runs from worst to mildest).
+        findings.sort_by_key(|f| f.severity);
         Problem::Critic {
             score: d.score,
             findings: findings
@@ -551,7 +610,7 @@ pub fn repair(
     } else {
         vec![must.as_str()]
     };
-    let reference = cx.index.reference(&must, &query, 5, 2400);
+    let reference = cx.reference(&must, &query, 5, 2400);
     let task = format!(
         "Reference:\n{reference}\n\
 Scene: {}\n{what}\

@@ -1,14 +1,12 @@
 //! `c2w check`: compile and build at t = 0, validate, do not simulate.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use clap::Args;
-use serde::Serialize;
 
 use super::{LimitArgs, read_script, report_error};
-use crate::measure::Counts;
-use crate::pipeline::{self, RunOptions};
+use crate::pipeline::RunOptions;
+use crate::pipeline::check::check as check_source;
 
 #[derive(Args)]
 pub struct CheckArgs {
@@ -20,19 +18,7 @@ pub struct CheckArgs {
     limits: LimitArgs,
 }
 
-#[derive(Serialize)]
-struct CheckResult {
-    ok: bool,
-    duration: f64,
-    fps: u32,
-    frames: u64,
-    counts: Counts,
-    warnings: Vec<String>,
-    elapsed_ms: f64,
-}
-
 pub fn check(a: CheckArgs) -> i32 {
-    let start = Instant::now();
     let source = match read_script(&a.script) {
         Ok(s) => s,
         Err(e) => {
@@ -44,22 +30,13 @@ pub fn check(a: CheckArgs) -> i32 {
         limits: a.limits.limits(),
         ..Default::default()
     };
-    match pipeline::build(&source, &opts) {
+    match check_source(&source, &opts) {
         Err(f) => {
             let e = super::locate(f.error, &a.script);
             report_error(&e, a.json);
             e.kind.exit_code()
         }
-        Ok(built) => {
-            let result = built.session.with_world(|w| CheckResult {
-                ok: true,
-                duration: w.settings.duration,
-                fps: w.settings.fps,
-                frames: w.settings.frame_count(),
-                counts: Counts::of(w),
-                warnings: built.warnings.clone(),
-                elapsed_ms: start.elapsed().as_secs_f64() * 1000.0,
-            });
+        Ok(result) => {
             if a.json {
                 println!(
                     "{}",

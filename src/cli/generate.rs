@@ -52,6 +52,10 @@ pub struct GenerateArgs {
     /// servers).
     #[arg(long)]
     grammar: bool,
+    /// Small prompts for small local models (fewer reference entries, no
+    /// example world).
+    #[arg(long)]
+    compact: bool,
     /// Neither replay nor keep model responses.
     #[arg(long)]
     no_cache: bool,
@@ -105,6 +109,7 @@ pub fn generate(a: GenerateArgs) -> i32 {
         critic_model: a.critic_model.clone(),
         rounds: a.rounds,
         grammar: a.grammar.then_some(true),
+        compact: a.compact.then_some(true),
         no_cache: a.no_cache,
         seed: a.seed,
     };

@@ -41,6 +41,8 @@ enum Command {
     /// Generate a world from a prompt with coding models: plan, objects,
     /// scene, dynamics, then rounds of running, judging and repairing.
     Generate(generate::GenerateArgs),
+    /// Serve the runtime to LLM clients over the Model Context Protocol (stdio).
+    Mcp,
 }
 
 /// Limits a script runs under; defaults suit generated scenes.
@@ -132,6 +134,7 @@ pub fn main() -> i32 {
         Command::Repl(a) => repl::repl(a),
         Command::Docs(a) => docs::docs(a),
         Command::Generate(a) => generate::generate(a),
+        Command::Mcp => crate::mcp::main(),
     }
 }
 

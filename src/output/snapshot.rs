@@ -8,7 +8,7 @@ use super::frame_index_at;
 use crate::measure::Report;
 use crate::pipeline::{self, FrameSink, RunOptions};
 use crate::render::{Image, RenderError, RenderOptions, Renderer};
-use crate::script::ScriptError;
+use crate::script::{ErrorKind, ScriptError};
 use crate::sim::Frame;
 use crate::world::World;
 
@@ -68,6 +68,19 @@ pub fn render_at(
         w.settings.duration = (index + 1) as f64 / w.settings.fps as f64;
         index
     });
+    // The build checked the script's own duration; a far-off time would
+    // otherwise simulate until the wall-clock limit.
+    if index >= opts.limits.max_frames {
+        let mut e = ScriptError::new(
+            ErrorKind::Limit,
+            format!(
+                "t = {time} s is frame {index}, past the limit of {} frames",
+                opts.limits.max_frames
+            ),
+        );
+        e.hint = "Ask for a time within the world's duration.".into();
+        return Err(SnapshotError::Script(Box::new(e)));
+    }
     let mut sink = OneFrame {
         renderer,
         index,

@@ -2,6 +2,7 @@
 //! simulation, frames to recorders (trace, expectations, and any other
 //! [`FrameSink`] such as the renderer), and back as a report or an error.
 
+pub mod check;
 pub mod job;
 pub mod prepare;
 

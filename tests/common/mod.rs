@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod http;
+
 use code2worlds::measure::Trace;
 use code2worlds::pipeline::{self, RunOptions, RunResult};
 use code2worlds::script::ScriptError;

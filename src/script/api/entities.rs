@@ -163,7 +163,7 @@ pub const BODY_OPTS: &[OptSpec] = &[
             choices: BODY_KINDS,
         },
         "auto",
-        "fixed scenery, dynamic (falls, collides), kinematic (animated), none (no collision); auto joins the parent's body, else fixed",
+        "fixed scenery, dynamic (falls, collides), kinematic (animated), none (no collision); auto joins the parent's body, else is dynamic when given a velocity and fixed otherwise",
     ),
     opt(
         "mass",
@@ -702,7 +702,9 @@ pub fn apply(
                 degrees_per_second: v,
             });
         }
-    } else {
+    }
+    let mut became_dynamic = false;
+    if !running {
         let e = h.world.entity_mut(id);
         if let Some(v) = velocity {
             e.body.velocity = v;
@@ -712,11 +714,19 @@ pub fn apply(
             e.body.angular_velocity = v;
             e.angular_velocity = v;
         }
+        // A free thing given a speed is meant to move: "auto" would
+        // otherwise make it fixed scenery that ignores the speed.
+        let pushed = velocity.is_some_and(|v| v != glam::Vec3::ZERO)
+            || spin.is_some_and(|v| v != glam::Vec3::ZERO);
+        if pushed && e.body.kind == BodyKind::Auto && e.parent.is_none() && !o.has("body") {
+            e.body.kind = BodyKind::Dynamic;
+            became_dynamic = true;
+        }
     }
     let moves = h.world.entity(id).body.kind.moves();
     if creating && moves {
         h.moving_bodies += 1;
-    } else if !creating && o.has("body") {
+    } else if !creating && (o.has("body") || became_dynamic) {
         h.moving_bodies = h
             .world
             .entities

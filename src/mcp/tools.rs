@@ -1,0 +1,287 @@
+//! What each MCP tool does, as plain blocking functions: the server only
+//! moves them off the async executor and wraps their output, so they can be
+//! called and tested without a protocol in between.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::measure::{Counts, Report};
+use crate::output::{SnapshotError, render_at};
+use crate::pipeline::RunOptions;
+use crate::pipeline::check::check;
+use crate::pipeline::job::{VlmChoice, WorldJob, run_job};
+use crate::render::RenderOptions;
+use crate::script::ScriptError;
+
+/// Image size of runs and snapshots unless asked otherwise: what `c2w run`
+/// renders by default.
+const DEFAULT_SIZE: (u32, u32) = (640, 360);
+/// Critic findings past this many are counted, not listed: the summary goes
+/// into a model's context.
+const MAX_FINDINGS: usize = 20;
+/// Largest snapshot side: bigger images cost a model's context more than
+/// they show.
+const MAX_SNAPSHOT_SIDE: u32 = 2048;
+/// Lines of script output kept in a summary, the last ones.
+const MAX_LOG_LINES: usize = 20;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct RunWorldRequest {
+    /// The world script (Rhai source text).
+    pub script: String,
+    /// Seed for all randomness; overrides the script's.
+    pub seed: Option<u64>,
+    /// Simulated seconds; overrides the script's. Short runs come back faster.
+    pub duration: Option<f64>,
+    /// Render the frames and return the contact sheet (default true).
+    pub render: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ScriptRequest {
+    /// The world script (Rhai source text).
+    pub script: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct SnapshotRequest {
+    /// The world script (Rhai source text).
+    pub script: String,
+    /// Simulated time of the frame, seconds.
+    pub time: f64,
+    /// Image width in pixels (default 640).
+    pub width: Option<u32>,
+    /// Image height in pixels (default 360).
+    pub height: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct DocsRequest {
+    /// Words to look for, e.g. "sphere", "hinge joint", "rain particles".
+    /// Leave it out for the whole reference.
+    pub query: Option<String>,
+}
+
+/// What a tool hands back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolOutput {
+    /// The tool could not do what was asked; `text` says why.
+    pub is_error: bool,
+    /// Compact JSON or plain text for the model.
+    pub text: String,
+    /// A PNG to show the model.
+    pub png: Option<Vec<u8>>,
+}
+
+impl ToolOutput {
+    fn text(text: String) -> ToolOutput {
+        ToolOutput {
+            is_error: false,
+            text,
+            png: None,
+        }
+    }
+
+    fn json(value: Value) -> ToolOutput {
+        ToolOutput::text(value.to_string())
+    }
+
+    /// A script's error as the structured JSON a model can fix it from,
+    /// with what the script printed before it.
+    pub fn script_error(error: &ScriptError, logs: &[String]) -> ToolOutput {
+        let mut failure = json!({ "ok": false, "error": error });
+        add_logs(&mut failure, logs);
+        ToolOutput {
+            is_error: true,
+            text: failure.to_string(),
+            png: None,
+        }
+    }
+
+    /// A failure that is not the script's, in the same shape.
+    pub fn internal(message: impl Into<String>) -> ToolOutput {
+        ToolOutput::script_error(&ScriptError::internal(message), &[])
+    }
+}
+
+/// Simulates the script with the critic on, renders it unless told not to,
+/// and summarises the run. The run folder is temporary.
+pub fn run_world(req: &RunWorldRequest) -> ToolOutput {
+    if let Some(d) = req.duration
+        && !(d.is_finite() && d > 0.0)
+    {
+        return ToolOutput::internal(format!("duration must be a number of seconds > 0, got {d}"));
+    }
+    let dir = match tempfile::Builder::new().prefix("c2w-mcp-").tempdir() {
+        Ok(d) => d,
+        Err(e) => return ToolOutput::internal(format!("cannot make a run folder: {e}")),
+    };
+    let mut render_skipped = None;
+    let render = if req.render.unwrap_or(true) {
+        match RenderOptions::new(DEFAULT_SIZE.0, DEFAULT_SIZE.1).with_env() {
+            Ok(o) => Some(o),
+            Err(e) => {
+                render_skipped = Some(e.to_string());
+                None
+            }
+        }
+    } else {
+        render_skipped = Some("not requested".into());
+        None
+    };
+    let out = dir.path().join("run");
+    let job = WorldJob {
+        run: RunOptions {
+            seed: req.seed,
+            duration: req.duration,
+            ..Default::default()
+        },
+        critic: true,
+        vlm: VlmChoice::FromEnv,
+        ..WorldJob::new(out.clone(), render)
+    };
+    let outcome = match run_job(&req.script, job) {
+        Ok(o) => o,
+        Err(e) => return ToolOutput::internal(format!("cannot write the run folder: {e}")),
+    };
+    let sheet = outcome
+        .contact_sheet(&out)
+        .and_then(|p| std::fs::read(p).ok());
+    let report = &outcome.report;
+    if let (Some(error), 0) = (&report.error, report.frames) {
+        // The world was never built: the error is all there is to say.
+        return ToolOutput::script_error(error, &report.logs);
+    }
+    let render_skipped = render_skipped
+        .or_else(|| outcome.render_warning.clone())
+        .or_else(|| report.render.as_ref().and_then(|r| r.error.clone()))
+        .or_else(|| sheet.is_none().then(|| "no frame was rendered".to_string()));
+    let mut summary = run_summary(report);
+    summary["render"] = match (&render_skipped, &report.render) {
+        (None, Some(r)) => json!({ "rendered": true, "adapter": r.adapter, "frames": r.frames }),
+        (Some(why), _) => json!({ "rendered": false, "skipped": why }),
+        (None, None) => json!({ "rendered": false }),
+    };
+    if let Some(diff) = &outcome.diff {
+        let mut critic = json!({
+            "verdict": diff.verdict,
+            "score": diff.score,
+            "findings": diff.findings.iter().take(MAX_FINDINGS).collect::<Vec<_>>(),
+        });
+        if diff.findings.len() > MAX_FINDINGS {
+            critic["findings_left_out"] = json!(diff.findings.len() - MAX_FINDINGS);
+        }
+        summary["critic"] = critic;
+    }
+    ToolOutput {
+        is_error: report.error.is_some(),
+        text: summary.to_string(),
+        png: sheet,
+    }
+}
+
+/// The report without what only a file needs (per-second hashes, timings).
+fn run_summary(report: &Report) -> Value {
+    let mut summary = json!({
+        "ok": report.ok,
+        "seed": report.seed,
+        "duration": report.duration,
+        "fps": report.fps,
+        "frames": report.frames,
+        "state_hash": report.state_hash,
+        "counts": nonzero_counts(&report.counts),
+        "expectations_passed": report.expectations_passed,
+        "expectations": report.expectations,
+        "warnings": report.warnings,
+    });
+    add_logs(&mut summary, &report.logs);
+    if let Some(e) = &report.error {
+        summary["error"] = json!(e);
+    }
+    summary
+}
+
+/// The script's last lines of output, if it printed any.
+fn add_logs(summary: &mut Value, logs: &[String]) {
+    if !logs.is_empty() {
+        let skip = logs.len().saturating_sub(MAX_LOG_LINES);
+        summary["logs"] = json!(logs[skip..]);
+    }
+}
+
+/// Counts without the zeros, which most scenes have many of.
+fn nonzero_counts(counts: &Counts) -> Value {
+    let mut value = json!(counts);
+    if let Some(map) = value.as_object_mut() {
+        map.retain(|_, v| v.as_u64() != Some(0));
+    }
+    value
+}
+
+/// Compiles the script and builds its scene at t = 0 without simulating.
+pub fn check_world(script: &str) -> ToolOutput {
+    match check(script, &RunOptions::default()) {
+        Ok(s) => ToolOutput::json(json!({
+            "ok": true,
+            "duration": s.duration,
+            "fps": s.fps,
+            "frames": s.frames,
+            "counts": nonzero_counts(&s.counts),
+            "warnings": s.warnings,
+        })),
+        Err(f) => ToolOutput::script_error(&f.error, &f.logs),
+    }
+}
+
+/// Renders the frame at `time` as a PNG.
+pub fn render_snapshot(req: &SnapshotRequest) -> ToolOutput {
+    let width = req.width.unwrap_or(DEFAULT_SIZE.0);
+    let height = req.height.unwrap_or(DEFAULT_SIZE.1);
+    for (side, v) in [("width", width), ("height", height)] {
+        if !(16..=MAX_SNAPSHOT_SIDE).contains(&v) {
+            return ToolOutput::internal(format!(
+                "{side} must be 16 to {MAX_SNAPSHOT_SIDE} pixels, got {v}"
+            ));
+        }
+    }
+    let render = match RenderOptions::new(width, height).with_env() {
+        Ok(o) => o,
+        Err(e) => return ToolOutput::internal(e.to_string()),
+    };
+    match render_at(&req.script, &RunOptions::default(), req.time, &render) {
+        Ok((image, report)) => match image.encode_png() {
+            Ok(png) => ToolOutput {
+                is_error: false,
+                text: json!({
+                    "ok": true,
+                    "time": req.time,
+                    "width": image.width,
+                    "height": image.height,
+                    "warnings": report.warnings,
+                })
+                .to_string(),
+                png: Some(png),
+            },
+            Err(e) => ToolOutput::internal(format!("cannot encode the image: {e}")),
+        },
+        Err(SnapshotError::Script(e)) => ToolOutput::script_error(&e, &[]),
+        Err(SnapshotError::Render(e)) => ToolOutput::internal(format!(
+            "cannot render: {e} (the machine serving c2w needs a graphics adapter; \
+             run_world with render false still simulates and judges)"
+        )),
+    }
+}
+
+/// The API reference: whole, or the entries that best match `query`.
+pub fn api_docs(query: Option<&str>) -> ToolOutput {
+    match query.map(str::trim).filter(|q| !q.is_empty()) {
+        Some(q) => ToolOutput::text(super::docs::search_reference(q)),
+        None => ToolOutput::text(super::docs::full_reference()),
+    }
+}
+
+/// The stdlib's generators and assets.
+pub fn list_assets() -> ToolOutput {
+    ToolOutput::text(super::docs::asset_catalog())
+}

@@ -1,0 +1,584 @@
+//! The agent end to end over real HTTP on loopback: a scripted model server
+//! (tests/common/http.rs) answers each stage's request with canned code,
+//! chosen by what the request asks for, and records every request.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use code2worlds::agent::config::{ConfigFile, FlagSettings};
+use code2worlds::agent::{AgentConfig, AgentError, GenerateOptions, generate};
+use code2worlds::critic::Verdict;
+use common::http::{Reply, Seen, Server, ok_json, serve_with, status};
+use serde_json::{Value, json};
+
+const PROMPT: &str = "A red ball rolls across a wooden floor.";
+
+fn brief() -> Value {
+    json!({
+        "title": "Rolling ball",
+        "setting": "indoor",
+        "environment": { "ground": "wooden floor", "sky": "day", "time_of_day": null,
+                         "weather": "clear", "lighting": "soft daylight" },
+        "objects": [{ "name": "ball", "kind": "ball", "count": 1, "attributes": ["red"],
+                      "size_m": 0.2, "placement": "on the floor", "role": "subject" }],
+        "dynamics": [{ "kind": "rolls", "subject": "ball", "notes": "across the floor" }],
+        "camera": { "shot": "medium", "target": "ball", "motion": "static" },
+        "duration": 3
+    })
+}
+
+const BALL: &str = "fn make_ball(position) {\n    sphere(0.1, #{ name: \"ball\", position: [position[0], position[1] + 0.1, position[2]], color: \"red\", material: \"rubber\" })\n}";
+const ENVIRONMENT: &str = "plane([10, 10], #{ name: \"ground\", material: \"wood\" });\nsun(#{ elevation: 40 });\nsky(#{ ambient: 0.4 });";
+const LAYOUT: &str = "let ball = make_ball([-1, 0, 0]);";
+const CAMERA: &str = "camera(#{ position: [0, 0.5, 2], target: find(\"ball\"), fov: 40 });";
+const ROLLING: &str = "set(find(\"ball\"), #{ velocity: [1.2, 0, 0], angular_velocity: [0, 0, -688] });\nexpect(\"moves\", find(\"ball\"), #{ min_distance: 1 });";
+/// Nothing moves, though the brief asks for rolling: the critic fails it.
+const STILL: &str = "expect(\"above_ground\", find(\"ball\"));";
+/// A syntax error (unclosed call).
+const BROKEN: &str = "set(find(\"ball\"), #{ velocity: [1.2, 0, 0] };";
+
+/// The user text of a chat request (OpenAI or Anthropic format).
+fn user_text(seen: &Seen) -> String {
+    let v = seen.json();
+    let msgs = v["messages"].as_array().cloned().unwrap_or_default();
+    let last = msgs.last().cloned().unwrap_or(Value::Null);
+    match &last["content"] {
+        Value::String(s) => s.clone(),
+        Value::Array(parts) => parts
+            .iter()
+            .filter_map(|p| p["text"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => String::new(),
+    }
+}
+
+/// Which stage a request is for.
+fn stage_of(seen: &Seen) -> &'static str {
+    let text = user_text(seen);
+    if text.contains("Plan the scene as JSON") {
+        "plan"
+    } else if text.contains("Task: write one Rhai function") {
+        "object"
+    } else if text.contains("Task: write the environment only") {
+        "environment"
+    } else if text.contains("Task: place the objects") {
+        "layout"
+    } else if text.contains("Task: write one camera") {
+        "camera"
+    } else if text.contains("Task: write the dynamics only") {
+        "dynamics"
+    } else if text.contains("Task: return the whole corrected script") {
+        "repair"
+    } else {
+        "unknown"
+    }
+}
+
+fn openai(content: &str) -> Reply {
+    ok_json(json!({
+        "choices": [{ "message": { "role": "assistant", "content": content } }],
+        "usage": { "prompt_tokens": 100, "completion_tokens": 20 }
+    }))
+}
+
+fn anthropic(content: &str) -> Reply {
+    ok_json(json!({
+        "content": [{ "type": "text", "text": content }],
+        "usage": { "input_tokens": 100, "output_tokens": 20 }
+    }))
+}
+
+/// The whole script a repair returns: the assembled pieces with `dynamics`.
+fn whole_script(dynamics: &str) -> String {
+    format!(
+        "world(#{{ duration: 3, fps: 24, seed: 1 }});\n{ENVIRONMENT}\n{BALL}\n{LAYOUT}\n{CAMERA}\n{dynamics}\n"
+    )
+}
+
+/// A model that answers every stage, with `dynamics` for the dynamics
+/// stage and the rolling script for repairs.
+fn model(dynamics: &'static str, format: fn(&str) -> Reply) -> Server {
+    serve_with(move |seen| {
+        let answer = match stage_of(seen) {
+            "plan" => brief().to_string(),
+            "object" => format!("```rhai\n{BALL}\n```"),
+            "environment" => ENVIRONMENT.into(),
+            "layout" => LAYOUT.into(),
+            "camera" => CAMERA.into(),
+            "dynamics" => dynamics.into(),
+            "repair" => whole_script(ROLLING),
+            _ => "// ?".into(),
+        };
+        Some(format(&answer))
+    })
+}
+
+fn config(base: &str, cache: Option<&Path>, extra: &[(&str, &str)]) -> AgentConfig {
+    let mut vars: Vec<(String, String)> = vec![
+        ("C2W_MODEL".into(), "scripted".into()),
+        ("C2W_BASE_URL".into(), base.into()),
+        ("C2W_TIMEOUT_S".into(), "20".into()),
+    ];
+    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    // Later entries win, so a test's extras override the defaults.
+    let lookup = move |k: &str| {
+        vars.iter()
+            .rev()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+    };
+    let flags = FlagSettings {
+        no_cache: cache.is_none(),
+        rounds: Some(3),
+        ..Default::default()
+    };
+    let mut c = AgentConfig::merge(&ConfigFile::default(), &lookup, &flags).unwrap();
+    c.cache_dir = cache.map(Path::to_path_buf);
+    c.planner.config.retry_base = Duration::from_millis(10);
+    c.coder.config.retry_base = Duration::from_millis(10);
+    c
+}
+
+fn options(out: &Path, config: AgentConfig) -> GenerateOptions {
+    GenerateOptions {
+        prompt: Some(PROMPT.into()),
+        out: out.to_path_buf(),
+        resume: false,
+        config,
+        render: None,
+        video_quality: Default::default(),
+        quiet: true,
+    }
+}
+
+fn stages(server: &Server) -> Vec<&'static str> {
+    server.seen().iter().map(stage_of).collect()
+}
+
+fn transcript(out: &Path) -> Vec<Value> {
+    std::fs::read_to_string(out.join("transcript.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn read(p: PathBuf) -> String {
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn a_full_pipeline_plans_builds_and_passes_in_one_round() {
+    let server = model(ROLLING, openai);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gen");
+    let r = generate(options(&out, config(&server.base, None, &[]))).unwrap();
+    assert_eq!(
+        stages(&server),
+        [
+            "plan",
+            "object",
+            "environment",
+            "layout",
+            "camera",
+            "dynamics"
+        ]
+    );
+    assert_eq!(r.rounds.len(), 1);
+    assert_eq!(r.rounds[0].verdict, "pass", "{:?}", r.rounds[0]);
+    assert_eq!(r.final_diff.as_ref().unwrap().verdict, Verdict::Pass);
+    // Every file the pipeline promises.
+    for f in [
+        "generate.json",
+        "brief.json",
+        "objects/ball.rhai",
+        "objects/ball.json",
+        "scene/environment.rhai",
+        "scene/layout.rhai",
+        "scene/camera.rhai",
+        "scene/dynamics.rhai",
+        "rounds/1/world.rhai",
+        "rounds/1/result.json",
+        "rounds/1/report.json",
+        "rounds/1/critic.json",
+        "world.rhai",
+        "report.json",
+        "critic.json",
+        "summary.md",
+    ] {
+        assert!(out.join(f).exists(), "{f} missing");
+    }
+    let world = read(out.join("world.rhai"));
+    assert!(world.contains("import \"assets\" as assets;"));
+    assert!(world.contains("fn make_ball(position)") && world.contains(LAYOUT));
+    // The object stream's request carried the catalog and the API entries
+    // retrieval found, not the whole reference.
+    let object_request = user_text(&server.seen()[1]);
+    assert!(
+        object_request.contains("sphere(radius)"),
+        "{object_request}"
+    );
+    assert!(
+        object_request.len() < 9000,
+        "{} chars",
+        object_request.len()
+    );
+    // The transcript has every call with timing and tokens.
+    let t = transcript(&out);
+    assert_eq!(t.len(), 6);
+    assert_eq!(t[0]["stage"], "plan");
+    assert_eq!(t[0]["role"], "planner");
+    assert_eq!(t[5]["stage"], "dynamics");
+    assert_eq!(t[5]["input_tokens"], 100);
+    assert!(t[5]["elapsed_ms"].is_u64());
+    let summary = read(out.join("summary.md"));
+    assert!(summary.contains("| 1 | pass |"), "{summary}");
+    assert!(
+        summary.contains("| coder | 5 | 0 | 500 | 100 |"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn a_syntax_error_is_repaired_in_round_two() {
+    let server = model(BROKEN, openai);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gen");
+    let r = generate(options(&out, config(&server.base, None, &[]))).unwrap();
+    let st = stages(&server);
+    // The dynamics stage retried once with the error, then the rounds
+    // took over.
+    assert_eq!(st.iter().filter(|s| **s == "dynamics").count(), 2);
+    assert_eq!(st.last(), Some(&"repair"));
+    assert_eq!(r.rounds.len(), 2);
+    assert_eq!(r.rounds[0].verdict, "error");
+    assert_eq!(r.rounds[1].verdict, "pass", "{:?}", r.rounds[1]);
+    assert_eq!(r.best_round, 2);
+    // The repairer was told the structured error: kind, line, message.
+    let repair = server
+        .seen()
+        .iter()
+        .find(|s| stage_of(s) == "repair")
+        .map(user_text)
+        .unwrap();
+    assert!(repair.contains("\"kind\":\"syntax\""), "{repair}");
+    assert!(repair.contains("\"line\":"), "{repair}");
+    assert!(repair.contains(BROKEN), "the script goes with it");
+    let result: Value = serde_json::from_str(&read(out.join("rounds/1/result.json"))).unwrap();
+    assert_eq!(result["problem"]["kind"], "error");
+    assert_eq!(
+        read(out.join("world.rhai")),
+        read(out.join("rounds/2/world.rhai"))
+    );
+}
+
+#[test]
+fn a_critic_failure_is_repaired() {
+    let server = model(STILL, openai);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gen");
+    let r = generate(options(&out, config(&server.base, None, &[]))).unwrap();
+    assert_eq!(r.rounds[0].verdict, "fail");
+    assert_eq!(r.rounds[1].verdict, "pass", "{:?}", r.rounds[1]);
+    let repair = server
+        .seen()
+        .iter()
+        .find(|s| stage_of(s) == "repair")
+        .map(user_text)
+        .unwrap();
+    assert!(repair.contains("the critic scored it"), "{repair}");
+    assert!(
+        repair.contains("ball"),
+        "findings name the entity: {repair}"
+    );
+    assert!(
+        repair.contains("Fix:"),
+        "findings carry fix hints: {repair}"
+    );
+}
+
+#[test]
+fn rate_limits_are_waited_out() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let inner = model(ROLLING, openai);
+    let base = inner.base.clone();
+    let c = calls.clone();
+    // The first request is refused with 429; the rest go to the model.
+    let server = serve_with(move |seen| {
+        if c.fetch_add(1, Ordering::SeqCst) == 0 {
+            return Some(status(
+                429,
+                vec![("retry-after", "0".into())],
+                json!({ "error": { "message": "slow down" } }),
+            ));
+        }
+        let client = std::net::TcpStream::connect(base.trim_start_matches("http://")).ok()?;
+        Some(forward(client, seen))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gen");
+    let r = generate(options(&out, config(&server.base, None, &[]))).unwrap();
+    assert_eq!(r.rounds[0].verdict, "pass");
+    let t = transcript(&out);
+    assert_eq!(t[0]["attempts"], 2, "{}", t[0]);
+}
+
+/// Sends a seen request on to another server and relays its answer.
+fn forward(mut to: std::net::TcpStream, seen: &Seen) -> Reply {
+    use std::io::{Read, Write};
+    let req = format!(
+        "POST {} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}",
+        seen.path,
+        seen.body.len(),
+        seen.body
+    );
+    to.write_all(req.as_bytes()).unwrap();
+    let mut answer = String::new();
+    to.read_to_string(&mut answer).unwrap();
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    ok_json(serde_json::from_str(&body).unwrap())
+}
+
+#[test]
+fn repeated_server_errors_end_in_a_clear_error_and_keep_the_folder() {
+    let server = serve_with(|_| {
+        Some(status(
+            500,
+            vec![],
+            json!({ "error": { "message": "boom" } }),
+        ))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gen");
+    let e = generate(options(
+        &out,
+        config(&server.base, None, &[("C2W_MAX_RETRIES", "2")]),
+    ))
+    .err()
+    .expect("an error");
+    let text = e.to_string();
+    assert!(matches!(e, AgentError::Model { .. }), "{text}");
+    assert!(
+        text.starts_with("plan: HTTP 500") && text.contains("boom"),
+        "{text}"
+    );
+    assert_eq!(server.seen().len(), 3, "one try and two retries");
+    assert!(out.join("generate.json").exists(), "the run can be resumed");
+}
+
+#[test]
+fn malformed_answers_are_errors_not_panics() {
+    // Not JSON at all where a brief is wanted, twice.
+    let server = serve_with(|_| Some(openai("I would rather write a poem.")));
+    let dir = tempfile::tempdir().unwrap();
+    let e = generate(options(
+        &dir.path().join("a"),
+        config(&server.base, None, &[]),
+    ))
+    .err()
+    .unwrap();
+    assert!(e.to_string().contains("no usable brief"), "{e}");
+    assert_eq!(server.seen().len(), 2, "the planner is asked once more");
+    // A body that is not JSON.
+    let server = serve_with(|_| {
+        Some(Reply::Answer {
+            status: 200,
+            headers: vec![],
+            body: "<html>".into(),
+        })
+    });
+    let e = generate(options(
+        &dir.path().join("b"),
+        config(&server.base, None, &[]),
+    ))
+    .err()
+    .unwrap();
+    assert!(e.to_string().contains("not JSON"), "{e}");
+}
+
+#[test]
+fn a_silent_server_times_out() {
+    let server = serve_with(|_| Some(Reply::Silence(Duration::from_secs(5))));
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        &server.base,
+        None,
+        &[("C2W_TIMEOUT_S", "0.5"), ("C2W_MAX_RETRIES", "0")],
+    );
+    let e = generate(options(&dir.path().join("gen"), cfg))
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("timed out"), "{e}");
+}
+
+#[test]
+fn anthropic_messages_drive_the_pipeline() {
+    let server = model(ROLLING, anthropic);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gen");
+    let cfg = config(
+        &server.base,
+        None,
+        &[
+            ("C2W_PROVIDER", "anthropic"),
+            ("C2W_API_KEY_ENV", "C2W_TEST_ANTHROPIC_KEY_THAT_IS_UNSET"),
+        ],
+    );
+    // Anthropic needs a key; the test gives one directly.
+    let mut cfg = cfg;
+    cfg.planner.config.api_key = Some("test-key".into());
+    cfg.coder.config.api_key = Some("test-key".into());
+    let r = generate(options(&out, cfg)).unwrap();
+    assert_eq!(r.rounds[0].verdict, "pass");
+    let seen = server.seen();
+    assert!(seen.iter().all(|s| s.path == "/v1/messages"));
+    assert!(
+        seen.iter()
+            .all(|s| s.header("x-api-key") == Some("test-key"))
+    );
+    // No grammar field ever goes to Anthropic.
+    assert!(seen.iter().all(|s| s.json().get("grammar").is_none()));
+}
+
+#[test]
+fn grammar_constrained_requests_carry_the_world_grammar() {
+    let server = model(ROLLING, openai);
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(&server.base, None, &[]);
+    cfg.grammar = true;
+    generate(options(&dir.path().join("gen"), cfg)).unwrap();
+    let seen = server.seen();
+    // Code requests carry it; the planner's JSON request does not.
+    assert!(seen[0].json().get("grammar").is_none());
+    for s in &seen[1..] {
+        assert_eq!(
+            s.json()["grammar"].as_str(),
+            Some(code2worlds::grammar::WORLD_GBNF)
+        );
+    }
+}
+
+#[test]
+fn an_interrupted_run_resumes_without_redoing_finished_stages() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gen");
+    // A server that dies at the layout stage.
+    let good = model(ROLLING, openai);
+    let good_base = good.base.clone();
+    let dying = serve_with(move |seen| {
+        if stage_of(seen) == "layout" {
+            return Some(status(
+                500,
+                vec![],
+                json!({ "error": { "message": "gone" } }),
+            ));
+        }
+        let client = std::net::TcpStream::connect(good_base.trim_start_matches("http://")).ok()?;
+        Some(forward(client, seen))
+    });
+    let e = generate(options(
+        &out,
+        config(&dying.base, None, &[("C2W_MAX_RETRIES", "0")]),
+    ))
+    .err()
+    .unwrap();
+    assert!(e.to_string().starts_with("layout:"), "{e}");
+    assert!(out.join("scene/environment.rhai").exists());
+    assert!(!out.join("scene/layout.rhai").exists());
+    // Without --resume the folder is not touched.
+    let again = generate(options(&out, config(&good.base, None, &[])));
+    assert!(matches!(again, Err(AgentError::Usage(_))));
+    // With it, only what is missing is asked for.
+    let fresh = model(ROLLING, openai);
+    let mut o = options(&out, config(&fresh.base, None, &[]));
+    o.resume = true;
+    o.prompt = None;
+    let r = generate(o).unwrap();
+    assert_eq!(stages(&fresh), ["layout", "camera", "dynamics"]);
+    assert_eq!(r.rounds[0].verdict, "pass");
+    // The transcript kept the calls of both sessions.
+    assert_eq!(transcript(&out).len(), 4 + 3);
+}
+
+#[test]
+fn the_response_cache_replays_a_rerun_for_free() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let server = model(ROLLING, openai);
+    generate(options(
+        &dir.path().join("a"),
+        config(&server.base, Some(&cache), &[]),
+    ))
+    .unwrap();
+    let first = server.seen().len();
+    generate(options(
+        &dir.path().join("b"),
+        config(&server.base, Some(&cache), &[]),
+    ))
+    .unwrap();
+    assert_eq!(server.seen().len(), first, "the second run sent nothing");
+    assert_eq!(
+        read(dir.path().join("a/world.rhai")),
+        read(dir.path().join("b/world.rhai"))
+    );
+    let t = transcript(&dir.path().join("b"));
+    assert!(t.iter().all(|c| c["cached"] == true));
+}
+
+#[test]
+fn the_cli_generates_renders_and_reports() {
+    let server = model(ROLLING, openai);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gen");
+    let status = Command::new(env!("CARGO_BIN_EXE_c2w"))
+        .args(["generate", PROMPT, "--out"])
+        .arg(&out)
+        .args([
+            "--model",
+            "scripted",
+            "--base-url",
+            &server.base,
+            "--no-cache",
+        ])
+        .args(["--size", "160x90", "--quality", "draft", "--quiet"])
+        .env("HOME", dir.path())
+        .env_remove("C2W_MODEL")
+        .env_remove("C2W_CRITIC_MODEL")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&status.stdout);
+    let stderr = String::from_utf8_lossy(&status.stderr);
+    assert_eq!(status.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("critic pass"), "{stdout}");
+    assert!(out.join("rounds/1/contact_sheet.png").exists());
+    let video = code2worlds::video::probe_mp4(&out.join("video.mp4")).unwrap();
+    assert_eq!((video.width, video.height), (160, 90));
+    assert_eq!(video.frames, 72);
+    // The object critic rendered the ball alone.
+    assert!(out.join("objects/ball_front.png").exists());
+    assert!(out.join("objects/ball_side.png").exists());
+}
+
+#[test]
+fn generate_without_a_model_says_how_to_name_one() {
+    let out = Command::new(env!("CARGO_BIN_EXE_c2w"))
+        .args(["generate", PROMPT, "--no-render"])
+        .env_remove("C2W_MODEL")
+        .env_remove("C2W_PLANNER_MODEL")
+        .env_remove("C2W_CODER_MODEL")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--model") && stderr.contains("C2W_MODEL"),
+        "{stderr}"
+    );
+}
