@@ -29,6 +29,16 @@ fn syntax_error_for_a_javascript_habit() {
 }
 
 #[test]
+fn a_map_without_its_hash_is_named_as_such() {
+    let e = err("plane([10, 10], { material: \"grass\" });");
+    assert_eq!(e.kind, ErrorKind::Syntax);
+    assert!(e.hint.contains("#{ material: ... }"), "{}", e.hint);
+    // A real block with an undefined variable keeps the general hint.
+    let e = err("let x = { y + 1 };");
+    assert!(!e.hint.contains("start with '#'"), "{}", e.hint);
+}
+
+#[test]
 fn unknown_function() {
     let e = err("let cube = cuboid([1, 1, 1]);");
     assert_eq!(e.kind, ErrorKind::UnknownFunction);

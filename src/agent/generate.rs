@@ -198,23 +198,27 @@ fn vlm_choice(config: &AgentConfig) -> VlmChoice {
 
 /// A piece from its file, or from `make` (which gets the previous failure)
 /// checked by `check`; `make` is called at most twice. The last version is
-/// kept even when it still fails: the rounds repair the whole script.
+/// kept even when it still fails (the rounds repair the whole script); the
+/// flag says whether it passed.
 fn piece(
     path: &Path,
     progress: &Progress,
     stage: &str,
     mut make: impl FnMut(Option<&str>) -> Result<String, AgentError>,
     check: impl Fn(&str) -> Result<(), String>,
-) -> Result<String, AgentError> {
+) -> Result<(String, bool), AgentError> {
     if let Some(code) = read_text(path) {
         progress.say(stage, "done earlier, kept");
-        return Ok(code);
+        let passed = check(&code).is_ok();
+        return Ok((code, passed));
     }
     let mut code = make(None)?;
+    let mut passed = true;
     if let Err(problem) = check(&code) {
         progress.say(stage, &format!("retrying: {}", first_line(&problem)));
         code = make(Some(&problem))?;
         if let Err(problem) = check(&code) {
+            passed = false;
             progress.say(
                 stage,
                 &format!(
@@ -225,7 +229,15 @@ fn piece(
         }
     }
     save(path, &code)?;
-    Ok(code)
+    Ok((code, passed))
+}
+
+/// Takes a piece into the script, and into the checked set when it passed.
+fn accept(all: &mut String, sound: &mut String, code: String, passed: bool) {
+    if passed {
+        sound.clone_from(&code);
+    }
+    *all = code;
 }
 
 fn first_line(s: &str) -> &str {
@@ -292,7 +304,10 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
         ),
     );
     let seed = state.seed;
+    // Every piece, for the script; and only those that passed their checks,
+    // so that one broken piece does not fail every later stage's check.
     let mut pieces = Pieces::default();
+    let mut sound = Pieces::default();
 
     // 2. The object stream.
     let objects_dir = out.join("objects");
@@ -300,7 +315,7 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
         let stage = format!("object {}", obj.name);
         let path = objects_dir.join(format!("{}.rhai", obj.name));
         let last_check = std::cell::RefCell::new(ObjectCheck::default());
-        let code = piece(
+        let (code, passed) = piece(
             &path,
             &progress,
             &stage,
@@ -326,6 +341,9 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
         if !check.object.is_empty() {
             save_json(&objects_dir.join(format!("{}.json", obj.name)), &check)?;
         }
+        if passed {
+            sound.objects.push((obj.name.clone(), code.clone()));
+        }
         pieces.objects.push((obj.name.clone(), code));
     }
 
@@ -334,25 +352,31 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
     let builds = |p: &Pieces| -> Result<SceneFacts, String> {
         SceneFacts::build(&assemble(&brief, seed, p)).map_err(|e| error_text(&e))
     };
-    pieces.environment = piece(
+    let (code, passed) = piece(
         &scene_dir.join("environment.rhai"),
         &progress,
         "environment",
         |f| stages::write_environment(&cx, &brief, f),
         |code| {
-            let mut p = pieces.clone();
+            let mut p = sound.clone();
             p.environment = code.to_string();
             builds(&p).map(|_| ())
         },
     )?;
-    let facts = builds(&pieces).unwrap_or_default();
-    pieces.layout = piece(
+    accept(
+        &mut pieces.environment,
+        &mut sound.environment,
+        code,
+        passed,
+    );
+    let facts = builds(&sound).unwrap_or_default();
+    let (code, passed) = piece(
         &scene_dir.join("layout.rhai"),
         &progress,
         "layout",
         |f| stages::write_layout(&cx, &brief, &facts, f),
         |code| {
-            let mut p = pieces.clone();
+            let mut p = sound.clone();
             p.layout = code.to_string();
             let facts = builds(&p)?;
             let missing: Vec<&str> = brief
@@ -371,14 +395,15 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
             }
         },
     )?;
-    let facts = builds(&pieces).unwrap_or_default();
-    pieces.camera = piece(
+    accept(&mut pieces.layout, &mut sound.layout, code, passed);
+    let facts = builds(&sound).unwrap_or_default();
+    let (code, passed) = piece(
         &scene_dir.join("camera.rhai"),
         &progress,
         "camera",
         |f| stages::write_camera(&cx, &brief, &facts, f),
         |code| {
-            let mut p = pieces.clone();
+            let mut p = sound.clone();
             p.camera = code.to_string();
             let facts = builds(&p)?;
             if facts.camera_set {
@@ -389,19 +414,22 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
         },
     )?;
 
+    accept(&mut pieces.camera, &mut sound.camera, code, passed);
+
     // 4. PostProcess: the dynamics.
-    let facts = builds(&pieces).unwrap_or_default();
-    pieces.dynamics = piece(
+    let facts = builds(&sound).unwrap_or_default();
+    let (code, _) = piece(
         &scene_dir.join("dynamics.rhai"),
         &progress,
         "dynamics",
         |f| stages::write_dynamics(&cx, &brief, &facts, f),
         |code| {
-            let mut p = pieces.clone();
+            let mut p = sound.clone();
             p.dynamics = code.to_string();
             builds(&p).map(|_| ())
         },
     )?;
+    pieces.dynamics = code;
 
     // 5. Rounds of running, judging and repairing.
     let mut records: Vec<RoundRecord> = Vec::new();

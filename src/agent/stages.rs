@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::client::{CallSite, ModelClient};
 use super::code::{extract_code, maker_name, snake_case, without_world_call};
-use super::retrieve::Index;
+use super::retrieve::{DocKind, Index};
 use super::scene_facts::SceneFacts;
 use super::{AgentError, Progress};
 use crate::brief::{Brief, DYNAMICS_KINDS, ObjectBrief};
@@ -272,14 +272,41 @@ pub fn write_object(
     } else {
         format!("names it \"{}\"", o.name)
     };
+    // A catalog builder named like the object is nearly always the best
+    // start; say so plainly rather than hope the model notices it.
+    let builder = cx
+        .index
+        .search(&o.kind, &[DocKind::Asset], 1)
+        .first()
+        .map(|(d, _)| d.name.clone())
+        .filter(|name| {
+            let short = name.rsplit("::").next().unwrap_or(name);
+            o.kind
+                .to_ascii_lowercase()
+                .split_whitespace()
+                .any(|w| w.trim_end_matches('s') == short)
+        });
+    let label = if o.count > 1 {
+        format!("tags: [\"{}\"]", o.name)
+    } else {
+        format!("name: \"{}\"", o.name)
+    };
+    let how = match &builder {
+        Some(b) => format!(
+            "The catalog builds this: call {b}(position, #{{ name: ..., color: ..., ... }}) with options that \
+match the attributes, e.g. fn {maker}(position) {{ {b}(position, #{{ {label} }}) }}."
+        ),
+        None => format!(
+            "Build it from shapes: let g = group(#{{ {label}, position: position }}); then make each part \
+with parent: g in its options (positions relative to g), and return g. Match the attributes with colour \
+and material."
+        ),
+    };
     let mut task = format!(
         "Reference:\n{reference}\n\
 Scene: {}\n\
 Task: write one Rhai function `fn {maker}(position)` that builds a {} with its lowest point at `position`, \
-{naming}, and returns it. If the catalog has a builder for it, call that with options (e.g. \
-assets::bottle(position, #{{ name: \"bottle\", color: \"#6b3a1e\" }})); otherwise build it from shapes under \
-a group (parent: g). Match the attributes with colour and material. Build only this object: no ground, \
-lights, camera or motion.",
+{naming}, and returns it. {how} Build only this object: no ground, lights, camera or motion.",
         brief.prompt,
         describe_object(o)
     );

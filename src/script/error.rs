@@ -153,6 +153,21 @@ impl ScriptError {
         self.line = Some(line);
         self.column = Some(column);
         self.snippet = snippet(source_text, line, column);
+        // `{ key: value }` is a block to Rhai, so its keys read as undefined
+        // variables; the line shows what was meant.
+        if self.kind == ErrorKind::Syntax
+            && let Some(name) = self
+                .message
+                .strip_prefix("syntax error: Undefined variable: ")
+            && let Some(text) = source_text.lines().nth(line.saturating_sub(1))
+            && looks_like_bare_map(text, name.trim())
+        {
+            self.hint = format!(
+                "Option maps start with '#': write #{{ {}: ... }}, not {{ {}: ... }}.",
+                name.trim(),
+                name.trim()
+            );
+        }
         self
     }
 
@@ -533,6 +548,15 @@ fn first_line(s: &str) -> String {
         Some(i) => s[..i].to_string(),
         None => s.to_string(),
     }
+}
+
+/// Whether `line` has `{ name:` with no `#` before the brace.
+fn looks_like_bare_map(line: &str, name: &str) -> bool {
+    let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+    let needle = format!("{{{name}:");
+    compact
+        .match_indices(&needle)
+        .any(|(i, _)| !compact[..i].ends_with('#'))
 }
 
 fn syntax_error(p: &ParseErrorType) -> ScriptError {
