@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use code2worlds::agent::config::{ConfigFile, FlagSettings};
 use code2worlds::agent::{AgentConfig, AgentError, GenerateOptions, generate};
-use code2worlds::critic::Verdict;
 use common::http::{Reply, Seen, Server, ok_json, serve_with, status};
 use serde_json::{Value, json};
 
@@ -192,7 +191,7 @@ fn a_full_pipeline_plans_builds_and_passes_in_one_round() {
     );
     assert_eq!(r.rounds.len(), 1);
     assert_eq!(r.rounds[0].verdict, "pass", "{:?}", r.rounds[0]);
-    assert_eq!(r.final_diff.as_ref().unwrap().verdict, Verdict::Pass);
+    assert!(r.final_world.passed(), "{:?}", r.final_world);
     // Every file the pipeline promises.
     for f in [
         "generate.json",
@@ -504,6 +503,22 @@ fn an_interrupted_run_resumes_without_redoing_finished_stages() {
     assert_eq!(r.rounds[0].verdict, "pass");
     // The transcript kept the calls of both sessions.
     assert_eq!(transcript(&out).len(), 4 + 3);
+    // Resuming a finished run redoes nothing, the final render included.
+    let written = std::fs::metadata(out.join("report.json"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let idle = model(ROLLING, openai);
+    let mut o = options(&out, config(&idle.base, None, &[]));
+    o.resume = true;
+    let again = generate(o).unwrap();
+    assert!(idle.seen().is_empty());
+    assert_eq!(again.final_world, r.final_world);
+    let after = std::fs::metadata(out.join("report.json"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(written, after);
 }
 
 #[test]

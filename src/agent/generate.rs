@@ -74,14 +74,33 @@ pub struct RoundRecord {
     pub problem: Option<Problem>,
 }
 
+/// The final world's outcome, `final.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FinalRecord {
+    /// The round whose script it is.
+    pub round: u32,
+    /// "pass", "fail" or "error".
+    pub verdict: String,
+    /// The critic's score; -1 when the script failed.
+    pub score: i32,
+    pub error: Option<String>,
+    /// The critic's findings, a line each.
+    pub findings: Vec<String>,
+}
+
+impl FinalRecord {
+    pub fn passed(&self) -> bool {
+        self.verdict == "pass"
+    }
+}
+
 /// What a finished generation gives back.
 pub struct GenerateOutcome {
     pub out: PathBuf,
     pub brief: Brief,
     pub rounds: Vec<RoundRecord>,
     pub best_round: u32,
-    pub final_diff: Option<CriticDiff>,
-    pub final_error: Option<ScriptError>,
+    pub final_world: FinalRecord,
     pub usage: Vec<(String, Usage)>,
     pub elapsed_s: f64,
 }
@@ -500,19 +519,33 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
         .unwrap_or(1);
     let best_script =
         read_text(&out.join("rounds").join(best.to_string()).join("world.rhai")).unwrap_or(script);
-    progress.say("final", &format!("rendering round {best}, the best"));
-    let job = WorldJob {
-        run: crate::pipeline::RunOptions::default(),
-        video_quality: o.video_quality,
-        critic: true,
-        brief: Some(brief.clone()),
-        vlm: vlm_choice(&o.config),
-        ..WorldJob::new(out.clone(), o.render.clone())
+    let final_path = out.join("final.json");
+    let final_world = match read_json::<FinalRecord>(&final_path)
+        .filter(|f| f.round == best && out.join("summary.md").exists())
+    {
+        Some(f) => {
+            progress.say("final", "rendered earlier, kept");
+            f
+        }
+        None => {
+            progress.say("final", &format!("rendering round {best}, the best"));
+            let job = WorldJob {
+                run: crate::pipeline::RunOptions::default(),
+                video_quality: o.video_quality,
+                critic: true,
+                brief: Some(brief.clone()),
+                vlm: vlm_choice(&o.config),
+                ..WorldJob::new(out.clone(), o.render.clone())
+            };
+            let outcome = run_job(&best_script, job).map_err(|e| io("write", &out, e))?;
+            if let Some(w) = &outcome.render_warning {
+                progress.say("final", &format!("not rendered: {w}"));
+            }
+            let f = final_record(best, outcome.report.error.as_ref(), outcome.diff.as_ref());
+            save_json(&final_path, &f)?;
+            f
+        }
     };
-    let outcome = run_job(&best_script, job).map_err(|e| io("write", &out, e))?;
-    if let Some(w) = &outcome.render_warning {
-        progress.say("final", &format!("not rendered: {w}"));
-    }
     let usage = vec![
         ("planner".to_string(), planner.usage()),
         ("coder".to_string(), coder.usage()),
@@ -522,14 +555,47 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
         brief,
         rounds: records,
         best_round: best,
-        final_diff: outcome.diff,
-        final_error: outcome.report.error,
+        final_world,
         usage,
         elapsed_s: started.elapsed().as_secs_f64(),
     };
     save(&out.join("summary.md"), &summary(&state, &result))?;
     progress.say("done", &format!("wrote {}", out.display()));
     Ok(result)
+}
+
+fn final_record(round: u32, error: Option<&ScriptError>, diff: Option<&CriticDiff>) -> FinalRecord {
+    match (error, diff) {
+        (Some(e), _) => FinalRecord {
+            round,
+            verdict: "error".into(),
+            score: -1,
+            error: Some(error_text(e)),
+            findings: Vec::new(),
+        },
+        (None, Some(d)) => FinalRecord {
+            round,
+            verdict: if d.verdict == Verdict::Pass {
+                "pass".into()
+            } else {
+                "fail".into()
+            },
+            score: d.score as i32,
+            error: None,
+            findings: d
+                .findings
+                .iter()
+                .map(|f| format!("{:?} {}: {}", f.severity, f.id, f.message).to_lowercase())
+                .collect(),
+        },
+        (None, None) => FinalRecord {
+            round,
+            verdict: "fail".into(),
+            score: 0,
+            error: None,
+            findings: Vec::new(),
+        },
+    }
 }
 
 fn run_round(
@@ -610,23 +676,18 @@ fn summary(state: &RunState, r: &GenerateOutcome) -> String {
         "\nBest: round {} (its script is world.rhai).\n",
         r.best_round
     ));
-    match (&r.final_error, &r.final_diff) {
-        (Some(e), _) => s.push_str(&format!("\nThe final world fails: {}\n", e.message)),
-        (None, Some(d)) => {
+    let f = &r.final_world;
+    match &f.error {
+        Some(e) => s.push_str(&format!("\nThe final world fails: {}\n", first_line(e))),
+        None => {
             s.push_str(&format!(
                 "\nFinal critic verdict: {} (score {}).\n",
-                if d.verdict == Verdict::Pass {
-                    "pass"
-                } else {
-                    "fail"
-                },
-                d.score
+                f.verdict, f.score
             ));
-            for f in d.findings.iter().take(10) {
-                s.push_str(&format!("- {:?} {}: {}\n", f.severity, f.id, f.message));
+            for line in f.findings.iter().take(10) {
+                s.push_str(&format!("- {line}\n"));
             }
         }
-        (None, None) => {}
     }
     s.push_str("\n## Models\n\n| role | calls | cached | input tokens | output tokens | model time | cost |\n|---|---|---|---|---|---|---|\n");
     for (role, u) in &r.usage {

@@ -7,7 +7,6 @@ use clap::Args;
 use super::RenderArgs;
 use crate::agent::config::{ConfigFile, FlagSettings, ModelSettings};
 use crate::agent::{AgentConfig, GenerateOptions, generate as run_agent};
-use crate::critic::Verdict;
 
 #[derive(Args)]
 pub struct GenerateArgs {
@@ -150,18 +149,13 @@ pub fn generate(a: GenerateArgs) -> i32 {
     };
     match run_agent(options) {
         Ok(r) => {
-            let verdict = match (&r.final_error, &r.final_diff) {
-                (Some(e), _) => format!("the best script still fails: {}", e.message),
-                (None, Some(d)) => format!(
-                    "critic {} (score {})",
-                    if d.verdict == Verdict::Pass {
-                        "pass"
-                    } else {
-                        "fail"
-                    },
-                    d.score
+            let f = &r.final_world;
+            let verdict = match &f.error {
+                Some(e) => format!(
+                    "the best script still fails: {}",
+                    e.lines().next().unwrap_or("")
                 ),
-                (None, None) => "not judged".into(),
+                None => format!("critic {} (score {})", f.verdict, f.score),
             };
             let (calls, tokens) = r.usage.iter().fold((0, 0), |(c, t), (_, u)| {
                 (c + u.calls, t + u.input_tokens + u.output_tokens)
@@ -175,10 +169,7 @@ pub fn generate(a: GenerateArgs) -> i32 {
             );
             println!("  world: {}", r.out.join("world.rhai").display());
             println!("  summary: {}", r.out.join("summary.md").display());
-            match (&r.final_error, &r.final_diff) {
-                (None, Some(d)) if d.verdict == Verdict::Pass => 0,
-                _ => 2,
-            }
+            if f.passed() { 0 } else { 2 }
         }
         Err(e) => {
             eprintln!("error: {e}");
