@@ -458,7 +458,7 @@ fn grammar_constrained_requests_carry_the_world_grammar() {
     for s in &seen[1..] {
         assert_eq!(
             s.json()["grammar"].as_str(),
-            Some(code2worlds::grammar::WORLD_GBNF)
+            Some(code2worlds::grammar::for_generation().as_str())
         );
     }
 }

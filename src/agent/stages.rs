@@ -59,7 +59,7 @@ impl StageContext<'_> {
         req.max_tokens = max_tokens;
         req.temperature = Some(0.2);
         if self.grammar && self.coder.kind() == ProviderKind::OpenAi {
-            req.grammar = Some(crate::grammar::WORLD_GBNF.into());
+            req.grammar = Some(crate::grammar::for_generation());
         }
         req
     }
