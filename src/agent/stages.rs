@@ -71,6 +71,13 @@ impl StageContext<'_> {
         task: String,
         max_tokens: u32,
     ) -> Result<String, AgentError> {
+        // A small model that loses its way fills whatever room it has, at a
+        // few tokens a second: compact mode gives it less.
+        let max_tokens = if self.compact {
+            max_tokens * 3 / 5
+        } else {
+            max_tokens
+        };
         self.progress
             .say(&site.stage, &format!("asking {}", self.coder.model_name()));
         let answer = self
