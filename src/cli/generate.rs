@@ -127,15 +127,11 @@ pub fn generate(a: GenerateArgs) -> i32 {
             return 1;
         }
     };
-    let render = if a.no_render {
-        None
-    } else {
-        match a.render.options() {
-            Ok(r) => Some(r),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return 1;
-            }
+    let render = match a.render.options_unless(a.no_render) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
         }
     };
     let options = GenerateOptions {

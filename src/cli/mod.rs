@@ -186,6 +186,18 @@ impl RenderArgs {
         Ok(opts)
     }
 
+    /// The renderer's options, or `None` when rendering is switched off.
+    pub fn options_unless(
+        &self,
+        no_render: bool,
+    ) -> Result<Option<crate::render::RenderOptions>, String> {
+        if no_render {
+            Ok(None)
+        } else {
+            self.options().map(Some)
+        }
+    }
+
     /// The same quality preset for the H.264 encoder.
     pub fn video_quality(&self) -> crate::video::Quality {
         match self.quality {

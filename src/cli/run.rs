@@ -84,15 +84,11 @@ pub fn run(a: RunArgs) -> i32 {
         }
     };
     let out = a.out.clone().unwrap_or_else(|| default_out(&a.script));
-    let render = if a.no_render {
-        None
-    } else {
-        match a.render.options() {
-            Ok(r) => Some(r),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return 1;
-            }
+    let render = match a.render.options_unless(a.no_render) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
         }
     };
     let job = WorldJob {
