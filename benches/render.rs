@@ -2,7 +2,8 @@
 //! sun shadows, 240 frames at 640x360. Prints milliseconds per frame.
 //!
 //! `cargo bench --bench render` (C2W_ADAPTER picks the adapter; BENCH_FRAMES,
-//! BENCH_QUALITY=draft|default|high and BENCH_SIZE=WxH override the rest).
+//! BENCH_QUALITY=draft|default|high, BENCH_SIZE=WxH and BENCH_SCRIPT=FILE,
+//! a world script to render instead of the built-in one, override the rest).
 
 use std::time::Instant;
 
@@ -60,14 +61,23 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let built = build(SCENE, &RunOptions::default())
+    let script = match std::env::var("BENCH_SCRIPT") {
+        Ok(path) => std::fs::read_to_string(&path).expect("BENCH_SCRIPT is readable"),
+        Err(_) => SCENE.to_string(),
+    };
+    let built = build(&script, &RunOptions::default())
         .map_err(|failure| failure.error)
         .expect("bench scene builds");
     let session = built.session;
     println!("adapter: {}", renderer.adapter_info());
     println!(
-        "{w}x{h}, quality {quality}, {}x MSAA, {frames} frames",
-        renderer.msaa_samples()
+        "{w}x{h}, quality {quality}, {}x MSAA{}, {frames} frames",
+        renderer.msaa_samples(),
+        if renderer.edge_filter() {
+            " + edge filter"
+        } else {
+            ""
+        }
     );
 
     // Simulate first so the timings below are rendering only.

@@ -245,6 +245,73 @@ fn a_full_pipeline_plans_builds_and_passes_in_one_round() {
 }
 
 #[test]
+fn compact_mode_writes_the_environment_layout_and_camera_from_the_brief() {
+    let server = model(ROLLING, openai);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gen");
+    let mut cfg = config(&server.base, None, &[]);
+    cfg.compact = true;
+    let r = generate(options(&out, cfg)).unwrap();
+    // No catalog builder is called "ball", so the object still asks the
+    // model; the environment, the layout and the camera do not.
+    assert_eq!(stages(&server), ["plan", "object", "dynamics"]);
+    let layout = read(out.join("scene/layout.rhai"));
+    assert_eq!(layout, "let ball = make_ball([0, 0, 0]);");
+    let env = read(out.join("scene/environment.rhai"));
+    assert!(
+        env.contains("name: \"ground\", material: \"wood\""),
+        "{env}"
+    );
+    let cam = read(out.join("scene/camera.rhai"));
+    assert!(cam.contains("target: find(\"ball\")"), "{cam}");
+    assert_eq!(r.rounds[0].verdict, "pass", "{:?}", r.rounds[0]);
+}
+
+/// The rolling bottle (Code4D c4d-09) in compact mode, with a model that
+/// plans well but writes broken dynamics: the catalog builds the bottle,
+/// the brief gives the environment, layout and camera, and the dynamics
+/// fall back to the starter, so the world passes with two model calls.
+#[test]
+fn compact_mode_finishes_the_rolling_bottle_with_two_model_calls() {
+    let bottle_brief = json!({
+        "title": "Rolling bottle",
+        "setting": "living room",
+        "environment": { "ground": "floor", "sky": "clear", "time_of_day": null,
+                         "weather": "sunlit", "lighting": "natural" },
+        "objects": [{ "name": "bottle", "kind": "bottle", "count": 1,
+                      "attributes": ["brown", "glass"], "size_m": 0.3,
+                      "placement": "on the floor", "role": "subject" }],
+        "dynamics": [{ "kind": "rolls", "subject": "bottle", "notes": "slowly across the floor" }],
+        "camera": { "shot": "close", "target": "bottle", "motion": "static" },
+        "duration": 5
+    });
+    let server = serve_with(move |seen| {
+        let answer = match stage_of(seen) {
+            "plan" => bottle_brief.to_string(),
+            _ => BROKEN.to_string(),
+        };
+        Some(openai(&answer))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gen");
+    let mut cfg = config(&server.base, None, &[]);
+    cfg.compact = true;
+    let mut o = options(&out, cfg);
+    o.prompt =
+        Some("A brown glass bottle rolled slowly across the sunlit living room floor.".into());
+    let r = generate(o).unwrap();
+    assert_eq!(stages(&server), ["plan", "dynamics"]);
+    // The dynamics request offered the starter.
+    let asked = user_text(&server.seen()[1]);
+    assert!(asked.contains("A starting point"), "{asked}");
+    let object = read(out.join("objects/bottle.rhai"));
+    assert!(object.contains("assets::bottle(position"), "{object}");
+    let layout = read(out.join("scene/layout.rhai"));
+    assert_eq!(layout, "let bottle = make_bottle([0, 0, 0]);");
+    assert_eq!(r.rounds[0].verdict, "pass", "{:?}", r.rounds[0]);
+}
+
+#[test]
 fn a_syntax_error_is_repaired_in_round_two() {
     let server = model(BROKEN, openai);
     let dir = tempfile::tempdir().unwrap();

@@ -400,3 +400,35 @@ fn a_bad_size_or_adapter_is_a_clear_error() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("auto, gpu, cpu, vulkan or gl"));
 }
+
+/// Default quality smooths a slanted edge: on a software adapter with the
+/// edge filter, in a hardware one with MSAA. Draft leaves it as a hard
+/// step, so pixels between the two flat colours appear only with
+/// anti-aliasing.
+#[test]
+fn default_quality_smooths_slanted_edges() {
+    let src = r#"
+        world(#{ duration: 1.0 });
+        sky(#{ kind: "color", color: "black", ambient: 0 });
+        box([1.6, 1.6, 0.1], #{ position: [0, 0, 0], rotation: [0, 0, 17], emissive: "white", emissive_strength: 1, color: "black" });
+        camera(#{ position: [0, 0, 5], target: [0, 0, 0], fov: 50 });
+    "#;
+    let between = |quality: Quality| -> usize {
+        let (image, _) = render_at(src, &RunOptions::default(), 0.0, &small(quality)).unwrap();
+        let lumas: Vec<f32> = image.rgba.chunks_exact(4).map(luma).collect();
+        let hi = lumas.iter().cloned().fold(0.0, f32::max);
+        lumas
+            .iter()
+            .filter(|&&l| l > hi * 0.15 && l < hi * 0.85)
+            .count()
+    };
+    let hard = between(Quality::Draft);
+    let smooth = between(Quality::Default);
+    // The square's outline is about 4 x 45 pixels long.
+    assert!(
+        smooth > hard + 60,
+        "in-between pixels: draft {hard}, default {smooth}"
+    );
+    let renderer = Renderer::new(&small(Quality::Default)).unwrap();
+    assert!(renderer.edge_filter() || renderer.msaa_samples() > 1);
+}

@@ -25,6 +25,7 @@ pub mod objects;
 pub mod retrieve;
 pub mod scene_facts;
 pub mod stages;
+pub mod templates;
 
 use std::fmt;
 use std::time::Instant;

@@ -13,6 +13,7 @@ use super::client::{CallSite, ModelClient};
 use super::code::{extract_code, maker_name, snake_case, without_world_call};
 use super::retrieve::{DocKind, Index};
 use super::scene_facts::SceneFacts;
+use super::templates;
 use super::{AgentError, Progress};
 use crate::brief::{Brief, DYNAMICS_KINDS, ObjectBrief};
 use crate::critic::{CriticDiff, Severity};
@@ -36,7 +37,9 @@ pub struct StageContext<'a> {
     pub index: &'a Index,
     pub grammar: bool,
     /// Small prompts for small, slow models: fewer reference entries, the
-    /// entity options as bare keys, no example world.
+    /// entity options as bare keys, no example world; and no model call for
+    /// what the brief alone settles (catalog objects, the environment, the
+    /// camera) unless that piece fails its check.
     pub compact: bool,
     pub progress: &'a Progress,
 }
@@ -254,6 +257,22 @@ fn shape_words(kind: &str) -> &'static str {
     }
 }
 
+/// The catalog builder named like the object's kind, with its
+/// documentation, if there is one.
+fn catalog_builder(cx: &StageContext, o: &ObjectBrief) -> Option<(String, String)> {
+    cx.index
+        .search(&o.kind, &[DocKind::Asset], 1)
+        .first()
+        .map(|(d, _)| (d.name.clone(), d.text.clone()))
+        .filter(|(name, _)| {
+            let short = name.rsplit("::").next().unwrap_or(name);
+            o.kind
+                .to_ascii_lowercase()
+                .split_whitespace()
+                .any(|w| w.trim_end_matches('s') == short)
+        })
+}
+
 /// Stage 2, the object stream: one object's maker function.
 pub fn write_object(
     cx: &StageContext,
@@ -262,6 +281,15 @@ pub fn write_object(
     feedback: Option<&str>,
 ) -> Result<String, AgentError> {
     let site = CallSite::stage(format!("object {}", o.name));
+    if cx.compact && feedback.is_none() {
+        if let Some((builder, doc)) = catalog_builder(cx, o) {
+            cx.progress.say(
+                &site.stage,
+                &format!("from the catalog ({builder}), no model call"),
+            );
+            return Ok(templates::catalog_object(brief, o, &builder, &doc));
+        }
+    }
     let query = format!(
         "{} {} {} {}",
         o.kind,
@@ -281,18 +309,7 @@ pub fn write_object(
     };
     // A catalog builder named like the object is nearly always the best
     // start; say so plainly rather than hope the model notices it.
-    let builder = cx
-        .index
-        .search(&o.kind, &[DocKind::Asset], 1)
-        .first()
-        .map(|(d, _)| d.name.clone())
-        .filter(|name| {
-            let short = name.rsplit("::").next().unwrap_or(name);
-            o.kind
-                .to_ascii_lowercase()
-                .split_whitespace()
-                .any(|w| w.trim_end_matches('s') == short)
-        });
+    let builder = catalog_builder(cx, o).map(|(name, _)| name);
     let label = if o.count > 1 {
         format!("tags: [\"{}\"]", o.name)
     } else {
@@ -331,6 +348,11 @@ pub fn write_environment(
     feedback: Option<&str>,
 ) -> Result<String, AgentError> {
     let site = CallSite::stage("environment");
+    if cx.compact && feedback.is_none() {
+        cx.progress
+            .say(&site.stage, "from the brief, no model call");
+        return Ok(templates::environment(brief));
+    }
     let e = &brief.environment;
     let query = format!(
         "ground {} sky {} {} weather {} light {} {}",
@@ -361,13 +383,20 @@ no particles, no camera.",
 }
 
 /// Stage 3b: placing the objects by calling their makers.
+/// `measure` builds the scene with a candidate layout (for the template).
 pub fn write_layout(
     cx: &StageContext,
     brief: &Brief,
     facts: &SceneFacts,
+    measure: &dyn Fn(&str) -> Option<SceneFacts>,
     feedback: Option<&str>,
 ) -> Result<String, AgentError> {
     let site = CallSite::stage("layout");
+    if cx.compact && feedback.is_none() {
+        cx.progress
+            .say(&site.stage, "from the brief's placements, no model call");
+        return Ok(templates::layout(brief, measure));
+    }
     let reference = cx.reference(
         &["layout::scatter", "layout::row"],
         "place positions scatter grid ring row",
@@ -415,6 +444,11 @@ pub fn write_camera(
     feedback: Option<&str>,
 ) -> Result<String, AgentError> {
     let site = CallSite::stage("camera");
+    if cx.compact && feedback.is_none() {
+        cx.progress
+            .say(&site.stage, "from the measured scene, no model call");
+        return Ok(templates::camera(brief, facts));
+    }
     let reference = cx.reference(&["camera"], "camera shot follow orbit", 1, 1500);
     let c = &brief.camera;
     let mut task = format!(
@@ -467,6 +501,17 @@ pub fn write_dynamics(
     feedback: Option<&str>,
 ) -> Result<String, AgentError> {
     let site = CallSite::stage("dynamics");
+    let starter = if cx.compact {
+        templates::dynamics_starter(brief, facts)
+    } else {
+        None
+    };
+    if let (Some(code), Some(_)) = (&starter, feedback) {
+        // A small model's second miss rarely beats the starter it was given.
+        cx.progress
+            .say(&site.stage, "the model's version failed: using the starter");
+        return Ok(code.clone());
+    }
     let mut asked = String::new();
     let mut query = String::from("expect ");
     for d in &brief.dynamics {
@@ -503,6 +548,11 @@ pub fn write_dynamics(
     .map(|d| {
         let text: String = d.text.chars().take(1800).collect();
         format!("An example world for style (do not copy its objects):\n{text}\n")
+    })
+    .or_else(|| {
+        starter.as_ref().map(|code| {
+            format!("A starting point (keep what fits the description, change the rest):\n{code}\n")
+        })
     })
     .unwrap_or_default();
     let mut task = format!(

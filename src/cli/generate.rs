@@ -51,8 +51,8 @@ pub struct GenerateArgs {
     /// servers).
     #[arg(long)]
     grammar: bool,
-    /// Small prompts for small local models (fewer reference entries, no
-    /// example world).
+    /// For small local models: small prompts, and no model call for what
+    /// the brief settles (catalog objects, environment, layout, camera).
     #[arg(long)]
     compact: bool,
     /// Neither replay nor keep model responses.

@@ -43,5 +43,5 @@ pub mod shadow;
 
 pub use error::RenderError;
 pub use image::{Analysis, Image};
-pub use options::{ADAPTER_ENV, AdapterChoice, MAX_SIDE, Quality, RenderOptions};
+pub use options::{ADAPTER_ENV, AdapterChoice, Antialiasing, MAX_SIDE, Quality, RenderOptions};
 pub use renderer::{Rendered, Renderer};

@@ -16,18 +16,33 @@ pub const MAX_SIDE: u32 = 8192;
 pub enum Quality {
     /// No anti-aliasing, small shadow map, one shadow tap: previews.
     Draft,
-    /// 4x MSAA, 2048 shadow map, soft shadow edges.
+    /// 4x MSAA on a GPU (an edge filter on a software rasteriser), 2048
+    /// shadow map, soft shadow edges.
     #[default]
     Default,
     /// 4x MSAA, 4096 shadow map, wider soft shadows.
     High,
 }
 
+/// How edges are smoothed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Antialiasing {
+    None,
+    /// A post-process filter that blends along edges found in the image.
+    EdgeFilter,
+    /// Multisampling with this many samples per pixel.
+    Msaa(u32),
+}
+
 impl Quality {
-    pub fn msaa(self) -> u32 {
+    /// The anti-aliasing this quality asks for. On a software rasteriser
+    /// the default quality uses the edge filter: lavapipe's 4x MSAA costs
+    /// about three times the whole frame, the filter a few percent.
+    pub fn antialiasing(self, software: bool) -> Antialiasing {
         match self {
-            Quality::Draft => 1,
-            Quality::Default | Quality::High => 4,
+            Quality::Draft => Antialiasing::None,
+            Quality::Default if software => Antialiasing::EdgeFilter,
+            Quality::Default | Quality::High => Antialiasing::Msaa(4),
         }
     }
 

@@ -14,7 +14,7 @@ use super::gpu::Gpu;
 use super::image::{Analysis, Image};
 use super::lighting::{Lighting, lighting};
 use super::meshes::MeshCache;
-use super::options::RenderOptions;
+use super::options::{Antialiasing, RenderOptions};
 use super::particles::{self, ParticleRaw};
 use super::pipelines::{
     DEPTH_FORMAT, DISTANCE_FORMAT, HDR_FORMAT, ID_FORMAT, OUTPUT_FORMAT, Pipelines,
@@ -206,6 +206,9 @@ pub struct Renderer {
     gpu: Gpu,
     opts: RenderOptions,
     msaa: u32,
+    /// Smooth edges in the tone-mapping pass (where MSAA is off or too
+    /// costly).
+    edge_filter: bool,
     pipelines: Pipelines,
     meshes: MeshCache,
     targets: Targets,
@@ -235,9 +238,18 @@ impl Renderer {
                 opts.width, opts.height
             )));
         }
-        let msaa = gpu
-            .sample_count(HDR_FORMAT, opts.quality.msaa())
-            .min(gpu.sample_count(DEPTH_FORMAT, opts.quality.msaa()));
+        let software = gpu.info.device_type == wgpu::DeviceType::Cpu;
+        let (msaa, edge_filter) = match opts.quality.antialiasing(software) {
+            Antialiasing::None => (1, false),
+            Antialiasing::EdgeFilter => (1, true),
+            Antialiasing::Msaa(n) => {
+                let got = gpu
+                    .sample_count(HDR_FORMAT, n)
+                    .min(gpu.sample_count(DEPTH_FORMAT, n));
+                // An adapter without multisampling still gets smooth edges.
+                (got, got < 2)
+            }
+        };
         let shadow_size = opts.quality.shadow_size().min(max);
         let device = &gpu.device;
         let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
@@ -288,6 +300,12 @@ impl Renderer {
                 resource: globals_buf.as_entire_binding(),
             }],
         });
+        let hdr_sampler = device.create_sampler(&wgpu::SamplerDescriptor {
+            label: Some("hdr"),
+            mag_filter: wgpu::FilterMode::Linear,
+            min_filter: wgpu::FilterMode::Linear,
+            ..Default::default()
+        });
         let post_bg = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("post"),
             layout: &pipelines.post_layout,
@@ -299,6 +317,10 @@ impl Renderer {
                 wgpu::BindGroupEntry {
                     binding: 1,
                     resource: post_buf.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: wgpu::BindingResource::Sampler(&hdr_sampler),
                 },
             ],
         });
@@ -328,6 +350,7 @@ impl Renderer {
             gpu,
             opts: opts.clone(),
             msaa,
+            edge_filter,
             pipelines,
             meshes: MeshCache::default(),
             targets,
@@ -364,6 +387,11 @@ impl Renderer {
     /// MSAA samples actually used (the adapter may support fewer than asked).
     pub fn msaa_samples(&self) -> u32 {
         self.msaa
+    }
+
+    /// Whether the tone-mapping pass smooths edges.
+    pub fn edge_filter(&self) -> bool {
+        self.edge_filter
     }
 
     /// Frames submitted and not yet returned.
@@ -558,7 +586,12 @@ impl Renderer {
             &self.post_buf,
             0,
             bytemuck::bytes_of(&PostRaw {
-                params: [light.exposure, 0.0, 0.0, 0.0],
+                params: [
+                    light.exposure,
+                    if self.edge_filter { 1.0 } else { 0.0 },
+                    1.0 / self.opts.width as f32,
+                    1.0 / self.opts.height as f32,
+                ],
             }),
         );
         self.instances

@@ -1,0 +1,602 @@
+//! Pieces written from the brief without a model call, for small, slow
+//! models (compact mode): an object the catalog builds by name, the
+//! environment from the brief's words, and the camera from the measured
+//! scene. A local model at a few tokens a second spends minutes on each of
+//! these; the brief already says everything they need. They come out as
+//! the same code a model would be asked for, so the checks, the rounds and
+//! the repairer treat them like any other piece.
+
+use glam::Vec3;
+
+use super::code::maker_name;
+use super::scene_facts::SceneFacts;
+use crate::brief::{Brief, ObjectBrief};
+use crate::world::material::{parse_color_str, preset_named};
+
+/// Words of a free-text field, lower case, split on anything but letters.
+fn words(text: &str) -> Vec<String> {
+    text.to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn has_any(words: &[String], wanted: &[&str]) -> bool {
+    words
+        .iter()
+        .any(|w| wanted.iter().any(|x| w.starts_with(x)))
+}
+
+fn num(v: f32) -> String {
+    format!("{:.2}", v)
+        .trim_end_matches('0')
+        .trim_end_matches('.')
+        .to_string()
+}
+
+fn vec3(v: Vec3) -> String {
+    format!("[{}, {}, {}]", num(v.x), num(v.y), num(v.z))
+}
+
+/// The maker for an object the catalog builds: the builder with the
+/// brief's name, colour and material. `builder_doc` is the builder's
+/// documentation, read for the options it takes.
+pub fn catalog_object(brief: &Brief, o: &ObjectBrief, builder: &str, builder_doc: &str) -> String {
+    let attrs: Vec<String> = o.attributes.iter().flat_map(|a| words(a)).collect();
+    let mut options = vec![if o.count > 1 {
+        format!("tags: [\"{}\"]", o.name)
+    } else {
+        format!("name: \"{}\"", o.name)
+    }];
+    // The last colour word wins: "dark brown" is brown.
+    if let Some(c) = attrs.iter().rev().find(|w| parse_color_str(w).is_some()) {
+        options.push(format!("color: \"{c}\""));
+    }
+    if let Some(m) = attrs.iter().find(|w| preset_named(w).is_some()) {
+        options.push(format!("material: \"{m}\""));
+    }
+    let rolls = brief
+        .dynamics
+        .iter()
+        .any(|d| d.kind == "rolls" && d.subject == o.name);
+    let on_side = has_any(&attrs, &["lying", "side", "tipped", "fallen", "toppled"]);
+    if builder_doc.contains("lying") && (rolls || on_side) {
+        options.push("lying: true".into());
+    }
+    format!(
+        "fn {}(position) {{\n    {builder}(position, #{{ {} }})\n}}",
+        maker_name(&o.name),
+        options.join(", ")
+    )
+}
+
+/// The ground's material from the brief's words, else from the setting.
+fn ground_material(brief: &Brief, indoor: bool) -> &'static str {
+    let w = words(&format!("{} {}", brief.environment.ground, brief.setting));
+    const BY_WORD: &[(&[&str], &str)] = &[
+        (&["sand", "desert", "dune", "beach"], "sand"),
+        (&["snow"], "snow"),
+        (&["ice", "frozen"], "ice"),
+        (
+            &["stone", "rock", "concrete", "road", "pavement", "tile"],
+            "stone",
+        ),
+        (&["dirt", "soil", "mud", "earth"], "dirt"),
+        (
+            &["grass", "lawn", "meadow", "field", "forest", "park"],
+            "grass",
+        ),
+        (&["wood", "floor", "plank", "parquet"], "wood"),
+        (&["carpet", "rug"], "fabric"),
+    ];
+    BY_WORD
+        .iter()
+        .find(|(keys, _)| has_any(&w, keys))
+        .map(|(_, m)| *m)
+        .unwrap_or(if indoor { "wood" } else { "grass" })
+}
+
+/// The hour the brief's words imply, if any.
+fn hour_from_words(w: &[String]) -> Option<f64> {
+    if has_any(w, &["night", "dark", "midnight", "moon"]) {
+        Some(22.0)
+    } else if has_any(w, &["dawn", "sunrise", "morning"]) {
+        Some(7.0)
+    } else if has_any(w, &["sunset", "dusk", "golden", "evening"]) {
+        Some(18.0)
+    } else if has_any(w, &["noon", "midday"]) {
+        Some(12.5)
+    } else if has_any(w, &["afternoon"]) {
+        Some(15.5)
+    } else {
+        None
+    }
+}
+
+/// The environment: ground, sun and sky, lamps, fog and wind, as the
+/// brief describes them.
+pub fn environment(brief: &Brief) -> String {
+    let e = &brief.environment;
+    let all = words(&format!(
+        "{} {} {} {} {} {}",
+        brief.setting, e.ground, e.sky, e.weather, e.lighting, brief.prompt
+    ));
+    let setting = words(&brief.setting);
+    let underwater = has_any(&all, &["underwater", "ocean", "undersea", "seabed"]);
+    let indoor = !underwater
+        && (has_any(&setting, &["indoor", "room", "kitchen", "house", "office"])
+            || has_any(&all, &["living", "bedroom", "kitchen", "indoor"]));
+    let mut lines = vec![format!(
+        "plane(40, #{{ name: \"ground\", material: \"{}\" }});",
+        if underwater {
+            "sand"
+        } else {
+            ground_material(brief, indoor)
+        }
+    )];
+    let sky_words = words(&format!("{} {} {}", e.sky, e.lighting, e.weather));
+    let hour = e
+        .time_of_day
+        .filter(|h| (0.0..=24.0).contains(h))
+        .or_else(|| hour_from_words(&sky_words))
+        .or_else(|| hour_from_words(&all));
+    lines.push(match hour {
+        Some(h) => format!("sun(#{{ time_of_day: {} }});", num(h as f32)),
+        None => "sun(#{ elevation: 45, azimuth: 135 });".into(),
+    });
+    let overcast = has_any(
+        &sky_words,
+        &["overcast", "cloud", "grey", "gray", "storm", "rain"],
+    );
+    lines.push(if underwater {
+        "sky(#{ kind: \"underwater\" });".into()
+    } else if overcast {
+        "sky(#{ kind: \"overcast\" });".into()
+    } else {
+        "sky(#{ kind: \"auto\" });".into()
+    });
+    let lamps = has_any(
+        &words(&format!("{} {}", e.lighting, brief.prompt)),
+        &["lamp", "warm", "cozy", "cosy", "candle", "glow"],
+    );
+    if indoor && lamps {
+        lines.push(
+            "point_light([1.5, 2.4, 1], #{ name: \"lamp\", color: \"warm_white\", intensity: 25, range: 8 });"
+                .into(),
+        );
+    }
+    let weather = words(&e.weather);
+    if underwater {
+        lines.push("fog(#{ density: 0.12, color: \"#1d5a7a\" });".into());
+    } else if has_any(&weather, &["fog", "mist", "haze", "foggy", "misty"]) {
+        lines.push("fog(#{ density: 0.08, height: 2 });".into());
+    }
+    if !indoor && has_any(&all, &["wind", "breeze", "gust", "storm", "windy"]) {
+        let speed = if has_any(&all, &["storm", "strong", "gale"]) {
+            8
+        } else {
+            3
+        };
+        lines.push(format!(
+            "wind(#{{ direction: [1, 0, 0.3], speed: {speed} }});"
+        ));
+    }
+    lines.join("\n")
+}
+
+/// The camera: the brief's shot of its target, placed from the target's
+/// measured box. A dynamic target is followed.
+pub fn camera(brief: &Brief, facts: &SceneFacts) -> String {
+    let c = &brief.camera;
+    let subject = facts
+        .thing(&c.target)
+        .or_else(|| facts.things.iter().find(|t| !t.ground));
+    let Some(subject) = subject else {
+        return "camera(#{ position: [6, 4, 8], target: [0, 0.5, 0] });".into();
+    };
+    let centre = (subject.min + subject.max) * 0.5;
+    let size = subject.size().max_element().max(0.1);
+    let scene = facts
+        .things
+        .iter()
+        .filter(|t| !t.ground)
+        .fold(None::<(Vec3, Vec3)>, |acc, t| {
+            Some(match acc {
+                Some((lo, hi)) => (lo.min(t.min), hi.max(t.max)),
+                None => (t.min, t.max),
+            })
+        });
+    let distance = match c.shot.as_str() {
+        "close" => size * 3.0,
+        "wide" => {
+            let span = scene
+                .map(|(lo, hi)| (hi - lo).max_element())
+                .unwrap_or(size);
+            span.max(size * 6.0) * 1.3
+        }
+        _ => size * 6.0,
+    }
+    .clamp(0.8, 80.0);
+    let moves = subject.body == "dynamic"
+        || brief
+            .dynamics
+            .iter()
+            .any(|d| !d.subject.is_empty() && d.subject == subject.name);
+    // A moving subject travels: stand back enough to keep it in frame.
+    let distance = if moves { distance.max(2.5) } else { distance };
+    // From the front-right and a little above: the usual product-shot angle.
+    let dir = Vec3::new(0.55, 0.35, 0.76).normalize();
+    let mut position = centre + dir * distance;
+    position.y = position.y.max(0.4);
+    let follows = moves && subject.count == 1;
+    let target = if follows {
+        format!("find(\"{}\")", subject.name)
+    } else {
+        vec3(centre)
+    };
+    format!(
+        "camera(#{{ position: {}, target: {target} }});",
+        vec3(position)
+    )
+}
+
+/// The object another one stands on: a different object of the brief whose
+/// name or kind its placement mentions ("on the table").
+fn support_of<'b>(brief: &'b Brief, o: &ObjectBrief) -> Option<&'b ObjectBrief> {
+    let placement = words(&o.placement);
+    brief.objects.iter().find(|s| {
+        s.name != o.name
+            && !placement.is_empty()
+            && (placement.iter().any(|w| *w == s.name.to_ascii_lowercase())
+                || words(&s.kind).iter().all(|k| placement.contains(k)))
+    })
+}
+
+/// The layout: every object placed by its maker, supports first, each
+/// object that names a support on that support's measured top, copies
+/// scattered. `measure` builds the scene with a candidate layout and
+/// returns its facts, so heights come from the built world rather than
+/// guesses.
+pub fn layout(brief: &Brief, measure: &dyn Fn(&str) -> Option<SceneFacts>) -> String {
+    let landscape = words(&format!("{} {}", brief.setting, brief.prompt))
+        .iter()
+        .any(|w| {
+            [
+                "forest",
+                "landscape",
+                "valley",
+                "field",
+                "desert",
+                "mountain",
+            ]
+            .contains(&w.as_str())
+        });
+    let mut order: Vec<&ObjectBrief> = brief.objects.iter().collect();
+    // Supports first, so what stands on them can be measured onto them.
+    order.sort_by_key(|o| support_of(brief, o).is_some());
+    let mut code = String::new();
+    let mut free_slot = 0;
+    for o in order {
+        let maker = maker_name(&o.name);
+        let support = support_of(brief, o)
+            .and_then(|s| measure(&code).and_then(|f| f.thing(&s.name).cloned()));
+        let (centre, area) = match &support {
+            Some(t) => {
+                let c = (t.min + t.max) * 0.5;
+                let s = t.size();
+                (Vec3::new(c.x, t.max.y, c.z), (s.x * 0.7, s.z * 0.7))
+            }
+            None => {
+                // Things on the ground side by side, the subject in the middle.
+                let x = if o.role == "subject" {
+                    0.0
+                } else {
+                    free_slot += 1;
+                    let step = 1.6 * ((free_slot + 1) / 2) as f32;
+                    if free_slot % 2 == 1 { -step } else { step }
+                };
+                let side = if landscape { 24.0 } else { 5.0 };
+                (Vec3::new(x, 0.0, 0.0), (side, side))
+            }
+        };
+        if o.count <= 1 {
+            code.push_str(&format!(
+                "let {} = {maker}({});
+",
+                o.name,
+                vec3(centre)
+            ));
+        } else {
+            let gap = o.size_m.unwrap_or(0.5).clamp(0.05, 10.0) as f32;
+            code.push_str(&format!(
+                "for p in layout::scatter({}, [{}, {}], {}) {{\n    {maker}([p[0] + {}, {}, p[2] + {}]);\n}}\n",
+                o.count.min(500),
+                num(area.0),
+                num(area.1),
+                num(gap),
+                num(centre.x),
+                num(centre.y),
+                num(centre.z)
+            ));
+        }
+    }
+    code.trim_end().to_string()
+}
+
+/// A starting point for the dynamics the brief asks for, for kinds with an
+/// obvious script; None when no asked-for kind has one. `duration` is the
+/// run's length in seconds.
+pub fn dynamics_starter(brief: &Brief, facts: &SceneFacts) -> Option<String> {
+    let mut lines = Vec::new();
+    for d in &brief.dynamics {
+        let slow = words(&d.notes)
+            .iter()
+            .any(|w| w.starts_with("slow") || w == "gently");
+        let subject = facts.thing(&d.subject).filter(|t| t.count == 1);
+        let handle = format!("find(\"{}\")", d.subject);
+        match (d.kind.as_str(), subject) {
+            ("rolls", Some(t)) => {
+                let size = t.size();
+                // Roll across the long axis, turning about it without slipping.
+                let along_z = size.x >= size.z;
+                let radius = (size.y * 0.5).max(0.01);
+                let speed = if slow { 0.5 } else { 1.2 };
+                let spin = (speed / radius).to_degrees();
+                let (velocity, angular) = if along_z {
+                    (Vec3::new(0.0, 0.0, speed), Vec3::new(spin, 0.0, 0.0))
+                } else {
+                    (Vec3::new(speed, 0.0, 0.0), Vec3::new(0.0, 0.0, -spin))
+                };
+                lines.push(format!(
+                    "set({handle}, #{{ velocity: {}, angular_velocity: {} }});",
+                    vec3(velocity),
+                    vec3(angular)
+                ));
+                lines.push(format!(
+                    "expect(\"moves\", {handle}, #{{ min_distance: {} }});",
+                    num((speed * 0.5).max(0.2))
+                ));
+                lines.push(format!("expect(\"rotates\", {handle});"));
+            }
+            ("slides", Some(_)) => {
+                let speed = if slow { 0.8 } else { 2.0 };
+                lines.push(format!(
+                    "set({handle}, #{{ velocity: [{}, 0, 0] }});",
+                    num(speed)
+                ));
+                lines.push(format!(
+                    "expect(\"moves\", {handle}, #{{ min_distance: 0.3 }});"
+                ));
+            }
+            ("spins", Some(_)) => {
+                lines.push(format!(
+                    "set({handle}, #{{ angular_velocity: [0, 360, 0] }});"
+                ));
+                lines.push(format!("expect(\"rotates\", {handle});"));
+            }
+            ("falls" | "topples" | "bounces", Some(t)) => {
+                let c = (t.min + t.max) * 0.5;
+                let lift = 1.5_f32.max(t.size().y * 2.0);
+                lines.push(format!(
+                    "set({handle}, #{{ position: {} }});",
+                    vec3(Vec3::new(c.x, c.y + lift, c.z))
+                ));
+                lines.push(format!(
+                    "expect(\"moves\", {handle}, #{{ min_distance: 0.5 }});"
+                ));
+                lines.push(format!("expect(\"rests\", {handle});"));
+            }
+            ("sways" | "wind", _) => {
+                lines.push("wind(#{ direction: [1, 0, 0.3], speed: 4 });".into());
+            }
+            (kind @ ("rain" | "snow" | "falling_leaves" | "embers" | "steam" | "fire"), _) => {
+                let preset = if kind == "falling_leaves" {
+                    "leaves"
+                } else {
+                    kind
+                };
+                let rises = matches!(kind, "embers" | "steam" | "fire");
+                let at = match subject.or_else(|| facts.thing(&d.subject)) {
+                    Some(t) => Vec3::new(
+                        (t.min.x + t.max.x) * 0.5,
+                        t.max.y,
+                        (t.min.z + t.max.z) * 0.5,
+                    ),
+                    None if rises => Vec3::ZERO,
+                    None => Vec3::new(0.0, 6.0, 0.0),
+                };
+                lines.push(format!(
+                    "emitter(\"{preset}\", #{{ name: \"{kind}\", position: {} }});",
+                    vec3(at)
+                ));
+                lines.push(format!(
+                    "expect(\"{}\", \"{kind}\");",
+                    if rises {
+                        "particles_rise"
+                    } else {
+                        "particles_fall"
+                    }
+                ));
+            }
+            _ => {}
+        }
+    }
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::brief::{CameraBrief, DynamicsBrief, EnvironmentBrief};
+
+    fn bottle_brief() -> Brief {
+        Brief {
+            title: "rolling bottle".into(),
+            prompt: "A brown glass bottle rolled slowly across the sunlit living room floor."
+                .into(),
+            setting: "indoor living room".into(),
+            environment: EnvironmentBrief {
+                ground: "wooden floor".into(),
+                sky: "sunlit".into(),
+                ..Default::default()
+            },
+            objects: vec![ObjectBrief {
+                name: "bottle".into(),
+                kind: "bottle".into(),
+                count: 1,
+                attributes: vec!["brown".into(), "glass".into()],
+                role: "subject".into(),
+                ..Default::default()
+            }],
+            dynamics: vec![DynamicsBrief {
+                kind: "rolls".into(),
+                subject: "bottle".into(),
+                notes: "slowly".into(),
+            }],
+            camera: CameraBrief {
+                shot: "medium".into(),
+                target: "bottle".into(),
+                motion: "static".into(),
+            },
+            duration: 6.0,
+        }
+    }
+
+    #[test]
+    fn a_catalog_object_takes_the_briefs_name_colour_material_and_pose() {
+        let b = bottle_brief();
+        let code = catalog_object(
+            &b,
+            &b.objects[0],
+            "assets::bottle",
+            "Options: lying (false)",
+        );
+        assert_eq!(
+            code,
+            "fn make_bottle(position) {\n    assets::bottle(position, #{ name: \"bottle\", color: \"brown\", material: \"glass\", lying: true })\n}"
+        );
+    }
+
+    #[test]
+    fn the_templated_pieces_build_a_world_with_the_subject_in_view() {
+        let b = bottle_brief();
+        let env = environment(&b);
+        assert!(env.contains("material: \"wood\""), "{env}");
+        let object = catalog_object(&b, &b.objects[0], "assets::bottle", "lying");
+        let script = format!(
+            "{}{env}\n{object}\nlet bottle = make_bottle([0, 0, 0]);\n",
+            super::super::code::PRELUDE
+        );
+        let facts = SceneFacts::build(&script).expect("the template builds");
+        let cam = camera(&b, &facts);
+        assert!(cam.contains("find(\"bottle\")"), "{cam}");
+        let with_camera = format!("{script}{cam}\n");
+        let facts = SceneFacts::build(&with_camera).expect("with the camera too");
+        assert!(facts.camera_set);
+    }
+
+    #[test]
+    fn the_environment_follows_the_briefs_words() {
+        let mut b = bottle_brief();
+        b.setting = "underwater reef".into();
+        let env = environment(&b);
+        assert!(env.contains("underwater") && env.contains("fog("), "{env}");
+        b.setting = "forest".into();
+        b.prompt = "Tall trees sway in a rainstorm.".into();
+        b.environment.ground = "forest floor".into();
+        b.environment.weather = "heavy rain, strong wind".into();
+        b.environment.sky = "dark storm clouds".into();
+        let env = environment(&b);
+        assert!(
+            env.contains("overcast")
+                && env.contains("speed: 8")
+                && env.contains("material: \"grass\""),
+            "{env}"
+        );
+        for script in [env, environment(&bottle_brief())] {
+            SceneFacts::build(&script).expect("every environment builds");
+        }
+    }
+
+    #[test]
+    fn the_layout_stands_things_on_their_support_and_scatters_copies() {
+        let mut b = bottle_brief();
+        b.objects = vec![
+            ObjectBrief {
+                name: "cup".into(),
+                kind: "cup".into(),
+                count: 1,
+                placement: "on the table".into(),
+                role: "subject".into(),
+                ..Default::default()
+            },
+            ObjectBrief {
+                name: "table".into(),
+                kind: "table".into(),
+                count: 1,
+                placement: "in the middle of the room".into(),
+                role: "support".into(),
+                ..Default::default()
+            },
+            ObjectBrief {
+                name: "rock".into(),
+                kind: "rock".into(),
+                count: 4,
+                size_m: Some(0.4),
+                role: "background".into(),
+                ..Default::default()
+            },
+        ];
+        let makers = "import \"assets\" as assets;\nimport \"layout\" as layout;\n\
+            plane(20, #{ name: \"ground\" });\n\
+            fn make_cup(position) { assets::cup(position, #{ name: \"cup\" }) }\n\
+            fn make_table(position) { assets::table(position, #{ name: \"table\" }) }\n\
+            fn make_rock(position) { assets::rock(position, #{ tags: [\"rock\"] }) }\n";
+        let measure = |layout: &str| SceneFacts::build(&format!("{makers}{layout}\n")).ok();
+        let code = layout(&b, &measure);
+        let table_line = code.find("make_table").unwrap();
+        assert!(table_line < code.find("make_cup").unwrap(), "{code}");
+        let facts = measure(&code).expect("the layout builds");
+        let (cup, table) = (facts.thing("cup").unwrap(), facts.thing("table").unwrap());
+        // On the top, over the table (a lathe's measured box is symmetric
+        // about its origin, so compare the centre, which is its base).
+        let centre = (cup.min + cup.max) * 0.5;
+        assert!(
+            (centre.y - table.max.y).abs() < 0.02,
+            "{code}\n{cup:?}\n{table:?}"
+        );
+        assert!(centre.x > table.min.x && centre.x < table.max.x, "{code}");
+        assert_eq!(facts.thing("rock").unwrap().count, 4, "{code}");
+    }
+
+    #[test]
+    fn dynamics_starters_cover_rolling_and_particles() {
+        let b = bottle_brief();
+        let object = catalog_object(&b, &b.objects[0], "assets::bottle", "lying");
+        let script = format!(
+            "{}{}\n{object}\nlet bottle = make_bottle([0, 0, 0]);\n",
+            super::super::code::PRELUDE,
+            environment(&b)
+        );
+        let facts = SceneFacts::build(&script).unwrap();
+        let d = dynamics_starter(&b, &facts).expect("rolling has a starter");
+        // Lying along x, it rolls along z, turning about x.
+        assert!(d.contains("velocity: [0, 0, 0.5]"), "{d}");
+        assert!(d.contains("expect(\"rotates\", find(\"bottle\"))"), "{d}");
+        SceneFacts::build(&format!("{script}{d}\n")).expect("the starter builds");
+        let mut rain = b.clone();
+        rain.dynamics = vec![crate::brief::DynamicsBrief {
+            kind: "rain".into(),
+            ..Default::default()
+        }];
+        let d = dynamics_starter(&rain, &facts).unwrap();
+        assert!(
+            d.contains("emitter(\"rain\"") && d.contains("particles_fall"),
+            "{d}"
+        );
+        SceneFacts::build(&format!("{script}{d}\n")).expect("the rain starter builds");
+        rain.dynamics[0].kind = "pulsates".into();
+        assert!(dynamics_starter(&rain, &facts).is_none());
+    }
+}
