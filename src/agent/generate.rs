@@ -20,14 +20,15 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::client::{ModelClient, Transcript, Usage};
-use super::code::{PRELUDE, Pieces, assemble, header, maker_name};
+use super::code::{PRELUDE, Pieces, assemble, header};
 use super::config::AgentConfig;
 use super::objects::{ObjectCheck, check_object};
 use super::retrieve::Index;
 use super::scene_facts::SceneFacts;
 use super::stages::{self, Problem, StageContext};
+use super::templates;
 use super::{AgentError, Progress, error_text};
-use crate::brief::{Brief, ObjectBrief};
+use crate::brief::Brief;
 use crate::critic::vlm::{ProviderCritic, VisionCritic};
 use crate::critic::{CriticDiff, Verdict};
 use crate::limits::Limits;
@@ -251,20 +252,6 @@ fn piece(
     Ok((code, passed))
 }
 
-/// A maker with the broken one's name and signature that builds a small
-/// marker with the object's name (or tag), for checking later stages.
-fn stand_in(obj: &ObjectBrief) -> String {
-    let label = if obj.count > 1 {
-        format!("tags: [\"{}\"]", obj.name)
-    } else {
-        format!("name: \"{}\"", obj.name)
-    };
-    format!(
-        "fn {}(position) {{\n    box(0.2, #{{ {label}, position: [position[0], position[1] + 0.1, position[2]] }})\n}}",
-        maker_name(&obj.name)
-    )
-}
-
 /// Takes a piece into the script, and into the checked set when it passed.
 fn accept(all: &mut String, sound: &mut String, code: String, passed: bool) {
     if passed {
@@ -344,7 +331,6 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
 
     // 2. The object stream.
     let objects_dir = out.join("objects");
-    let mut failed: Vec<String> = Vec::new();
     for obj in &brief.objects {
         let stage = format!("object {}", obj.name);
         let path = objects_dir.join(format!("{}.rhai", obj.name));
@@ -375,15 +361,17 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
         if !check.object.is_empty() {
             save_json(&objects_dir.join(format!("{}.json", obj.name)), &check)?;
         }
-        // A broken maker is left to the rounds; later stages are checked
-        // against a stand-in, so they can still place and name the object.
-        let checked = if passed {
-            code.clone()
+        // A maker that failed twice is replaced by a plain stand-in of the
+        // right size, shape and colour, so the world still runs and later
+        // stages can place and name it; the model's version stays in
+        // objects/ for reading.
+        let code = if passed {
+            code
         } else {
-            failed.push(obj.name.clone());
-            stand_in(obj)
+            progress.say(&stage, "using a plain stand-in");
+            templates::stand_in(obj)
         };
-        sound.objects.push((obj.name.clone(), checked));
+        sound.objects.push((obj.name.clone(), code.clone()));
         pieces.objects.push((obj.name.clone(), code));
     }
 
@@ -429,7 +417,7 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
             let missing: Vec<&str> = brief
                 .objects
                 .iter()
-                .filter(|o| !failed.contains(&o.name) && facts.thing(&o.name).is_none())
+                .filter(|o| facts.thing(&o.name).is_none())
                 .map(|o| o.name.as_str())
                 .collect();
             if missing.is_empty() {

@@ -166,6 +166,40 @@ pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
         !ENVIRONMENT_KINDS.contains(&o.kind.trim().to_lowercase().as_str())
             && !ENVIRONMENT_KINDS.contains(&o.name.trim().to_lowercase().as_str())
     });
+    // Things that come in hundreds are particles, whatever the planner
+    // said: as objects they would be hundreds of bodies.
+    const PARTICLE_KINDS: &[(&str, &str)] = &[
+        ("leaves", "falling_leaves"),
+        ("leaf", "falling_leaves"),
+        ("raindrop", "rain"),
+        ("rain", "rain"),
+        ("snowflake", "snow"),
+        ("snow", "snow"),
+        ("ember", "embers"),
+        ("spark", "embers"),
+        ("steam", "steam"),
+        ("flame", "fire"),
+        ("fire", "fire"),
+    ];
+    let particle_kind = |o: &ObjectBrief| {
+        let kind = o.kind.trim().to_lowercase();
+        PARTICLE_KINDS
+            .iter()
+            .find(|(word, _)| kind == *word || kind == format!("{word}s"))
+            .map(|(_, dynamics)| *dynamics)
+    };
+    for o in &b.objects {
+        if let Some(kind) = particle_kind(o) {
+            if !b.dynamics.iter().any(|d| d.kind == kind) {
+                b.dynamics.push(crate::brief::DynamicsBrief {
+                    kind: kind.into(),
+                    subject: String::new(),
+                    notes: o.attributes.join(", "),
+                });
+            }
+        }
+    }
+    b.objects.retain(|o| particle_kind(o).is_none());
     b.objects.truncate(8);
     let mut seen: Vec<String> = Vec::new();
     for o in &mut b.objects {
@@ -227,7 +261,7 @@ fn describe_object(o: &ObjectBrief) -> String {
 
 /// The primitives that everyday things are usually made of, so retrieval
 /// finds `sphere` for a ball and `lathe` for a vase.
-fn shape_words(kind: &str) -> &'static str {
+pub fn shape_words(kind: &str) -> &'static str {
     let k = kind.to_ascii_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| k.contains(w));
     if has(&[
@@ -259,17 +293,28 @@ fn shape_words(kind: &str) -> &'static str {
 
 /// The catalog builder named like the object's kind, with its
 /// documentation, if there is one.
-fn catalog_builder(cx: &StageContext, o: &ObjectBrief) -> Option<(String, String)> {
-    cx.index
-        .search(&o.kind, &[DocKind::Asset], 1)
-        .first()
+fn catalog_builder(index: &Index, o: &ObjectBrief) -> Option<(String, String)> {
+    // Among the best few hits: a builder that mentions trees often ranks
+    // above `tree` itself.
+    let kind = o.kind.to_ascii_lowercase();
+    let singular: Vec<&str> = kind
+        .split_whitespace()
+        .map(|w| w.strip_suffix('s').unwrap_or(w))
+        .collect();
+    index
+        .search(
+            &format!("{kind} {}", singular.join(" ")),
+            &[DocKind::Asset],
+            5,
+        )
+        .into_iter()
         .map(|(d, _)| (d.name.clone(), d.text.clone()))
-        .filter(|(name, _)| {
+        .find(|(name, _)| {
             let short = name.rsplit("::").next().unwrap_or(name);
             o.kind
                 .to_ascii_lowercase()
                 .split_whitespace()
-                .any(|w| w.trim_end_matches('s') == short)
+                .any(|w| w == short || w.strip_suffix('s') == Some(short))
         })
 }
 
@@ -282,7 +327,7 @@ pub fn write_object(
 ) -> Result<String, AgentError> {
     let site = CallSite::stage(format!("object {}", o.name));
     if cx.compact && feedback.is_none() {
-        if let Some((builder, doc)) = catalog_builder(cx, o) {
+        if let Some((builder, doc)) = catalog_builder(cx.index, o) {
             cx.progress.say(
                 &site.stage,
                 &format!("from the catalog ({builder}), no model call"),
@@ -309,7 +354,7 @@ pub fn write_object(
     };
     // A catalog builder named like the object is nearly always the best
     // start; say so plainly rather than hope the model notices it.
-    let builder = catalog_builder(cx, o).map(|(name, _)| name);
+    let builder = catalog_builder(cx.index, o).map(|(name, _)| name);
     let label = if o.count > 1 {
         format!("tags: [\"{}\"]", o.name)
     } else {
@@ -704,4 +749,61 @@ Task: return the whole corrected script, changing only what the problems need.",
     );
     let budget = (script.len() / 3 + 600).min(6000) as u32;
     cx.ask_code(&site, task, budget)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn particle_things_planned_as_objects_become_dynamics() {
+        let b = Brief {
+            objects: vec![
+                ObjectBrief {
+                    name: "tree".into(),
+                    kind: "tree".into(),
+                    count: 1,
+                    ..Default::default()
+                },
+                ObjectBrief {
+                    name: "leaves".into(),
+                    kind: "leaves".into(),
+                    count: 30,
+                    attributes: vec!["yellow".into()],
+                    ..Default::default()
+                },
+                ObjectBrief {
+                    name: "drops".into(),
+                    kind: "raindrops".into(),
+                    count: 100,
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        };
+        let b = normalise_brief(b, "Leaves fall from a tree in the rain.");
+        let names: Vec<&str> = b.objects.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["tree"]);
+        let kinds: Vec<&str> = b.dynamics.iter().map(|d| d.kind.as_str()).collect();
+        assert_eq!(kinds, ["falling_leaves", "rain"]);
+        assert_eq!(b.dynamics[0].notes, "yellow");
+    }
+
+    #[test]
+    fn catalog_builders_are_found_by_the_objects_kind() {
+        let index = Index::build(
+            crate::script::Session::new(crate::limits::Limits::default(), None).registry(),
+        );
+        let builder = |kind: &str| {
+            let o = ObjectBrief {
+                kind: kind.into(),
+                ..Default::default()
+            };
+            catalog_builder(&index, &o).map(|(name, _)| name)
+        };
+        assert_eq!(builder("tree").as_deref(), Some("assets::tree"));
+        assert_eq!(builder("bottles").as_deref(), Some("assets::bottle"));
+        assert_eq!(builder("coffee cup").as_deref(), Some("assets::cup"));
+        assert_eq!(builder("robot"), None);
+    }
 }

@@ -71,6 +71,53 @@ pub fn catalog_object(brief: &Brief, o: &ObjectBrief, builder: &str, builder_doc
     )
 }
 
+/// A plain maker for an object whose model-written one failed: the
+/// primitive its kind suggests, at the brief's size and colour, with its
+/// lowest point at `position`, named (or tagged) like the real one.
+pub fn stand_in(o: &ObjectBrief) -> String {
+    let size = o
+        .size_m
+        .filter(|s| s.is_finite())
+        .unwrap_or(0.3)
+        .clamp(0.02, 20.0) as f32;
+    let attrs: Vec<String> = o.attributes.iter().flat_map(|a| words(a)).collect();
+    let mut options = vec![if o.count > 1 {
+        format!("tags: [\"{}\"]", o.name)
+    } else {
+        format!("name: \"{}\"", o.name)
+    }];
+    if let Some(c) = attrs.iter().rev().find(|w| parse_color_str(w).is_some()) {
+        options.push(format!("color: \"{c}\""));
+    }
+    if let Some(m) = attrs.iter().find(|w| preset_named(w).is_some()) {
+        options.push(format!("material: \"{m}\""));
+    }
+    let shape = super::stages::shape_words(&o.kind);
+    let (call, height) = if shape.starts_with("sphere") {
+        (format!("sphere({}", num(size / 2.0)), size)
+    } else if shape.contains("cylinder") {
+        (format!("cylinder({}, {}", num(size / 6.0), num(size)), size)
+    } else if shape.starts_with("torus") {
+        (
+            format!("torus({}, {}", num(size * 0.4), num(size * 0.1)),
+            size * 0.2,
+        )
+    } else if shape.starts_with("cone") {
+        (format!("cone({}, {}", num(size / 3.0), num(size)), size)
+    } else {
+        (format!("box({}", num(size)), size)
+    };
+    options.push(format!(
+        "position: [position[0], position[1] + {}, position[2]]",
+        num(height / 2.0)
+    ));
+    format!(
+        "fn {}(position) {{\n    {call}, #{{ {} }})\n}}",
+        maker_name(&o.name),
+        options.join(", ")
+    )
+}
+
 /// The ground's material from the brief's words, else from the setting.
 fn ground_material(brief: &Brief, indoor: bool) -> &'static str {
     let w = words(&format!("{} {}", brief.environment.ground, brief.setting));
@@ -422,7 +469,15 @@ pub fn dynamics_starter(brief: &Brief, facts: &SceneFacts) -> Option<String> {
             _ => {}
         }
     }
-    (!lines.is_empty()).then(|| lines.join("\n"))
+    // Two briefs' entries can ask for the same thing (wind for "sways" and
+    // for "wind"): once is enough.
+    let mut unique: Vec<String> = Vec::new();
+    for l in lines {
+        if !unique.contains(&l) {
+            unique.push(l);
+        }
+    }
+    (!unique.is_empty()).then(|| unique.join("\n"))
 }
 
 #[cfg(test)]
@@ -598,5 +653,26 @@ mod tests {
         SceneFacts::build(&format!("{script}{d}\n")).expect("the rain starter builds");
         rain.dynamics[0].kind = "pulsates".into();
         assert!(dynamics_starter(&rain, &facts).is_none());
+    }
+
+    #[test]
+    fn a_stand_in_builds_the_kinds_shape_named_and_standing_on_position() {
+        for (kind, size) in [("ball", 0.2), ("vase", 0.4), ("crate", 0.5), ("robot", 1.0)] {
+            let o = ObjectBrief {
+                name: "thing".into(),
+                kind: kind.into(),
+                count: 1,
+                size_m: Some(size),
+                attributes: vec!["bright red".into(), "plastic".into()],
+                ..Default::default()
+            };
+            let code = stand_in(&o);
+            let facts = SceneFacts::build(&format!("{code}\nmake_thing([1, 0.5, 0]);\n"))
+                .unwrap_or_else(|e| panic!("{kind}: {e:?}\n{code}"));
+            let t = facts.thing("thing").unwrap();
+            assert!((t.min.y - 0.5).abs() < 0.01, "{kind}: {t:?}");
+            assert!((t.size().y - size as f32).abs() < 0.01, "{kind}: {t:?}");
+            assert!(code.contains("color: \"red\"") && code.contains("material: \"plastic\""));
+        }
     }
 }
