@@ -74,6 +74,8 @@ fn stage_of(seen: &Seen) -> &'static str {
         "dynamics"
     } else if text.contains("Task: return the whole corrected script") {
         "repair"
+    } else if text.contains("Task: rewrite only the part under") {
+        "repair_section"
     } else {
         "unknown"
     }
@@ -309,6 +311,45 @@ fn compact_mode_finishes_the_rolling_bottle_with_two_model_calls() {
     let layout = read(out.join("scene/layout.rhai"));
     assert_eq!(layout, "let bottle = make_bottle([0, 0, 0]);");
     assert_eq!(r.rounds[0].verdict, "pass", "{:?}", r.rounds[0]);
+}
+
+/// Compact mode repairs the one section the critic's findings point at:
+/// the dynamics, here, which left the ball still.
+#[test]
+fn compact_mode_repairs_one_section() {
+    let server = serve_with(|seen| {
+        let answer = match stage_of(seen) {
+            "plan" => brief().to_string(),
+            "object" => BALL.to_string(),
+            "dynamics" => STILL.to_string(),
+            "repair_section" => ROLLING.to_string(),
+            _ => "// ?".into(),
+        };
+        Some(openai(&answer))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gen");
+    let mut cfg = config(&server.base, None, &[]);
+    cfg.compact = true;
+    let r = generate(options(&out, cfg)).unwrap();
+    assert_eq!(
+        stages(&server),
+        ["plan", "object", "dynamics", "repair_section"]
+    );
+    let asked = user_text(&server.seen()[3]);
+    assert!(
+        asked.contains("// ---- dynamics ----") && asked.contains("The part now:"),
+        "{asked}"
+    );
+    assert_eq!(r.rounds.len(), 2);
+    assert_eq!(r.rounds[0].verdict, "fail");
+    assert_eq!(r.rounds[1].verdict, "pass", "{:?}", r.rounds[1]);
+    let round2 = read(out.join("rounds/2/world.rhai"));
+    // Only the dynamics changed: everything before it is round 1's.
+    let round1 = read(out.join("rounds/1/world.rhai"));
+    let cut = round1.find("// ---- dynamics ----").unwrap();
+    assert_eq!(round2[..cut], round1[..cut]);
+    assert!(round2[cut..].contains("angular_velocity"), "{round2}");
 }
 
 #[test]

@@ -518,6 +518,16 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
         let Some(problem) = records.last().and_then(|r| r.problem.clone()) else {
             break;
         };
+        let section = if cx.compact {
+            stages::repair_section(&cx, &brief, &script, &problem, round)?
+        } else {
+            None
+        };
+        if let Some(fixed) = section {
+            script = format!("{}\n", fixed.trim_end());
+            save(&next_path, &script)?;
+            continue;
+        }
         let fixed = stages::repair(&cx, &brief, &script, &problem, round)?;
         script = if fixed.contains("world(") {
             format!("{PRELUDE}{fixed}\n")

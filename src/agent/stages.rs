@@ -696,19 +696,10 @@ impl Problem {
     }
 }
 
-/// Stage 5: a corrected whole script from the error or the critic diff.
-pub fn repair(
-    cx: &StageContext,
-    brief: &Brief,
-    script: &str,
-    problem: &Problem,
-    round: u32,
-) -> Result<String, AgentError> {
-    let site = CallSite {
-        stage: "repair".into(),
-        round: Some(round),
-    };
-    let (what, query, must) = match problem {
+/// What went wrong, for a repair prompt: the text, words for retrieval,
+/// and the API function involved (empty when none).
+fn describe_problem(problem: &Problem) -> (String, String, String) {
+    match problem {
         Problem::Error {
             error,
             function,
@@ -733,7 +724,22 @@ pub fn repair(
                 String::new(),
             )
         }
+    }
+}
+
+/// Stage 5: a corrected whole script from the error or the critic diff.
+pub fn repair(
+    cx: &StageContext,
+    brief: &Brief,
+    script: &str,
+    problem: &Problem,
+    round: u32,
+) -> Result<String, AgentError> {
+    let site = CallSite {
+        stage: "repair".into(),
+        round: Some(round),
     };
+    let (what, query, must) = describe_problem(problem);
     let must: Vec<&str> = if must.is_empty() {
         vec![]
     } else {
@@ -749,6 +755,98 @@ Task: return the whole corrected script, changing only what the problems need.",
     );
     let budget = (script.len() / 3 + 600).min(6000) as u32;
     cx.ask_code(&site, task, budget)
+}
+
+/// The sections of an assembled script: each `// ---- title ----` marker's
+/// title with the range of line indices of its body.
+fn sections(script: &str) -> Vec<(String, std::ops::Range<usize>)> {
+    let lines: Vec<&str> = script.lines().collect();
+    let mut out: Vec<(String, std::ops::Range<usize>)> = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        let t = l.trim();
+        if let Some(title) = t
+            .strip_prefix("// ---- ")
+            .and_then(|r| r.strip_suffix(" ----"))
+        {
+            if let Some(last) = out.last_mut() {
+                last.1.end = i;
+            }
+            out.push((title.to_string(), i + 1..lines.len()));
+        }
+    }
+    out
+}
+
+/// Which section a problem is in: the one holding the error's line, or for
+/// a critic verdict the camera when the subject is not seen well and the
+/// dynamics otherwise.
+fn section_for(problem: &Problem, sections: &[(String, std::ops::Range<usize>)]) -> Option<usize> {
+    let find = |title: &str| sections.iter().position(|(t, _)| t == title);
+    match problem {
+        Problem::Error { error, .. } => {
+            let line = error["line"].as_u64()? as usize;
+            sections.iter().position(|(_, r)| r.contains(&(line - 1)))
+        }
+        Problem::Critic { findings, .. } => {
+            let about_view = findings
+                .iter()
+                .all(|f| f.id.starts_with("visual.subject") || f.id.starts_with("visual.camera"));
+            if about_view && !findings.is_empty() {
+                find("camera")
+            } else {
+                find("dynamics")
+            }
+        }
+    }
+}
+
+/// Repairs one section of the script rather than the whole (compact mode:
+/// a small model rewrites a few lines far better, and faster, than a whole
+/// script). None when the problem is outside every section: then the
+/// whole script needs [`repair`].
+pub fn repair_section(
+    cx: &StageContext,
+    brief: &Brief,
+    script: &str,
+    problem: &Problem,
+    round: u32,
+) -> Result<Option<String>, AgentError> {
+    let secs = sections(script);
+    let Some(index) = section_for(problem, &secs) else {
+        return Ok(None);
+    };
+    let (title, range) = secs[index].clone();
+    let lines: Vec<&str> = script.lines().collect();
+    let body = lines[range.clone()].join("\n");
+    let site = CallSite {
+        stage: "repair".into(),
+        round: Some(round),
+    };
+    let (what, query, must) = describe_problem(problem);
+    let must: Vec<&str> = if must.is_empty() {
+        vec![]
+    } else {
+        vec![must.as_str()]
+    };
+    let reference = cx.reference(&must, &query, 4, 1800);
+    // The other sections as context: names and positions the part may use.
+    let task = format!(
+        "Reference:\n{reference}\n\
+Scene: {}\n{what}\
+The script:\n{script}\n\n\
+Task: rewrite only the part under `// ---- {title} ----` so the problems are fixed. Answer with that \
+part only, without the marker line.\nThe part now:\n{body}",
+        brief.prompt
+    );
+    let budget = (body.len() / 3 + 300).min(3000) as u32;
+    let part = without_world_call(&cx.ask_code(&site, task, budget)?);
+    let mut out: Vec<String> = lines[..range.start].iter().map(|l| l.to_string()).collect();
+    out.push(part.trim_end().to_string());
+    if range.end < lines.len() {
+        out.push(String::new());
+        out.extend(lines[range.end..].iter().map(|l| l.to_string()));
+    }
+    Ok(Some(out.join("\n")))
 }
 
 #[cfg(test)]
@@ -805,5 +903,45 @@ mod tests {
         assert_eq!(builder("bottles").as_deref(), Some("assets::bottle"));
         assert_eq!(builder("coffee cup").as_deref(), Some("assets::cup"));
         assert_eq!(builder("robot"), None);
+    }
+
+    #[test]
+    fn a_problem_is_traced_to_its_section() {
+        let script = "// title\nworld(#{ duration: 3 });\n\n// ---- environment ----\nplane(10);\n\n// ---- camera ----\ncamera(#{});\n\n// ---- dynamics ----\nset(x);\nexpect(y);\n";
+        let secs = sections(script);
+        let titles: Vec<&str> = secs.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(titles, ["environment", "camera", "dynamics"]);
+        assert_eq!(secs[2].1, 10..12);
+        let error_at = |line: u64| Problem::Error {
+            error: json!({ "line": line }),
+            function: String::new(),
+            words: String::new(),
+        };
+        assert_eq!(section_for(&error_at(11), &secs), Some(2));
+        assert_eq!(section_for(&error_at(5), &secs), Some(0));
+        assert_eq!(section_for(&error_at(2), &secs), None);
+        let critic = |ids: &[&str]| Problem::Critic {
+            score: 40,
+            findings: ids
+                .iter()
+                .map(|id| Note {
+                    id: id.to_string(),
+                    severity: "error".into(),
+                    message: String::new(),
+                    fix: String::new(),
+                })
+                .collect(),
+        };
+        assert_eq!(
+            section_for(&critic(&["visual.subject_too_small"]), &secs),
+            Some(1)
+        );
+        assert_eq!(
+            section_for(
+                &critic(&["visual.subject_too_small", "intent.expect_moves"]),
+                &secs
+            ),
+            Some(2)
+        );
     }
 }
