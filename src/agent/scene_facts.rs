@@ -48,11 +48,13 @@ fn own_boxes(world: &World) -> Vec<Option<(Vec3, Vec3)>> {
                 return None;
             }
             let t = &transforms[e.id.index()];
-            let half = e.shape.half_extents() * t.scale.abs();
-            // The rotated box's extent along each world axis.
+            let (lo, hi) = e.shape.local_bounds();
+            let half = (hi - lo) * 0.5 * t.scale.abs();
             let m = glam::Mat3::from_quat(t.rotation);
+            let centre = t.position + m * ((lo + hi) * 0.5 * t.scale);
+            // The rotated box's extent along each world axis.
             let ext = m.x_axis.abs() * half.x + m.y_axis.abs() * half.y + m.z_axis.abs() * half.z;
-            Some((t.position - ext, t.position + ext))
+            Some((centre - ext, centre + ext))
         })
         .collect()
 }
@@ -225,6 +227,19 @@ mod tests {
             s.contains("\"ball\" x3 (tag)") && s.contains("\"floor\": ground"),
             "{s}"
         );
+    }
+
+    #[test]
+    fn meshes_off_their_origin_are_measured_where_they_are() {
+        // The catalog's tree is a trunk and a canopy mesh high above the
+        // group's origin: its box must start at the ground, not below it.
+        let facts = SceneFacts::build(
+            "import \"assets\" as assets;\nassets::tree([2, 0, 0], #{ name: \"tree\" });",
+        )
+        .unwrap();
+        let tree = facts.thing("tree").unwrap();
+        assert!(tree.min.y.abs() < 0.05, "{tree:?}");
+        assert!(tree.max.y > 3.0 && tree.max.y < 6.0, "{tree:?}");
     }
 
     #[test]

@@ -614,11 +614,10 @@ mod tests {
         assert!(table_line < code.find("make_cup").unwrap(), "{code}");
         let facts = measure(&code).expect("the layout builds");
         let (cup, table) = (facts.thing("cup").unwrap(), facts.thing("table").unwrap());
-        // On the top, over the table (a lathe's measured box is symmetric
-        // about its origin, so compare the centre, which is its base).
+        // Standing on the top, over the table.
         let centre = (cup.min + cup.max) * 0.5;
         assert!(
-            (centre.y - table.max.y).abs() < 0.02,
+            (cup.min.y - table.max.y).abs() < 0.01,
             "{code}\n{cup:?}\n{table:?}"
         );
         assert!(centre.x > table.min.x && centre.x < table.max.x, "{code}");

@@ -155,6 +155,35 @@ impl Shape {
     }
 
     /// Half extents of the local bounding box (before scale).
+    /// The shape's box in its own frame, exact for meshes and terrain
+    /// (whose geometry need not be centred on the origin).
+    pub fn local_bounds(&self) -> (Vec3, Vec3) {
+        match self {
+            Shape::Mesh { mesh, .. } => mesh.bounds(),
+            Shape::Heightfield {
+                heights,
+                width,
+                depth,
+                ..
+            } => {
+                let (lo, hi) = heights
+                    .iter()
+                    .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), h| {
+                        (lo.min(*h), hi.max(*h))
+                    });
+                let (lo, hi) = if lo <= hi { (lo, hi) } else { (0.0, 0.0) };
+                (
+                    Vec3::new(-width * 0.5, lo, -depth * 0.5),
+                    Vec3::new(width * 0.5, hi, depth * 0.5),
+                )
+            }
+            other => {
+                let h = other.half_extents();
+                (-h, h)
+            }
+        }
+    }
+
     pub fn half_extents(&self) -> Vec3 {
         match self {
             Shape::Group => Vec3::ZERO,
