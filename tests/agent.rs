@@ -352,6 +352,38 @@ fn compact_mode_repairs_one_section() {
     assert!(round2[cut..].contains("angular_velocity"), "{round2}");
 }
 
+/// In compact mode, dynamics that do not build (with no starter to fall
+/// back on) are left out, so round 1 still runs.
+#[test]
+fn compact_mode_leaves_out_dynamics_that_do_not_build() {
+    let server = serve_with(|seen| {
+        let mut b = brief();
+        b["dynamics"] = json!([{ "kind": "glows", "subject": "ball", "notes": "" }]);
+        let answer = match stage_of(seen) {
+            "plan" => b.to_string(),
+            "object" => BALL.to_string(),
+            _ => BROKEN.to_string(),
+        };
+        Some(openai(&answer))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gen");
+    let mut cfg = config(&server.base, None, &[]);
+    cfg.compact = true;
+    let r = generate(options(&out, cfg)).unwrap();
+    assert_eq!(
+        &stages(&server)[..4],
+        ["plan", "object", "dynamics", "dynamics"]
+    );
+    assert!(r.rounds[0].error.is_none(), "{:?}", r.rounds[0]);
+    let round1 = read(out.join("rounds/1/world.rhai"));
+    assert!(
+        round1.contains("did not build and were left out"),
+        "{round1}"
+    );
+    assert!(!round1.contains(BROKEN));
+}
+
 #[test]
 fn a_syntax_error_is_repaired_in_round_two() {
     let server = model(BROKEN, openai);

@@ -453,7 +453,7 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
 
     // 4. PostProcess: the dynamics.
     let facts = builds(&sound).unwrap_or_default();
-    let (code, _) = piece(
+    let (code, passed) = piece(
         &scene_dir.join("dynamics.rhai"),
         &progress,
         "dynamics",
@@ -464,7 +464,15 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
             builds(&p).map(|_| ())
         },
     )?;
-    pieces.dynamics = code;
+    // A strong model repairs a broken piece from its error; a small one
+    // rarely does, so compact mode runs the world without it and repairs
+    // from what the critic then sees.
+    pieces.dynamics = if passed || !cx.compact {
+        code
+    } else {
+        progress.say("dynamics", "left out: it does not build");
+        "// The model's dynamics did not build and were left out (see scene/dynamics.rhai).".into()
+    };
 
     // 5. Rounds of running, judging and repairing.
     let mut records: Vec<RoundRecord> = Vec::new();

@@ -182,10 +182,25 @@ pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
         ("fire", "fire"),
     ];
     let particle_kind = |o: &ObjectBrief| {
-        let kind = o.kind.trim().to_lowercase();
+        let kind = o.kind.to_lowercase();
+        let words: Vec<&str> = kind
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .filter(|w| !w.is_empty())
+            .collect();
+        // A pile of leaves is one thing on the ground, not particles.
+        if words
+            .iter()
+            .any(|w| ["pile", "heap", "mound", "bed"].contains(w))
+        {
+            return None;
+        }
         PARTICLE_KINDS
             .iter()
-            .find(|(word, _)| kind == *word || kind == format!("{word}s"))
+            .find(|(word, _)| {
+                words
+                    .iter()
+                    .any(|w| w == word || w.strip_suffix('s') == Some(word))
+            })
             .map(|(_, dynamics)| *dynamics)
     };
     for o in &b.objects {
@@ -876,12 +891,24 @@ mod tests {
                     count: 100,
                     ..Default::default()
                 },
+                ObjectBrief {
+                    name: "fallen_leaves".into(),
+                    kind: "falling_leaves".into(),
+                    count: 30,
+                    ..Default::default()
+                },
+                ObjectBrief {
+                    name: "pile".into(),
+                    kind: "leaf pile".into(),
+                    count: 1,
+                    ..Default::default()
+                },
             ],
             ..Default::default()
         };
         let b = normalise_brief(b, "Leaves fall from a tree in the rain.");
         let names: Vec<&str> = b.objects.iter().map(|o| o.name.as_str()).collect();
-        assert_eq!(names, ["tree"]);
+        assert_eq!(names, ["tree", "pile"]);
         let kinds: Vec<&str> = b.dynamics.iter().map(|d| d.kind.as_str()).collect();
         assert_eq!(kinds, ["falling_leaves", "rain"]);
         assert_eq!(b.dynamics[0].notes, "yellow");

@@ -382,6 +382,37 @@ pub fn dynamics_starter(brief: &Brief, facts: &SceneFacts) -> Option<String> {
             .any(|w| w.starts_with("slow") || w == "gently");
         let subject = facts.thing(&d.subject).filter(|t| t.count == 1);
         let handle = format!("find(\"{}\")", d.subject);
+        // Tagged copies: the same motion for each, expectations on the first.
+        if facts.thing(&d.subject).is_some_and(|t| t.count > 1) {
+            let first = format!("find_all(\"{}\")[0]", d.subject);
+            let (each, expect) = match d.kind.as_str() {
+                "spins" => (
+                    "set(e, #{ angular_velocity: [0, 360, 0] });".to_string(),
+                    format!("expect(\"rotates\", {first});"),
+                ),
+                "slides" | "rolls" => (
+                    format!(
+                        "set(e, #{{ velocity: [{}, 0, 0] }});",
+                        if slow { 0.8 } else { 2.0 }
+                    ),
+                    format!("expect(\"moves\", {first}, #{{ min_distance: 0.3 }});"),
+                ),
+                "falls" | "topples" | "bounces" => (
+                    "let p = e.position;\n    set(e, #{ position: [p.x, p.y + 1.5, p.z] });"
+                        .to_string(),
+                    format!("expect(\"moves\", {first}, #{{ min_distance: 0.5 }});"),
+                ),
+                _ => (String::new(), String::new()),
+            };
+            if !each.is_empty() {
+                lines.push(format!(
+                    "for e in find_all(\"{}\") {{\n    {each}\n}}",
+                    d.subject
+                ));
+                lines.push(expect);
+                continue;
+            }
+        }
         match (d.kind.as_str(), subject) {
             ("rolls", Some(t)) => {
                 let size = t.size();
@@ -652,6 +683,17 @@ mod tests {
         SceneFacts::build(&format!("{script}{d}\n")).expect("the rain starter builds");
         rain.dynamics[0].kind = "pulsates".into();
         assert!(dynamics_starter(&rain, &facts).is_none());
+        // Copies under a tag spin one by one.
+        let copies = "for i in 0..3 { box(0.1, #{ tags: [\"coin\"], position: [i, 0.05, 0] }); }\n";
+        let facts = SceneFacts::build(copies).unwrap();
+        rain.dynamics = vec![crate::brief::DynamicsBrief {
+            kind: "spins".into(),
+            subject: "coin".into(),
+            ..Default::default()
+        }];
+        let d = dynamics_starter(&rain, &facts).unwrap();
+        assert!(d.contains("for e in find_all(\"coin\")"), "{d}");
+        SceneFacts::build(&format!("{copies}{d}\n")).expect("the copies' starter builds");
     }
 
     #[test]
