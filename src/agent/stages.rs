@@ -215,6 +215,57 @@ pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
         }
     }
     b.objects.retain(|o| particle_kind(o).is_none());
+    // Light that changes (a sunrise, golden light, night falling) is the
+    // time of day, whatever kind the planner gave it.
+    const DAY_WORDS: &[&str] = &[
+        "sun",
+        "sunrise",
+        "sunset",
+        "dawn",
+        "dusk",
+        "daylight",
+        "sunlight",
+        "moonlight",
+        "moon",
+        "night",
+        "day",
+        "timelapse",
+        "lapse",
+        "afternoon",
+        "morning",
+        "evening",
+    ];
+    let names: Vec<String> = b.objects.iter().map(|o| o.name.clone()).collect();
+    let mut day_seen = false;
+    b.dynamics.retain_mut(|d| {
+        let text = format!("{} {}", d.subject, d.kind).to_lowercase();
+        // Weather and particles stay what they are ("light rain at dusk").
+        let weather = [
+            "rain",
+            "snow",
+            "falling_leaves",
+            "embers",
+            "steam",
+            "fire",
+            "wind",
+            "flows",
+        ]
+        .contains(&d.kind.as_str());
+        let about_day = d.kind == "time_of_day"
+            || (!weather
+                && !names.contains(&d.subject)
+                && text
+                    .split(|c: char| !c.is_ascii_alphabetic())
+                    .any(|w| DAY_WORDS.contains(&w)));
+        if about_day {
+            d.kind = "time_of_day".into();
+            d.subject.clear();
+            let first = !day_seen;
+            day_seen = true;
+            return first;
+        }
+        true
+    });
     b.objects.truncate(8);
     let mut seen: Vec<String> = Vec::new();
     for o in &mut b.objects {
@@ -911,6 +962,22 @@ mod tests {
         assert_eq!(names, ["tree", "pile"]);
         let kinds: Vec<&str> = b.dynamics.iter().map(|d| d.kind.as_str()).collect();
         assert_eq!(kinds, ["falling_leaves", "rain"]);
+        // The sun's course is the time of day, however the planner put it.
+        let mut day = b.clone();
+        for (kind, subject) in [
+            ("rises", "sunrise"),
+            ("sways", "golden afternoon light"),
+            ("rolls", "tree"),
+        ] {
+            day.dynamics.push(crate::brief::DynamicsBrief {
+                kind: kind.into(),
+                subject: subject.into(),
+                notes: String::new(),
+            });
+        }
+        let day = normalise_brief(day, "A time-lapse from dawn to dusk.");
+        let kinds: Vec<&str> = day.dynamics.iter().map(|d| d.kind.as_str()).collect();
+        assert_eq!(kinds, ["falling_leaves", "rain", "time_of_day", "rolls"]);
         assert_eq!(b.dynamics[0].notes, "yellow");
     }
 

@@ -188,9 +188,10 @@ pub fn environment(brief: &Brief) -> String {
         .filter(|h| (0.0..=24.0).contains(h))
         .or_else(|| hour_from_words(&sky_words))
         .or_else(|| hour_from_words(&all));
+    // Named, so the dynamics can animate it.
     lines.push(match hour {
-        Some(h) => format!("sun(#{{ time_of_day: {} }});", num(h as f32)),
-        None => "sun(#{ elevation: 45, azimuth: 135 });".into(),
+        Some(h) => format!("sun(#{{ name: \"sun\", time_of_day: {} }});", num(h as f32)),
+        None => "sun(#{ name: \"sun\", elevation: 45, azimuth: 135 });".into(),
     });
     let overcast = has_any(
         &sky_words,
@@ -380,7 +381,10 @@ pub fn dynamics_starter(brief: &Brief, facts: &SceneFacts) -> Option<String> {
         let slow = words(&d.notes)
             .iter()
             .any(|w| w.starts_with("slow") || w == "gently");
-        let subject = facts.thing(&d.subject).filter(|t| t.count == 1);
+        // A fixed body cannot be set moving.
+        let subject = facts
+            .thing(&d.subject)
+            .filter(|t| t.count == 1 && t.body != "fixed");
         let handle = format!("find(\"{}\")", d.subject);
         // Tagged copies: the same motion for each, expectations on the first.
         if facts.thing(&d.subject).is_some_and(|t| t.count > 1) {
@@ -464,6 +468,28 @@ pub fn dynamics_starter(brief: &Brief, facts: &SceneFacts) -> Option<String> {
                     "expect(\"moves\", {handle}, #{{ min_distance: 0.5 }});"
                 ));
                 lines.push(format!("expect(\"rests\", {handle});"));
+            }
+            ("time_of_day", _) => {
+                // From before sunrise to after sunset unless the words say
+                // where the day starts or ends.
+                let w = words(&format!("{} {}", d.notes, brief.prompt));
+                let start =
+                    if has_any(&w, &["noon", "midday"]) && !has_any(&w, &["dawn", "sunrise"]) {
+                        12.0
+                    } else {
+                        5.5
+                    };
+                let end = if has_any(&w, &["night", "dusk", "evening", "moon"]) {
+                    21.5
+                } else {
+                    18.5
+                };
+                lines.push(format!(
+                    "animate(\"sun\", \"time_of_day\", [[0, {}], [{}, {}]], #{{ ease: \"ease_in_out\" }});",
+                    num(start),
+                    num(brief.duration.max(1.0) as f32),
+                    num(end)
+                ));
             }
             ("sways" | "wind", _) => {
                 lines.push("wind(#{ direction: [1, 0, 0.3], speed: 4 });".into());
@@ -681,6 +707,10 @@ mod tests {
             "{d}"
         );
         SceneFacts::build(&format!("{script}{d}\n")).expect("the rain starter builds");
+        rain.dynamics[0].kind = "time_of_day".into();
+        let d = dynamics_starter(&rain, &facts).unwrap();
+        assert!(d.starts_with("animate(\"sun\", \"time_of_day\""), "{d}");
+        SceneFacts::build(&format!("{script}{d}\n")).expect("the day's starter builds");
         rain.dynamics[0].kind = "pulsates".into();
         assert!(dynamics_starter(&rain, &facts).is_none());
         // Copies under a tag spin one by one.
