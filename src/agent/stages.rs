@@ -182,7 +182,13 @@ pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
         ("fire", "fire"),
     ];
     let particle_kind = |o: &ObjectBrief| {
-        let kind = o.kind.to_lowercase();
+        // The kind, and the name too: planners write kind "particles",
+        // name "raindrops".
+        let mut kind = format!("{} {}", o.kind, o.name).to_lowercase();
+        if kind.contains("particle") {
+            kind.push(' ');
+            kind.push_str(&o.attributes.join(" ").to_lowercase());
+        }
         let words: Vec<&str> = kind
             .split(|c: char| !c.is_ascii_alphabetic())
             .filter(|w| !w.is_empty())
@@ -375,12 +381,15 @@ fn catalog_builder(index: &Index, o: &ObjectBrief) -> Option<(String, String)> {
         )
         .into_iter()
         .map(|(d, _)| (d.name.clone(), d.text.clone()))
-        .find(|(name, _)| {
+        .find(|(name, text)| {
             let short = name.rsplit("::").next().unwrap_or(name);
-            o.kind
-                .to_ascii_lowercase()
-                .split_whitespace()
-                .any(|w| w == short || w.strip_suffix('s') == Some(short))
+            // Only builders of one thing at a position stand in for a maker
+            // (not nature::forest(count, area)).
+            text.contains(&format!("{name}(position"))
+                && o.kind
+                    .to_ascii_lowercase()
+                    .split_whitespace()
+                    .any(|w| w == short || w.strip_suffix('s') == Some(short))
         })
 }
 
@@ -949,6 +958,13 @@ mod tests {
                     ..Default::default()
                 },
                 ObjectBrief {
+                    name: "streaks".into(),
+                    kind: "particles".into(),
+                    count: 30,
+                    attributes: vec!["rain".into(), "diagonal".into()],
+                    ..Default::default()
+                },
+                ObjectBrief {
                     name: "pile".into(),
                     kind: "leaf pile".into(),
                     count: 1,
@@ -997,6 +1013,7 @@ mod tests {
         assert_eq!(builder("bottles").as_deref(), Some("assets::bottle"));
         assert_eq!(builder("coffee cup").as_deref(), Some("assets::cup"));
         assert_eq!(builder("robot"), None);
+        assert_eq!(builder("forest"), None);
     }
 
     #[test]
