@@ -193,11 +193,12 @@ pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
             .split(|c: char| !c.is_ascii_alphabetic())
             .filter(|w| !w.is_empty())
             .collect();
-        // A pile of leaves is one thing on the ground, not particles.
-        if words
-            .iter()
-            .any(|w| ["pile", "heap", "mound", "bed"].contains(w))
-        {
+        // A pile of leaves or a fire pit is one thing, not particles.
+        const ONE_THING: &[&str] = &[
+            "pile", "heap", "mound", "bed", "pit", "log", "wood", "place", "pot", "kettle", "cup",
+            "mug", "stump", "tree",
+        ];
+        if words.iter().any(|w| ONE_THING.contains(w)) {
             return None;
         }
         PARTICLE_KINDS
