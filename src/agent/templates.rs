@@ -56,6 +56,17 @@ pub fn catalog_object(brief: &Brief, o: &ObjectBrief, builder: &str, builder_doc
     if let Some(m) = attrs.iter().find(|w| preset_named(w).is_some()) {
         options.push(format!("material: \"{m}\""));
     }
+    // The brief's size when the builder's default height is far from it
+    // (kept within what is plausible for the kind).
+    if let (Some(want), Some(default)) = (o.size_m, default_of(builder_doc, "height")) {
+        let mut want = want as f32;
+        if let Some((_, range, _)) = crate::critic::plausible::kind_of(&o.kind) {
+            want = want.clamp(range[0], range[1]);
+        }
+        if want.is_finite() && want > 0.0 && (want / default > 2.0 || default / want > 2.0) {
+            options.push(format!("height: {}", num(want)));
+        }
+    }
     let rolls = brief
         .dynamics
         .iter()
@@ -116,6 +127,13 @@ pub fn stand_in(o: &ObjectBrief) -> String {
         maker_name(&o.name),
         options.join(", ")
     )
+}
+
+/// An option's documented default, from "key (value)" in a builder's doc.
+fn default_of(doc: &str, key: &str) -> Option<f32> {
+    let at = doc.find(&format!("{key} ("))? + key.len() + 2;
+    let end = doc[at..].find(')')?;
+    doc[at..at + end].trim().parse().ok()
 }
 
 /// The ground's material from the brief's words, else from the setting.
@@ -588,6 +606,27 @@ mod tests {
             code,
             "fn make_bottle(position) {\n    assets::bottle(position, #{ name: \"bottle\", color: \"brown\", material: \"glass\", lying: true })\n}"
         );
+    }
+
+    #[test]
+    fn a_catalog_object_takes_the_briefs_size_when_the_default_is_far_off() {
+        let b = bottle_brief();
+        let tree = ObjectBrief {
+            name: "oak".into(),
+            kind: "tree".into(),
+            count: 1,
+            size_m: Some(12.0),
+            ..Default::default()
+        };
+        let doc = "A tree, fixed. Options: name, height (4), trunk_radius (0.15)";
+        assert_eq!(default_of(doc, "height"), Some(4.0));
+        let code = catalog_object(&b, &tree, "assets::tree", doc);
+        assert!(code.contains("height: 12"), "{code}");
+        let near = ObjectBrief {
+            size_m: Some(5.0),
+            ..tree
+        };
+        assert!(!catalog_object(&b, &near, "assets::tree", doc).contains("height"));
     }
 
     #[test]
