@@ -243,6 +243,33 @@ pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
         "evening",
     ];
     let names: Vec<String> = b.objects.iter().map(|o| o.name.clone()).collect();
+    // A motion of something that is not an object: of particles it is
+    // their emitter's ("the leaves spin" with falling leaves asked for);
+    // otherwise it has no subject.
+    let mut extra: Vec<crate::brief::DynamicsBrief> = Vec::new();
+    b.dynamics.retain_mut(|d| {
+        if d.subject.is_empty() || names.contains(&d.subject) {
+            return true;
+        }
+        let as_object = ObjectBrief {
+            kind: d.subject.clone(),
+            ..Default::default()
+        };
+        if let Some(kind) = particle_kind(&as_object) {
+            extra.push(crate::brief::DynamicsBrief {
+                kind: kind.into(),
+                subject: String::new(),
+                notes: d.notes.clone(),
+            });
+            return false;
+        }
+        true
+    });
+    for e in extra {
+        if !b.dynamics.iter().any(|d| d.kind == e.kind) {
+            b.dynamics.push(e);
+        }
+    }
     let mut day_seen = false;
     b.dynamics.retain_mut(|d| {
         let text = format!("{} {}", d.subject, d.kind).to_lowercase();
@@ -992,6 +1019,11 @@ mod tests {
                 notes: String::new(),
             });
         }
+        day.dynamics.push(crate::brief::DynamicsBrief {
+            kind: "spins".into(),
+            subject: "fallen leaves".into(),
+            notes: String::new(),
+        });
         let day = normalise_brief(day, "A time-lapse from dawn to dusk.");
         let kinds: Vec<&str> = day.dynamics.iter().map(|d| d.kind.as_str()).collect();
         assert_eq!(kinds, ["falling_leaves", "rain", "time_of_day", "rolls"]);

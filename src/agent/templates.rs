@@ -273,15 +273,20 @@ pub fn camera(brief: &Brief, facts: &SceneFacts) -> String {
                 None => (t.min, t.max),
             })
         });
-    let distance = match c.shot.as_str() {
-        "close" => size * 3.0,
-        "wide" => {
-            let span = scene
-                .map(|(lo, hi)| (hi - lo).max_element())
-                .unwrap_or(size);
-            span.max(size * 6.0) * 1.3
+    let distance = if subject.count > 1 {
+        // Copies spread over an area: frame the group, whatever the shot.
+        size * 1.1
+    } else {
+        match c.shot.as_str() {
+            "close" => size * 3.0,
+            "wide" => {
+                let span = scene
+                    .map(|(lo, hi)| (hi - lo).max_element())
+                    .unwrap_or(size);
+                span.max(size * 6.0) * 1.3
+            }
+            _ => size * 6.0,
         }
-        _ => size * 6.0,
     }
     .clamp(0.8, 80.0);
     let moves = subject.body == "dynamic"
@@ -367,14 +372,22 @@ pub fn layout(brief: &Brief, measure: &dyn Fn(&str) -> Option<SceneFacts>) -> St
             }
         };
         if o.count <= 1 {
-            code.push_str(&format!(
-                "let {} = {maker}({});
-",
-                o.name,
-                vec3(centre)
-            ));
+            code.push_str(&format!("let {} = {maker}({});\n", o.name, vec3(centre)));
         } else {
-            let gap = o.size_m.unwrap_or(0.5).clamp(0.05, 10.0) as f32;
+            // Copies stand apart by their measured footprint, over an area
+            // that holds them all.
+            let footprint = measure(&format!("{code}{maker}([0, 0, 0]);\n"))
+                .and_then(|f| f.thing(&o.name).map(|t| t.size().x.max(t.size().z)))
+                .unwrap_or(0.0);
+            let gap = (footprint * 1.2)
+                .max(o.size_m.unwrap_or(0.0) as f32)
+                .clamp(0.05, 20.0);
+            let room = gap * (o.count.min(500) as f32).sqrt() * 1.8;
+            let area = if support.is_some() {
+                area
+            } else {
+                (area.0.max(room), area.1.max(room))
+            };
             code.push_str(&format!(
                 "for p in layout::scatter({}, [{}, {}], {}) {{\n    {maker}([p[0] + {}, {}, p[2] + {}]);\n}}\n",
                 o.count.min(500),
@@ -405,7 +418,10 @@ pub fn dynamics_starter(brief: &Brief, facts: &SceneFacts) -> Option<String> {
             .filter(|t| t.count == 1 && t.body != "fixed");
         let handle = format!("find(\"{}\")", d.subject);
         // Tagged copies: the same motion for each, expectations on the first.
-        if facts.thing(&d.subject).is_some_and(|t| t.count > 1) {
+        if facts
+            .thing(&d.subject)
+            .is_some_and(|t| t.count > 1 && t.body != "fixed")
+        {
             let first = format!("find_all(\"{}\")[0]", d.subject);
             let (each, expect) = match d.kind.as_str() {
                 "spins" => (
