@@ -179,6 +179,7 @@ pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
         ("spark", "embers"),
         ("steam", "steam"),
         ("flame", "fire"),
+        ("grain", "flows"),
         ("fire", "fire"),
     ];
     let particle_kind = |o: &ObjectBrief| {

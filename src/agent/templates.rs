@@ -503,6 +503,38 @@ pub fn dynamics_starter(brief: &Brief, facts: &SceneFacts) -> Option<String> {
                 ));
                 lines.push(format!("expect(\"rests\", {handle});"));
             }
+            ("drifts" | "rises", Some(t)) => {
+                // Keyframed, so it floats free of gravity (underwater, in air).
+                let c = (t.min + t.max) * 0.5;
+                let start = Vec3::new(c.x, c.y + 0.8, c.z);
+                let travel = if d.kind == "rises" {
+                    Vec3::new(0.2, 1.5, 0.0)
+                } else {
+                    Vec3::new(1.2, 0.3, 0.4)
+                };
+                if t.body == "dynamic" {
+                    lines.push(format!("set({handle}, #{{ body: \"kinematic\" }});"));
+                }
+                lines.push(format!(
+                    "animate({handle}, \"position\", [[0, {}], [{}, {}]], #{{ ease: \"ease_in_out\" }});",
+                    vec3(start),
+                    num(brief.duration.max(1.0) as f32),
+                    vec3(start + travel)
+                ));
+                lines.push(format!(
+                    "expect(\"moves\", {handle}, #{{ min_distance: 0.5 }});"
+                ));
+            }
+            ("pulsates" | "glows" | "flickers", Some(_)) => {
+                let (property, amplitude, hz) = match d.kind.as_str() {
+                    "pulsates" => ("scale", "[0.12, 0.18, 0.12]", 0.8),
+                    "flickers" => ("emissive_strength", "0.6", 6.0),
+                    _ => ("emissive_strength", "0.5", 0.5),
+                };
+                lines.push(format!(
+                    "oscillate({handle}, \"{property}\", {amplitude}, {hz});"
+                ));
+            }
             ("time_of_day", _) => {
                 // From before sunrise to after sunset unless the words say
                 // where the day starts or ends.
@@ -766,7 +798,14 @@ mod tests {
         let d = dynamics_starter(&rain, &facts).unwrap();
         assert!(d.starts_with("animate(\"sun\", \"time_of_day\""), "{d}");
         SceneFacts::build(&format!("{script}{d}\n")).expect("the day's starter builds");
-        rain.dynamics[0].kind = "pulsates".into();
+        for kind in ["drifts", "rises", "pulsates", "glows"] {
+            rain.dynamics[0].kind = kind.into();
+            rain.dynamics[0].subject = "bottle".into();
+            let d = dynamics_starter(&rain, &facts).unwrap();
+            SceneFacts::build(&format!("{script}{d}\n"))
+                .unwrap_or_else(|e| panic!("{kind}: {e:?}\n{d}"));
+        }
+        rain.dynamics[0].kind = "swings".into();
         assert!(dynamics_starter(&rain, &facts).is_none());
         // Copies under a tag spin one by one.
         let copies = "for i in 0..3 { box(0.1, #{ tags: [\"coin\"], position: [i, 0.05, 0] }); }\n";
