@@ -431,6 +431,11 @@ pub fn write_object(
 ) -> Result<String, AgentError> {
     let site = CallSite::stage(format!("object {}", o.name));
     if cx.compact && feedback.is_none() {
+        if let Some(code) = templates::forest_object(o) {
+            cx.progress
+                .say(&site.stage, "catalog trees in a group, no model call");
+            return Ok(code);
+        }
         if let Some((builder, doc)) = catalog_builder(cx.index, o) {
             cx.progress.say(
                 &site.stage,

@@ -82,6 +82,35 @@ pub fn catalog_object(brief: &Brief, o: &ObjectBrief, builder: &str, builder_doc
     )
 }
 
+/// A maker for a whole forest (or wood, grove), the catalog's trees
+/// scattered inside one named group; None for other kinds.
+pub fn forest_object(o: &ObjectBrief) -> Option<String> {
+    let kind = words(&format!("{} {}", o.kind, o.name));
+    if !has_any(&kind, &["forest", "wood", "grove", "jungle", "rainforest"]) {
+        return None;
+    }
+    let attrs: Vec<String> = o.attributes.iter().flat_map(|a| words(a)).collect();
+    let mut tree = vec![
+        "parent: g".to_string(),
+        "kind: pick([\"broadleaf\", \"pine\"])".to_string(),
+        "height: rand_range(4, 7)".to_string(),
+    ];
+    if has_any(&attrs, &["autumn", "fall"]) {
+        tree.push("leaf_color: pick([\"orange\", \"red\", \"gold\", \"brown\"])".into());
+    } else if let Some(c) = attrs.iter().rev().find(|w| parse_color_str(w).is_some()) {
+        tree.push(format!("leaf_color: \"{c}\""));
+    }
+    let dense = has_any(&attrs, &["dense", "thick", "lush"]);
+    Some(format!(
+        "fn {}(position) {{\n    let g = group(#{{ name: \"{}\", position: position }});\n    \
+         for p in layout::scatter({}, [24, 24], 3.5) {{\n        assets::tree(p, #{{ {} }});\n    }}\n    g\n}}",
+        maker_name(&o.name),
+        o.name,
+        if dense { 18 } else { 12 },
+        tree.join(", ")
+    ))
+}
+
 /// A plain maker for an object whose model-written one failed: the
 /// primitive its kind suggests, at the brief's size and colour, with its
 /// lowest point at `position`, named (or tagged) like the real one.
@@ -273,7 +302,16 @@ pub fn camera(brief: &Brief, facts: &SceneFacts) -> String {
                 None => (t.min, t.max),
             })
         });
-    let distance = if subject.count > 1 {
+    // A target that is a speck against the scene (a stand-in, a prop in
+    // a landscape) would leave the rest out of view: frame the scene.
+    let scene_span = scene
+        .map(|(lo, hi)| (hi - lo).max_element())
+        .unwrap_or(size);
+    let (centre, size, subject_count) = match scene {
+        Some((lo, hi)) if size * 10.0 < scene_span => ((lo + hi) * 0.5, scene_span, 2),
+        _ => (centre, size, subject.count),
+    };
+    let distance = if subject_count > 1 {
         // Copies spread over an area: frame the group, whatever the shot.
         size * 1.1
     } else {
@@ -300,7 +338,7 @@ pub fn camera(brief: &Brief, facts: &SceneFacts) -> String {
     let dir = Vec3::new(0.55, 0.35, 0.76).normalize();
     let mut position = centre + dir * distance;
     position.y = position.y.max(0.4);
-    let follows = moves && subject.count == 1;
+    let follows = moves && subject_count == 1;
     let target = if follows {
         format!("find(\"{}\")", subject.name)
     } else {
@@ -839,5 +877,40 @@ mod tests {
             assert!((t.size().y - size as f32).abs() < 0.01, "{kind}: {t:?}");
             assert!(code.contains("color: \"red\"") && code.contains("material: \"plastic\""));
         }
+    }
+
+    #[test]
+    fn a_forest_is_catalog_trees_in_one_named_group_and_the_camera_frames_it() {
+        let mut b = bottle_brief();
+        let forest = ObjectBrief {
+            name: "woods".into(),
+            kind: "forest".into(),
+            count: 1,
+            attributes: vec!["autumn".into(), "dense".into()],
+            role: "subject".into(),
+            ..Default::default()
+        };
+        assert!(forest_object(&b.objects[0]).is_none());
+        let code = forest_object(&forest).unwrap();
+        let prop = stand_in(&b.objects[0]);
+        b.objects.push(forest);
+        b.camera.target = "bottle".into();
+        let script = format!(
+            "{}{code}\n{prop}\nlet woods = make_woods([0, 0, 0]);\nlet bottle = make_bottle([0, 0, 0]);\n",
+            super::super::code::PRELUDE
+        );
+        let facts = SceneFacts::build(&script).unwrap();
+        let woods = facts.thing("woods").expect("the forest is one named thing");
+        assert!(woods.size().x > 10.0 && woods.size().y > 3.0, "{woods:?}");
+        // The bottle is a speck in the forest: the camera frames the scene.
+        let cam = camera(&b, &facts);
+        assert!(!cam.contains("find("), "{cam}");
+        let far: f32 = cam
+            .split("position: [")
+            .nth(1)
+            .and_then(|r| r.split(',').next())
+            .and_then(|x| x.trim().parse().ok())
+            .unwrap();
+        assert!(far > 8.0, "{cam}");
     }
 }
