@@ -358,7 +358,7 @@ fn compact_mode_repairs_one_section() {
 fn compact_mode_leaves_out_dynamics_that_do_not_build() {
     let server = serve_with(|seen| {
         let mut b = brief();
-        b["dynamics"] = json!([{ "kind": "glows", "subject": "ball", "notes": "" }]);
+        b["dynamics"] = json!([{ "kind": "swings", "subject": "ball", "notes": "" }]);
         let answer = match stage_of(seen) {
             "plan" => b.to_string(),
             "object" => BALL.to_string(),
