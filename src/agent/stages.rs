@@ -160,8 +160,11 @@ pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
     }
     b.duration = b.duration.min(12.0);
     // The environment stage makes these; as objects they would be built twice.
-    const ENVIRONMENT_KINDS: &[&str] =
-        &["sun", "light", "sky", "ground", "floor", "moon", "lighting"];
+    // So are the air and motion itself, which small planners list as things.
+    const ENVIRONMENT_KINDS: &[&str] = &[
+        "sun", "light", "sky", "ground", "floor", "moon", "lighting", "wind", "breeze", "air",
+        "weather", "dynamics", "motion",
+    ];
     b.objects.retain(|o| {
         !ENVIRONMENT_KINDS.contains(&o.kind.trim().to_lowercase().as_str())
             && !ENVIRONMENT_KINDS.contains(&o.name.trim().to_lowercase().as_str())

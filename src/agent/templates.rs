@@ -106,7 +106,8 @@ pub fn forest_object(o: &ObjectBrief) -> Option<String> {
          for p in layout::scatter({}, [24, 24], 3.5) {{\n        assets::tree(p, #{{ {} }});\n    }}\n    g\n}}",
         maker_name(&o.name),
         o.name,
-        if dense { 18 } else { 12 },
+        // About 3,500 triangles a tree: within an object's triangle budget.
+        if dense { 14 } else { 10 },
         tree.join(", ")
     ))
 }
@@ -912,5 +913,33 @@ mod tests {
             .and_then(|x| x.trim().parse().ok())
             .unwrap();
         assert!(far > 8.0, "{cam}");
+    }
+
+    #[test]
+    fn templated_objects_pass_the_object_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = bottle_brief();
+        let forest = ObjectBrief {
+            name: "forest".into(),
+            kind: "forest".into(),
+            count: 1,
+            attributes: vec!["dense".into(), "lush".into(), "green".into()],
+            role: "subject".into(),
+            ..Default::default()
+        };
+        for (o, code) in [
+            (&forest, forest_object(&forest).unwrap()),
+            (
+                &b.objects[0],
+                catalog_object(&b, &b.objects[0], "assets::bottle", "lying"),
+            ),
+            (&b.objects[0], stand_in(&b.objects[0])),
+        ] {
+            let render = crate::render::RenderOptions::new(160, 90)
+                .with_quality(crate::render::Quality::Draft);
+            let check =
+                super::super::objects::check_object(o, &code, Some(&render), None, dir.path());
+            assert!(check.passed(), "{}: {:?}\n{code}", o.name, check.problems);
+        }
     }
 }
