@@ -163,7 +163,7 @@ pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
     // So are the air and motion itself, which small planners list as things.
     const ENVIRONMENT_KINDS: &[&str] = &[
         "sun", "light", "sky", "ground", "floor", "moon", "lighting", "wind", "breeze", "air",
-        "weather", "dynamics", "motion",
+        "weather", "dynamics", "motion", "cloud", "clouds", "fog", "mist", "storm",
     ];
     b.objects.retain(|o| {
         !ENVIRONMENT_KINDS.contains(&o.kind.trim().to_lowercase().as_str())
@@ -225,7 +225,9 @@ pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
             }
         }
     }
-    b.objects.retain(|o| particle_kind(o).is_none());
+    // Particles of no kind we can tell cannot be built as objects.
+    b.objects
+        .retain(|o| particle_kind(o).is_none() && !o.kind.to_lowercase().starts_with("particle"));
     // Light that changes (a sunrise, golden light, night falling) is the
     // time of day, whatever kind the planner gave it.
     const DAY_WORDS: &[&str] = &[
@@ -999,6 +1001,12 @@ mod tests {
                     kind: "particles".into(),
                     count: 30,
                     attributes: vec!["rain".into(), "diagonal".into()],
+                    ..Default::default()
+                },
+                ObjectBrief {
+                    name: "puffs".into(),
+                    kind: "particles".into(),
+                    count: 30,
                     ..Default::default()
                 },
                 ObjectBrief {

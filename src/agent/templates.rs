@@ -574,6 +574,29 @@ pub fn dynamics_starter(brief: &Brief, facts: &SceneFacts) -> Option<String> {
                     "oscillate({handle}, \"{property}\", {amplitude}, {hz});"
                 ));
             }
+            ("flows", _) => {
+                // Grains pouring from the subject's top (a dune's crest),
+                // sliding down what they land on.
+                let (at, span) = match facts.thing(&d.subject) {
+                    Some(t) => (
+                        Vec3::new(
+                            (t.min.x + t.max.x) * 0.5,
+                            t.max.y,
+                            (t.min.z + t.max.z) * 0.5,
+                        ),
+                        (t.max.z - t.min.z).clamp(0.5, 20.0) * 0.6,
+                    ),
+                    None => (Vec3::new(0.0, 2.0, 0.0), 2.0),
+                };
+                lines.push(format!(
+                    "emitter(\"dust\", #{{ name: \"flows\", shape: \"box\", position: {}, size: [0.3, 0.05, {}], \
+                     rate: 500, velocity: [0.6, -0.1, 0], spread: 25, lifetime: [4, 6], ground: \"slide\", \
+                     gravity: 1.0, drag: 0.4, max: 6000 }});",
+                    vec3(at),
+                    num(span)
+                ));
+                lines.push("expect(\"particles_fall\", \"flows\");".into());
+            }
             ("time_of_day", _) => {
                 // From before sunrise to after sunset unless the words say
                 // where the day starts or ends.
@@ -837,7 +860,7 @@ mod tests {
         let d = dynamics_starter(&rain, &facts).unwrap();
         assert!(d.starts_with("animate(\"sun\", \"time_of_day\""), "{d}");
         SceneFacts::build(&format!("{script}{d}\n")).expect("the day's starter builds");
-        for kind in ["drifts", "rises", "pulsates", "glows"] {
+        for kind in ["drifts", "rises", "pulsates", "glows", "flows"] {
             rain.dynamics[0].kind = kind.into();
             rain.dynamics[0].subject = "bottle".into();
             let d = dynamics_starter(&rain, &facts).unwrap();
