@@ -1,10 +1,12 @@
 //! Pieces written from the brief without a model call, for small, slow
-//! models (compact mode): an object the catalog builds by name, the
-//! environment from the brief's words, and the camera from the measured
-//! scene. A local model at a few tokens a second spends minutes on each of
-//! these; the brief already says everything they need. They come out as
-//! the same code a model would be asked for, so the checks, the rounds and
-//! the repairer treat them like any other piece.
+//! models (compact mode): an object the catalog builds by name (or a forest
+//! of catalog trees), the environment from the brief's words, the layout
+//! from its placements, the camera from the measured scene, a starter for
+//! the dynamics, and a plain stand-in for an object whose model-written
+//! maker failed. A local model at a few tokens a second spends minutes on
+//! each of these and often gets them wrong; the brief already says what
+//! they need. They come out as the same code a model would be asked for, so
+//! the checks, the rounds and the repairer treat them like any other piece.
 
 use glam::Vec3;
 
