@@ -90,7 +90,9 @@ pub fn catalog_object(brief: &Brief, o: &ObjectBrief, builder: &str, builder_doc
 /// scattered inside one named group; None for other kinds.
 pub fn forest_object(o: &ObjectBrief) -> Option<String> {
     let kind = words(&format!("{} {}", o.kind, o.name));
-    if !has_any(&kind, &["forest", "wood", "grove", "jungle", "rainforest"]) {
+    // Copies of a forest would be copies of one name; thirty "forest" trees
+    // are trees.
+    if o.count > 1 || !has_any(&kind, &["forest", "wood", "grove", "jungle", "rainforest"]) {
         return None;
     }
     let attrs: Vec<String> = o.attributes.iter().flat_map(|a| words(a)).collect();
@@ -919,6 +921,11 @@ mod tests {
             ..Default::default()
         };
         assert!(forest_object(&b.objects[0]).is_none());
+        let many = ObjectBrief {
+            count: 30,
+            ..forest.clone()
+        };
+        assert!(forest_object(&many).is_none());
         let code = forest_object(&forest).unwrap();
         let prop = stand_in(&b.objects[0]);
         b.objects.push(forest);
