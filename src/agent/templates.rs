@@ -480,11 +480,15 @@ pub fn dynamics_starter(brief: &Brief, facts: &SceneFacts) -> Option<String> {
                     ),
                     format!("expect(\"moves\", {first}, #{{ min_distance: 0.3 }});"),
                 ),
-                "falls" | "topples" | "bounces" => (
-                    "let p = e.position;\n    set(e, #{ position: [p.x, p.y + 1.5, p.z] });"
-                        .to_string(),
-                    format!("expect(\"moves\", {first}, #{{ min_distance: 0.5 }});"),
-                ),
+                "falls" | "topples" | "bounces"
+                    if facts.thing(&d.subject).is_some_and(|t| t.body == "dynamic") =>
+                {
+                    (
+                        "let p = e.position;\n    set(e, #{ position: [p.x, p.y + 1.5, p.z] });"
+                            .to_string(),
+                        format!("expect(\"moves\", {first}, #{{ min_distance: 0.5 }});"),
+                    )
+                }
                 _ => (String::new(), String::new()),
             };
             if !each.is_empty() {
@@ -536,7 +540,9 @@ pub fn dynamics_starter(brief: &Brief, facts: &SceneFacts) -> Option<String> {
                 ));
                 lines.push(format!("expect(\"rotates\", {handle});"));
             }
-            ("falls" | "topples" | "bounces", Some(t)) => {
+            // Lifting a body that physics does not move would leave it in
+            // the air: only a dynamic one falls.
+            ("falls" | "topples" | "bounces", Some(t)) if t.body == "dynamic" => {
                 let c = (t.min + t.max) * 0.5;
                 let lift = 1.5_f32.max(t.size().y * 2.0);
                 lines.push(format!(
