@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use code2worlds::agent::config::{ConfigFile, FlagSettings};
-use code2worlds::agent::{AgentConfig, AgentError, GenerateOptions, generate};
+use code2worlds::agent::{AgentConfig, AgentError, GenerateOptions, GenerateOutcome, generate};
 use common::http::{Reply, Seen, Server, ok_json, serve_with, status};
 use serde_json::{Value, json};
 
@@ -158,6 +158,18 @@ fn options(out: &Path, config: AgentConfig) -> GenerateOptions {
     }
 }
 
+/// Runs the pipeline in compact mode into `DIR/gen` of a new temporary
+/// folder, which it returns with the outcome.
+fn generate_compact(server: &Server, prompt: &str) -> (tempfile::TempDir, GenerateOutcome) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(&server.base, None, &[]);
+    cfg.compact = true;
+    let mut o = options(&dir.path().join("gen"), cfg);
+    o.prompt = Some(prompt.into());
+    let r = generate(o).unwrap();
+    (dir, r)
+}
+
 fn stages(server: &Server) -> Vec<&'static str> {
     server.seen().iter().map(stage_of).collect()
 }
@@ -249,11 +261,8 @@ fn a_full_pipeline_plans_builds_and_passes_in_one_round() {
 #[test]
 fn compact_mode_writes_the_environment_layout_and_camera_from_the_brief() {
     let server = model(ROLLING, openai);
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, r) = generate_compact(&server, PROMPT);
     let out = dir.path().join("gen");
-    let mut cfg = config(&server.base, None, &[]);
-    cfg.compact = true;
-    let r = generate(options(&out, cfg)).unwrap();
     // No catalog builder is called "ball", so the object still asks the
     // model; the environment, the layout and the camera do not.
     assert_eq!(stages(&server), ["plan", "object", "dynamics"]);
@@ -294,14 +303,11 @@ fn compact_mode_finishes_the_rolling_bottle_with_two_model_calls() {
         };
         Some(openai(&answer))
     });
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, r) = generate_compact(
+        &server,
+        "A brown glass bottle rolled slowly across the sunlit living room floor.",
+    );
     let out = dir.path().join("gen");
-    let mut cfg = config(&server.base, None, &[]);
-    cfg.compact = true;
-    let mut o = options(&out, cfg);
-    o.prompt =
-        Some("A brown glass bottle rolled slowly across the sunlit living room floor.".into());
-    let r = generate(o).unwrap();
     assert_eq!(stages(&server), ["plan", "dynamics"]);
     // The dynamics request offered the starter.
     let asked = user_text(&server.seen()[1]);
@@ -327,11 +333,8 @@ fn compact_mode_repairs_one_section() {
         };
         Some(openai(&answer))
     });
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, r) = generate_compact(&server, PROMPT);
     let out = dir.path().join("gen");
-    let mut cfg = config(&server.base, None, &[]);
-    cfg.compact = true;
-    let r = generate(options(&out, cfg)).unwrap();
     assert_eq!(
         stages(&server),
         ["plan", "object", "dynamics", "repair_section"]
@@ -366,11 +369,8 @@ fn compact_mode_leaves_out_dynamics_that_do_not_build() {
         };
         Some(openai(&answer))
     });
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, r) = generate_compact(&server, PROMPT);
     let out = dir.path().join("gen");
-    let mut cfg = config(&server.base, None, &[]);
-    cfg.compact = true;
-    let r = generate(options(&out, cfg)).unwrap();
     assert_eq!(
         &stages(&server)[..4],
         ["plan", "object", "dynamics", "dynamics"]

@@ -810,6 +810,29 @@ impl Problem {
     }
 }
 
+/// What every repair prompt starts from: the call site, what went wrong,
+/// and the reference retrieved for it (`k` entries in `budget` characters).
+fn repair_context(
+    cx: &StageContext,
+    problem: &Problem,
+    round: u32,
+    k: usize,
+    budget: usize,
+) -> (CallSite, String, String) {
+    let site = CallSite {
+        stage: "repair".into(),
+        round: Some(round),
+    };
+    let (what, query, function) = describe_problem(problem);
+    let must: Vec<&str> = if function.is_empty() {
+        vec![]
+    } else {
+        vec![function.as_str()]
+    };
+    let reference = cx.reference(&must, &query, k, budget);
+    (site, what, reference)
+}
+
 /// What went wrong, for a repair prompt: the text, words for retrieval,
 /// and the API function involved (empty when none).
 fn describe_problem(problem: &Problem) -> (String, String, String) {
@@ -849,17 +872,7 @@ pub fn repair(
     problem: &Problem,
     round: u32,
 ) -> Result<String, AgentError> {
-    let site = CallSite {
-        stage: "repair".into(),
-        round: Some(round),
-    };
-    let (what, query, must) = describe_problem(problem);
-    let must: Vec<&str> = if must.is_empty() {
-        vec![]
-    } else {
-        vec![must.as_str()]
-    };
-    let reference = cx.reference(&must, &query, 5, 2400);
+    let (site, what, reference) = repair_context(cx, problem, round, 5, 2400);
     let task = format!(
         "Reference:\n{reference}\n\
 Scene: {}\n{what}\
@@ -932,17 +945,7 @@ pub fn repair_section(
     let (title, range) = secs[index].clone();
     let lines: Vec<&str> = script.lines().collect();
     let body = lines[range.clone()].join("\n");
-    let site = CallSite {
-        stage: "repair".into(),
-        round: Some(round),
-    };
-    let (what, query, must) = describe_problem(problem);
-    let must: Vec<&str> = if must.is_empty() {
-        vec![]
-    } else {
-        vec![must.as_str()]
-    };
-    let reference = cx.reference(&must, &query, 4, 1800);
+    let (site, what, reference) = repair_context(cx, problem, round, 4, 1800);
     // The other sections as context: names and positions the part may use.
     let task = format!(
         "Reference:\n{reference}\n\

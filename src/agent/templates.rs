@@ -41,11 +41,13 @@ fn vec3(v: Vec3) -> String {
     format!("[{}, {}, {}]", num(v.x), num(v.y), num(v.z))
 }
 
-/// The maker for an object the catalog builds: the builder with the
-/// brief's name, colour and material. `builder_doc` is the builder's
-/// documentation, read for the options it takes.
-pub fn catalog_object(brief: &Brief, o: &ObjectBrief, builder: &str, builder_doc: &str) -> String {
-    let attrs: Vec<String> = o.attributes.iter().flat_map(|a| words(a)).collect();
+fn attribute_words(o: &ObjectBrief) -> Vec<String> {
+    o.attributes.iter().flat_map(|a| words(a)).collect()
+}
+
+/// An object's name (or tag, for copies), and the colour and material its
+/// attributes name.
+fn label_and_look(o: &ObjectBrief, attrs: &[String]) -> Vec<String> {
     let mut options = vec![if o.count > 1 {
         format!("tags: [\"{}\"]", o.name)
     } else {
@@ -58,6 +60,15 @@ pub fn catalog_object(brief: &Brief, o: &ObjectBrief, builder: &str, builder_doc
     if let Some(m) = attrs.iter().find(|w| preset_named(w).is_some()) {
         options.push(format!("material: \"{m}\""));
     }
+    options
+}
+
+/// The maker for an object the catalog builds: the builder with the
+/// brief's name, colour and material. `builder_doc` is the builder's
+/// documentation, read for the options it takes.
+pub fn catalog_object(brief: &Brief, o: &ObjectBrief, builder: &str, builder_doc: &str) -> String {
+    let attrs = attribute_words(o);
+    let mut options = label_and_look(o, &attrs);
     // The brief's size when the builder's default height is far from it
     // (kept within what is plausible for the kind).
     if let (Some(want), Some(default)) = (o.size_m, default_of(builder_doc, "height")) {
@@ -95,7 +106,7 @@ pub fn forest_object(o: &ObjectBrief) -> Option<String> {
     if o.count > 1 || !has_any(&kind, &["forest", "wood", "grove", "jungle", "rainforest"]) {
         return None;
     }
-    let attrs: Vec<String> = o.attributes.iter().flat_map(|a| words(a)).collect();
+    let attrs = attribute_words(o);
     let mut tree = vec![
         "parent: g".to_string(),
         "kind: pick([\"broadleaf\", \"pine\"])".to_string(),
@@ -127,18 +138,7 @@ pub fn stand_in(o: &ObjectBrief) -> String {
         .filter(|s| s.is_finite())
         .unwrap_or(0.3)
         .clamp(0.02, 20.0) as f32;
-    let attrs: Vec<String> = o.attributes.iter().flat_map(|a| words(a)).collect();
-    let mut options = vec![if o.count > 1 {
-        format!("tags: [\"{}\"]", o.name)
-    } else {
-        format!("name: \"{}\"", o.name)
-    }];
-    if let Some(c) = attrs.iter().rev().find(|w| parse_color_str(w).is_some()) {
-        options.push(format!("color: \"{c}\""));
-    }
-    if let Some(m) = attrs.iter().find(|w| preset_named(w).is_some()) {
-        options.push(format!("material: \"{m}\""));
-    }
+    let mut options = label_and_look(o, &attribute_words(o));
     let shape = super::stages::shape_words(&o.kind);
     let (call, height) = if shape.starts_with("sphere") {
         (format!("sphere({}", num(size / 2.0)), size)
@@ -449,8 +449,7 @@ pub fn layout(brief: &Brief, measure: &dyn Fn(&str) -> Option<SceneFacts>) -> St
 }
 
 /// A starting point for the dynamics the brief asks for, for kinds with an
-/// obvious script; None when no asked-for kind has one. `duration` is the
-/// run's length in seconds.
+/// obvious script; None when no asked-for kind has one.
 pub fn dynamics_starter(brief: &Brief, facts: &SceneFacts) -> Option<String> {
     let mut lines = Vec::new();
     for d in &brief.dynamics {
