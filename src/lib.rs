@@ -8,7 +8,9 @@
 //! 3. [`measure`]: frames become a trace, expectation results and a report.
 //! 4. [`render`]: frames become images (headless wgpu), with ID and depth
 //!    passes; [`video`] encodes them (H.264 MP4, PNG, contact sheets) and
-//!    [`output`] is the frame sink that ties the two to a run folder.
+//!    [`output`] is the frame sink that ties the two to a run folder;
+//!    [`export`] turns the frames into an animated glTF scene and serves run
+//!    folders to a web viewer.
 //! 5. [`critic`]: the whole trajectory and the rendered keyframes become a
 //!    critic diff that says what to fix.
 //! 6. [`pipeline`]: runs the stages end to end for the command line and the agent.
@@ -31,6 +33,7 @@ pub mod agent;
 pub mod brief;
 pub mod cli;
 pub mod critic;
+pub mod export;
 pub mod grammar;
 pub mod limits;
 pub mod llm;

@@ -26,7 +26,7 @@ pub struct Vertex {
 /// the cache holds a clone of the `Arc`, so the address cannot be reused
 /// by other data while the key exists.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum ShapeKey {
+pub enum ShapeKey {
     Group,
     Box([u32; 3]),
     Sphere(u32),
@@ -86,7 +86,15 @@ fn key_of(shape: &Shape) -> (ShapeKey, Keep) {
     }
 }
 
-fn is_closed(shape: &Shape) -> bool {
+/// The identity of a shape's geometry: equal keys, equal triangles. A
+/// shared mesh is keyed by its address, so the key is only meaningful while
+/// the world holding it lives.
+pub fn shape_key(shape: &Shape) -> ShapeKey {
+    key_of(shape).0
+}
+
+/// Whether the shape's surface is closed (its back faces are never seen).
+pub fn is_closed(shape: &Shape) -> bool {
     matches!(
         shape,
         Shape::Box { .. }

@@ -41,7 +41,10 @@ mod renderer;
 pub mod scene;
 pub mod shadow;
 
+pub use bounds::Aabb;
 pub use error::RenderError;
 pub use image::{Analysis, Image};
+// Shared with the glTF exporter, so both draw the same triangles.
+pub use meshes::{ShapeKey, Vertex, clean, is_closed, shape_key};
 pub use options::{ADAPTER_ENV, AdapterChoice, Antialiasing, MAX_SIDE, Quality, RenderOptions};
 pub use renderer::{Rendered, Renderer};
