@@ -3,6 +3,7 @@
 mod check;
 mod critic;
 mod docs;
+mod export;
 mod generate;
 mod render;
 pub mod repl;
@@ -43,6 +44,12 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// Serve the runtime to LLM clients over the Model Context Protocol (stdio).
     Mcp,
+    /// Simulate a world script and write it as an animated glTF scene
+    /// (.glb or .gltf).
+    Export(export::ExportArgs),
+    /// Serve a run folder to a web viewer on 127.0.0.1: the animated scene,
+    /// the video and the critic's findings.
+    View(export::ViewArgs),
 }
 
 /// Limits a script runs under; defaults suit generated scenes.
@@ -135,6 +142,8 @@ pub fn main() -> i32 {
         Command::Docs(a) => docs::docs(a),
         Command::Generate(a) => generate::generate(a),
         Command::Mcp => crate::mcp::main(),
+        Command::Export(a) => export::export(a),
+        Command::View(a) => export::view(a),
     }
 }
 

@@ -48,6 +48,10 @@ pub struct RunArgs {
     /// A scene brief (JSON) for the critic to check the world against.
     #[arg(long, value_name = "FILE")]
     brief: Option<PathBuf>,
+    /// Also write the animated scene as world.glb (glTF 2.0), for Blender,
+    /// three.js, game engines and `c2w view`.
+    #[arg(long)]
+    gltf: bool,
     #[command(flatten)]
     render: RenderArgs,
     #[command(flatten)]
@@ -98,6 +102,7 @@ pub fn run(a: RunArgs) -> i32 {
         snaps: a.snap.clone(),
         critic: a.critic,
         brief,
+        gltf: a.gltf,
         ..WorldJob::new(out.clone(), render)
     };
     let mut result = match run_job(&source, job) {
@@ -128,6 +133,17 @@ pub fn run(a: RunArgs) -> i32 {
         );
     } else {
         print_summary(&a.script, &out, report);
+        match &result.gltf {
+            Some(Ok(s)) => println!(
+                "  world.glb: {} nodes, {} meshes, {} animation channels, {} bytes",
+                s.nodes, s.meshes, s.animation_channels, s.bytes
+            ),
+            Some(Err(e)) => println!("  world.glb not written: {e}"),
+            None => {}
+        }
+        if report.frames > 0 {
+            println!("  {}", super::export::view_hint(&out));
+        }
         if let Some(d) = &diff {
             print!("{d}");
         }

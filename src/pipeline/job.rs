@@ -40,6 +40,8 @@ pub struct WorldJob {
     /// Checked by the critic (implies it); written as `brief.json`.
     pub brief: Option<Brief>,
     pub vlm: VlmChoice,
+    /// Also write the animated scene as `world.glb` (see [`crate::export`]).
+    pub gltf: bool,
 }
 
 impl WorldJob {
@@ -56,6 +58,7 @@ impl WorldJob {
             critic: false,
             brief: None,
             vlm: VlmChoice::FromEnv,
+            gltf: false,
         }
     }
 }
@@ -67,6 +70,8 @@ pub struct JobOutcome {
     pub diff: Option<CriticDiff>,
     /// Why nothing was rendered although rendering was asked for.
     pub render_warning: Option<String>,
+    /// What `world.glb` holds, or why it was not written, when asked for.
+    pub gltf: Option<Result<crate::export::ExportSummary, String>>,
 }
 
 impl JobOutcome {
@@ -100,6 +105,16 @@ pub fn run_job(source: &str, job: WorldJob) -> std::io::Result<JobOutcome> {
     if let Some(c) = critic.as_mut() {
         sinks.push(c);
     }
+    let mut exporter = job.gltf.then(|| {
+        let mut opts = crate::export::ExportOptions::default();
+        if let Some(r) = &job.render {
+            opts.aspect_ratio = Some(r.width as f32 / r.height.max(1) as f32);
+        }
+        crate::export::Exporter::new(opts)
+    });
+    if let Some(e) = exporter.as_mut() {
+        sinks.push(e);
+    }
     let mut result = super::run(source, &job.run, &mut sinks);
     drop(sinks);
     if let Some(r) = &recorder {
@@ -126,12 +141,18 @@ pub fn run_job(source: &str, job: WorldJob) -> std::io::Result<JobOutcome> {
     if let Some(d) = &diff {
         write_json_atomic(&job.out.join("critic.json"), d)?;
     }
+    let gltf = match exporter.as_mut().map(|e| e.take_document()) {
+        None => None,
+        Some(None) => Some(Err("the world ran no frame".to_string())),
+        Some(Some(doc)) => Some(Ok(crate::export::write(&doc, &job.out.join("world.glb"))?)),
+    };
     write_json_atomic(&job.out.join("report.json"), &result.report)?;
     Ok(JobOutcome {
         report: result.report,
         trace: result.trace,
         diff,
         render_warning,
+        gltf,
     })
 }
 
