@@ -69,7 +69,7 @@ fn png_size(png: &[u8]) -> (u32, u32) {
 }
 
 #[tokio::test]
-async fn lists_the_five_tools_with_input_schemas() {
+async fn lists_the_six_tools_with_input_schemas() {
     let client = connect().await;
     let info = client.peer_info().expect("server info");
     assert_eq!(
@@ -90,6 +90,7 @@ async fn lists_the_five_tools_with_input_schemas() {
         [
             "api_docs",
             "check_world",
+            "export_world",
             "list_assets",
             "render_snapshot",
             "run_world"
@@ -110,6 +111,38 @@ async fn lists_the_five_tools_with_input_schemas() {
     }
     let snap = tools.iter().find(|t| t.name == "render_snapshot").unwrap();
     assert_eq!(snap.input_schema["required"], json!(["script", "time"]));
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn export_world_returns_the_glb_as_a_resource() {
+    use base64::Engine as _;
+    let client = connect().await;
+    let result = call(&client, "export_world", json!({ "script": BALL })).await;
+    assert_eq!(result.is_error, Some(false), "{}", text(&result));
+    let summary = json_of(&result);
+    assert_eq!(summary["frames"], 12);
+    // The floor, the ball, the camera and the sun.
+    assert_eq!(summary["gltf"]["nodes"], 4, "{summary}");
+    let resource = result.content[1].as_resource().expect("an embedded resource");
+    let rmcp::model::ResourceContents::BlobResourceContents {
+        uri,
+        mime_type,
+        blob,
+        ..
+    } = &resource.resource
+    else {
+        panic!("not a blob")
+    };
+    assert_eq!(uri, "c2w://export/world.glb");
+    assert_eq!(mime_type.as_deref(), Some("model/gltf-binary"));
+    let glb = base64::engine::general_purpose::STANDARD.decode(blob).unwrap();
+    assert_eq!(&glb[..4], b"glTF");
+    assert_eq!(summary["gltf"]["bytes"], glb.len());
+    // A script error is a tool error, with no resource.
+    let bad = call(&client, "export_world", json!({ "script": "sphere(" })).await;
+    assert_eq!(bad.is_error, Some(true));
+    assert_eq!(bad.content.len(), 1);
     client.cancel().await.unwrap();
 }
 

@@ -569,6 +569,8 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
                 critic: true,
                 brief: Some(brief.clone()),
                 vlm: vlm_choice(&o.config),
+                // The final world also as an animated scene, for `c2w view`.
+                gltf: true,
                 ..WorldJob::new(out.clone(), o.render.clone())
             };
             let outcome = run_job(&best_script, job).map_err(|e| io("write", &out, e))?;

@@ -28,7 +28,7 @@ pub struct ExportArgs {
     fps: Option<u32>,
     /// Particles kept per frame, all emitters together (evenly strided).
     #[arg(long, default_value_t = ExportOptions::default().max_particles, value_name = "N")]
-    max_particles: usize,
+    particles_per_frame: usize,
     /// Print what was written as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -54,7 +54,7 @@ pub fn export(a: ExportArgs) -> i32 {
         limits: a.limits.limits(),
     };
     let opts = ExportOptions {
-        max_particles: a.max_particles,
+        max_particles: a.particles_per_frame,
         ..Default::default()
     };
     let (doc, report) = export_script(&source, &run, opts);
@@ -81,8 +81,8 @@ pub fn export(a: ExportArgs) -> i32 {
                 );
                 if s.particles_left_out > 0 {
                     println!(
-                        "  {} particle samples left out (--max-particles {})",
-                        s.particles_left_out, a.max_particles
+                        "  {} particle samples left out (--particles-per-frame {})",
+                        s.particles_left_out, a.particles_per_frame
                     );
                 }
             }

@@ -165,6 +165,7 @@ pub fn generate(a: GenerateArgs) -> i32 {
             );
             println!("  world: {}", r.out.join("world.rhai").display());
             println!("  summary: {}", r.out.join("summary.md").display());
+            println!("  {}", super::export::view_hint(&r.out));
             if f.passed() { 0 } else { 2 }
         }
         Err(e) => {

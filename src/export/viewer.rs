@@ -168,6 +168,10 @@ fn handle(dir: &Path, request: Request) {
         let _ = request.respond(response);
         return;
     }
+    if url == "/favicon.ico" {
+        let _ = request.respond(Response::empty(StatusCode(204)));
+        return;
+    }
     if url == "/api/run.json" {
         let response = Response::from_string(run_listing(dir))
             .with_header(header("Content-Type", "application/json"))

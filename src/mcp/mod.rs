@@ -17,15 +17,17 @@ use rmcp::model::{CallToolResult, ContentBlock, Implementation, ServerCapabiliti
 use rmcp::{ServerHandler, ServiceExt, tool, tool_handler, tool_router};
 use tokio::sync::Semaphore;
 
-use tools::{DocsRequest, RunWorldRequest, ScriptRequest, SnapshotRequest, ToolOutput};
+use tools::{
+    DocsRequest, ExportWorldRequest, RunWorldRequest, ScriptRequest, SnapshotRequest, ToolOutput,
+};
 
 const INSTRUCTIONS: &str = "c2w turns Rhai world scripts into simulated, rendered 4D worlds and judges their motion. \
 Call api_docs first (with a query such as \"sphere\" or \"hinge\" for the relevant functions) and list_assets for ready-made generators. \
 Then write a script, check_world it for errors (fast, nothing simulated), run_world it to simulate, render and get the critic's findings \
-with a contact sheet, and render_snapshot to look at one moment. Errors come back as JSON with kind, line, message, hint and suggestions: \
+with a contact sheet, and render_snapshot to look at one moment; export_world gives the animated scene as a GLB (glTF 2.0). Errors come back as JSON with kind, line, message, hint and suggestions: \
 fix the script and try again.";
 
-/// The MCP server: the five tools.
+/// The MCP server: the six tools.
 #[derive(Clone)]
 pub struct C2wServer {
     tool_router: ToolRouter<Self>,
@@ -95,6 +97,35 @@ impl C2wServer {
         Parameters(req): Parameters<SnapshotRequest>,
     ) -> CallToolResult {
         self.run_script(move || tools::render_snapshot(&req)).await
+    }
+
+    /// Simulate a world script and export it as an animated glTF 2.0 scene:
+    /// every entity a node, meshes, PBR materials, camera, lights and the
+    /// motion as node animations. Returns a JSON summary and the GLB as an
+    /// embedded resource (model/gltf-binary).
+    #[tool(annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false))]
+    async fn export_world(&self, Parameters(req): Parameters<ExportWorldRequest>) -> CallToolResult {
+        let Ok(permit) = self.script_slot.clone().acquire_owned().await else {
+            return result(ToolOutput::internal("the server is shutting down"));
+        };
+        let done = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            tools::export_world(&req)
+        })
+        .await;
+        let (output, glb) = match done {
+            Ok(r) => r,
+            Err(e) => (ToolOutput::internal(format!("the tool failed: {e}")), None),
+        };
+        let mut r = result(output);
+        if let Some(glb) = glb {
+            let data = base64::engine::general_purpose::STANDARD.encode(glb);
+            r.content.push(ContentBlock::resource(
+                rmcp::model::ResourceContents::blob(data, "c2w://export/world.glb")
+                    .with_mime_type("model/gltf-binary"),
+            ));
+        }
+        r
     }
 
     /// The world API reference: conventions and every function with its

@@ -57,6 +57,18 @@ pub struct SnapshotRequest {
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
+pub struct ExportWorldRequest {
+    /// The world script (Rhai source text).
+    pub script: String,
+    /// Seed for all randomness; overrides the script's.
+    pub seed: Option<u64>,
+    /// Simulated seconds; overrides the script's.
+    pub duration: Option<f64>,
+    /// Particles kept per frame, all emitters together (default 2000).
+    pub max_particles: Option<usize>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct DocsRequest {
     /// Words to look for, e.g. "sphere", "hinge joint", "rain particles".
     /// Leave it out for the whole reference.
@@ -179,6 +191,66 @@ pub fn run_world(req: &RunWorldRequest) -> ToolOutput {
         text: summary.to_string(),
         png: sheet,
     }
+}
+
+/// Largest GLB handed back: a resource this size already strains clients.
+pub const MAX_GLB_BYTES: usize = 32 << 20;
+
+/// Simulates the script and exports it as an animated GLB (no rendering):
+/// a summary, and the file's bytes when it was made.
+pub fn export_world(req: &ExportWorldRequest) -> (ToolOutput, Option<Vec<u8>>) {
+    if let Some(d) = req.duration
+        && !(d.is_finite() && d > 0.0)
+    {
+        let e = ToolOutput::internal(format!("duration must be a number of seconds > 0, got {d}"));
+        return (e, None);
+    }
+    let run = RunOptions {
+        seed: req.seed,
+        duration: req.duration,
+        ..Default::default()
+    };
+    let mut opts = crate::export::ExportOptions::default();
+    if let Some(n) = req.max_particles {
+        opts.max_particles = n.clamp(1, 200_000);
+    }
+    let (doc, report) = crate::export::export_script(&req.script, &run, opts);
+    let Some(doc) = doc else {
+        let error = report
+            .error
+            .clone()
+            .unwrap_or_else(|| ScriptError::internal("the world ran no frame"));
+        return (ToolOutput::script_error(&error, &report.logs), None);
+    };
+    let glb = match doc.to_glb() {
+        Ok(b) => b,
+        Err(e) => return (ToolOutput::internal(format!("cannot write the GLB: {e}")), None),
+    };
+    if glb.len() > MAX_GLB_BYTES {
+        let e = ToolOutput::internal(format!(
+            "the GLB is {} MiB, more than {} MiB: export a shorter duration or fewer particles (max_particles)",
+            glb.len() >> 20,
+            MAX_GLB_BYTES >> 20
+        ));
+        return (e, None);
+    }
+    let s = doc.summary(std::path::Path::new("world.glb"), glb.len() as u64);
+    let mut summary = run_summary(&report);
+    summary["gltf"] = json!({
+        "uri": "c2w://export/world.glb",
+        "bytes": s.bytes,
+        "nodes": s.nodes,
+        "meshes": s.meshes,
+        "animation_channels": s.animation_channels,
+        "duration": s.duration,
+        "particles_left_out": s.particles_left_out,
+    });
+    let out = ToolOutput {
+        is_error: report.error.is_some(),
+        text: summary.to_string(),
+        png: None,
+    };
+    (out, Some(glb))
 }
 
 /// The report without what only a file needs (per-second hashes, timings).
