@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use code2worlds::export::{Exporter, ExportOptions, viewer::Viewer, write};
+use code2worlds::export::{ExportOptions, Exporter, viewer::Viewer, write};
 use code2worlds::measure::Trace;
 use code2worlds::pipeline::{RunOptions, run};
 use glam::{Quat, Vec3};
@@ -25,7 +25,11 @@ fn export(name: &str, duration: Option<f64>) -> (Vec<u8>, Trace) {
     };
     let mut exporter = Exporter::new(ExportOptions::default());
     let result = run(&example(name), &opts, &mut [&mut exporter]);
-    assert!(result.report.error.is_none(), "{name}: {:?}", result.report.error);
+    assert!(
+        result.report.error.is_none(),
+        "{name}: {:?}",
+        result.report.error
+    );
     let doc = exporter.take_document().expect("a document");
     (doc.to_glb().unwrap(), result.trace.unwrap())
 }
@@ -43,7 +47,9 @@ fn sample(gltf: &gltf::Gltf, blob: &[u8], node: &gltf::Node, t: f32) -> (Vec3, Q
             let times: Vec<f32> = reader.read_inputs().unwrap().collect();
             let k = times.partition_point(|&x| x <= t).clamp(1, times.len()) - 1;
             let next = (k + 1).min(times.len() - 1);
-            let s = if next == k || ch.sampler().interpolation() == gltf::animation::Interpolation::Step {
+            let s = if next == k
+                || ch.sampler().interpolation() == gltf::animation::Interpolation::Step
+            {
                 0.0
             } else {
                 ((t - times[k]) / (times[next] - times[k])).clamp(0.0, 1.0)
@@ -104,7 +110,10 @@ fn round_trip(name: &str) {
     // Every named entity is a node of the same name.
     let names: Vec<&str> = gltf.nodes().filter_map(|n| n.name()).collect();
     for e in &trace.entities {
-        assert!(names.contains(&e.as_str()), "{name}: no node '{e}' in {names:?}");
+        assert!(
+            names.contains(&e.as_str()),
+            "{name}: no node '{e}' in {names:?}"
+        );
     }
     assert!(names.contains(&"camera"), "{name}: no camera node");
     // The animation spans the run: first frame to last.
@@ -114,7 +123,10 @@ fn round_trip(name: &str) {
         .map(|c| c.sampler().input().max().unwrap()[0].as_f64().unwrap())
         .fold(0.0, f64::max);
     let last = trace.frames.last().unwrap().t;
-    assert!((end - last).abs() < 1e-4, "{name}: animation ends at {end}, run at {last}");
+    assert!(
+        (end - last).abs() < 1e-4,
+        "{name}: animation ends at {end}, run at {last}"
+    );
     // Positions at several frames match the trace.
     let n = trace.frames.len();
     for &f in &[0, n / 4, n / 2, 3 * n / 4, n - 1] {
@@ -140,7 +152,10 @@ fn round_trip_domino_chain_against_the_trace() {
     assert_eq!(gltf.nodes().count(), 29 + 1 + 1);
     assert_eq!(trace.frames.len(), 144);
     // A falling domino moves: its translation and rotation are animated.
-    let node = gltf.nodes().find(|n| n.name() == Some("domino_27")).unwrap();
+    let node = gltf
+        .nodes()
+        .find(|n| n.name() == Some("domino_27"))
+        .unwrap();
     let anim = gltf.animations().next().unwrap();
     assert_eq!(anim.name(), Some("simulation"));
     let paths: Vec<_> = anim
@@ -152,7 +167,10 @@ fn round_trip_domino_chain_against_the_trace() {
     assert!(paths.contains(&gltf::animation::Property::Rotation));
     // The floor never moves, so it has no channel at all.
     let ground = gltf.nodes().find(|n| n.name() == Some("floor")).unwrap();
-    assert!(anim.channels().all(|c| c.target().node().index() != ground.index()));
+    assert!(
+        anim.channels()
+            .all(|c| c.target().node().index() != ground.index())
+    );
     round_trip("domino_chain");
 }
 
@@ -181,7 +199,10 @@ fn particles_are_instanced_flipbooks_and_gltf_embeds_its_buffer() {
     let text = std::fs::read_to_string(dir.path().join("rain.gltf")).unwrap();
     assert!(text.contains("data:application/octet-stream;base64,"));
     let gltf = gltf::Gltf::from_slice(text.as_bytes()).unwrap();
-    assert!(gltf.extensions_used().any(|e| e == "EXT_mesh_gpu_instancing"));
+    assert!(
+        gltf.extensions_used()
+            .any(|e| e == "EXT_mesh_gpu_instancing")
+    );
     let instanced: Vec<_> = gltf
         .nodes()
         .filter(|n| n.extension_value("EXT_mesh_gpu_instancing").is_some())
@@ -190,11 +211,11 @@ fn particles_are_instanced_flipbooks_and_gltf_embeds_its_buffer() {
     assert!(instanced.len() >= 20, "{} pages", instanced.len());
     assert!(summary.particles_left_out > 0);
     for n in &instanced {
-        let count = n.extension_value("EXT_mesh_gpu_instancing").unwrap()["attributes"]
-            ["TRANSLATION"]
-            .as_u64()
-            .map(|i| gltf.accessors().nth(i as usize).unwrap().count())
-            .unwrap();
+        let count =
+            n.extension_value("EXT_mesh_gpu_instancing").unwrap()["attributes"]["TRANSLATION"]
+                .as_u64()
+                .map(|i| gltf.accessors().nth(i as usize).unwrap().count())
+                .unwrap();
         assert!((1..=300).contains(&count), "{count}");
     }
 }
@@ -207,13 +228,18 @@ fn npm_dir() -> Option<PathBuf> {
 }
 
 fn node_ok() -> bool {
-    Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success())
+    Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 #[test]
 fn every_example_passes_the_khronos_validator() {
     let Some(modules) = npm_dir().filter(|d| d.join("gltf-validator").is_dir()) else {
-        eprintln!("skipped: gltf-validator is not installed (npm install gltf-validator in $C2W_NPM_DIR or ~/.cache/c2w-npm; .ci/run does it)");
+        eprintln!(
+            "skipped: gltf-validator is not installed (npm install gltf-validator in $C2W_NPM_DIR or ~/.cache/c2w-npm; .ci/run does it)"
+        );
         return;
     };
     if !node_ok() {
@@ -242,7 +268,11 @@ fn every_example_passes_the_khronos_validator() {
         .args(&files)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let reports: Vec<serde_json::Value> = text
         .lines()
@@ -257,7 +287,11 @@ fn every_example_passes_the_khronos_validator() {
 
 fn get(port: u16, path: &str) -> (u16, Vec<u8>) {
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).unwrap();
     let head_end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
@@ -308,7 +342,9 @@ fn the_viewer_plays_and_scrubs_in_headless_chromium() {
         return;
     };
     let Some(modules) = npm_dir().filter(|d| d.join("playwright-core").is_dir()) else {
-        eprintln!("skipped: playwright-core is not installed (npm install playwright-core in $C2W_NPM_DIR or ~/.cache/c2w-npm)");
+        eprintln!(
+            "skipped: playwright-core is not installed (npm install playwright-core in $C2W_NPM_DIR or ~/.cache/c2w-npm)"
+        );
         return;
     };
     if !node_ok() {
@@ -336,7 +372,10 @@ fn the_viewer_plays_and_scrubs_in_headless_chromium() {
     eprintln!("{text}{}", String::from_utf8_lossy(&out.stderr));
     let r: serde_json::Value = serde_json::from_str(text.trim()).expect("a JSON line");
     assert!(r["failure"].is_null() && r["error"].is_null(), "{r}");
-    assert!((r["duration"].as_f64().unwrap() - 143.0 / 24.0).abs() < 1e-3, "{r}");
+    assert!(
+        (r["duration"].as_f64().unwrap() - 143.0 / 24.0).abs() < 1e-3,
+        "{r}"
+    );
     // Playing moved the clock; scrubbing stopped it at 2 s.
     assert_eq!(r["played"]["playing"], true, "{r}");
     assert!(r["played"]["time"].as_f64().unwrap() > 0.1, "{r}");

@@ -124,7 +124,9 @@ async fn export_world_returns_the_glb_as_a_resource() {
     assert_eq!(summary["frames"], 12);
     // The floor, the ball, the camera and the sun.
     assert_eq!(summary["gltf"]["nodes"], 4, "{summary}");
-    let resource = result.content[1].as_resource().expect("an embedded resource");
+    let resource = result.content[1]
+        .as_resource()
+        .expect("an embedded resource");
     let rmcp::model::ResourceContents::BlobResourceContents {
         uri,
         mime_type,
@@ -136,7 +138,9 @@ async fn export_world_returns_the_glb_as_a_resource() {
     };
     assert_eq!(uri, "c2w://export/world.glb");
     assert_eq!(mime_type.as_deref(), Some("model/gltf-binary"));
-    let glb = base64::engine::general_purpose::STANDARD.decode(blob).unwrap();
+    let glb = base64::engine::general_purpose::STANDARD
+        .decode(blob)
+        .unwrap();
     assert_eq!(&glb[..4], b"glTF");
     assert_eq!(summary["gltf"]["bytes"], glb.len());
     // A script error is a tool error, with no resource.

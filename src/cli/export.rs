@@ -44,9 +44,10 @@ pub fn export(a: ExportArgs) -> i32 {
             return 1;
         }
     };
-    let out = a.out.clone().unwrap_or_else(|| {
-        super::run::default_out(&a.script).with_extension("glb")
-    });
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| super::run::default_out(&a.script).with_extension("glb"));
     let run = RunOptions {
         seed: a.seed,
         duration: a.duration,

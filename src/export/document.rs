@@ -114,7 +114,11 @@ fn extensions_of(value: Value) -> serde_json::Map<String, Value> {
 
 impl Builder {
     /// Appends bytes as a buffer view, 4-byte aligned.
-    fn view(&mut self, bytes: &[u8], target: Option<json::buffer::Target>) -> Index<json::buffer::View> {
+    fn view(
+        &mut self,
+        bytes: &[u8],
+        target: Option<json::buffer::Target>,
+    ) -> Index<json::buffer::View> {
         while self.bin.len() % 4 != 0 {
             self.bin.push(0);
         }
@@ -223,7 +227,12 @@ impl Builder {
         })
     }
 
-    fn material(&mut self, m: &Material, double_sided: bool, name: Option<String>) -> Index<json::Material> {
+    fn material(
+        &mut self,
+        m: &Material,
+        double_sided: bool,
+        name: Option<String>,
+    ) -> Index<json::Material> {
         let b = f32::to_bits;
         let key = [
             b(m.base_color.x),
@@ -241,11 +250,21 @@ impl Builder {
         if let Some(&i) = self.materials.get(&key) {
             return i;
         }
-        let unit = |v: f32| if v.is_finite() { v.clamp(0.0, 1.0) } else { 0.0 };
+        let unit = |v: f32| {
+            if v.is_finite() {
+                v.clamp(0.0, 1.0)
+            } else {
+                0.0
+            }
+        };
         let base = m.base_color;
         let opacity = unit(m.opacity);
         let emissive = m.emissive * m.emissive_strength.max(0.0);
-        let emissive = if emissive.is_finite() { emissive.max(Vec3::ZERO) } else { Vec3::ZERO };
+        let emissive = if emissive.is_finite() {
+            emissive.max(Vec3::ZERO)
+        } else {
+            Vec3::ZERO
+        };
         let peak = emissive.max_element();
         let (factor, strength) = if peak > 1.0 {
             (emissive / peak, Some(peak))
@@ -259,7 +278,9 @@ impl Builder {
             });
             self.use_extension(EXT_EMISSIVE);
         }
-        let name = name.or_else(|| m.preset.map(str::to_string)).unwrap_or_else(|| format!("material_{}", self.root.materials.len()));
+        let name = name
+            .or_else(|| m.preset.map(str::to_string))
+            .unwrap_or_else(|| format!("material_{}", self.root.materials.len()));
         let index = self.root.push(json::Material {
             alpha_cutoff: None,
             alpha_mode: Valid(if opacity < 1.0 {
@@ -294,7 +315,12 @@ impl Builder {
         index
     }
 
-    fn mesh(&mut self, geometry: Geometry, material: Index<json::Material>, name: String) -> Index<json::Mesh> {
+    fn mesh(
+        &mut self,
+        geometry: Geometry,
+        material: Index<json::Material>,
+        name: String,
+    ) -> Index<json::Mesh> {
         let key = (geometry.positions.value() as u32, material.value() as u32);
         if let Some(&m) = self.meshes.get(&key) {
             return m;
@@ -380,7 +406,8 @@ impl Builder {
         let Some(&(_, first)) = poses.first() else {
             return;
         };
-        let translations: Vec<(u64, Vec3)> = poses.iter().map(|(f, p)| (*f, p.translation)).collect();
+        let translations: Vec<(u64, Vec3)> =
+            poses.iter().map(|(f, p)| (*f, p.translation)).collect();
         let mut rotations: Vec<(u64, Quat)> = poses.iter().map(|(f, p)| (*f, p.rotation)).collect();
         keys::continuous(&mut rotations);
         let scales: Vec<(u64, Vec3)> = poses.iter().map(|(f, p)| (*f, p.scale)).collect();
@@ -393,19 +420,40 @@ impl Builder {
             let k = keys::thin(&translations, TOLERANCE, keys::vec3_deviation);
             let values: Vec<f32> = k.iter().flat_map(|(_, v)| v.to_array()).collect();
             let frames = k.iter().map(|(f, _)| *f).collect();
-            self.channel(node, Property::Translation, Interpolation::Linear, frames, &values);
+            self.channel(
+                node,
+                Property::Translation,
+                Interpolation::Linear,
+                frames,
+                &values,
+            );
         }
         if !keys::constant(&rotations, TOLERANCE, |a, b| a.angle_between(*b)) {
             let k = keys::thin(&rotations, TOLERANCE, keys::quat_deviation);
-            let values: Vec<f32> = k.iter().flat_map(|(_, v)| v.normalize().to_array()).collect();
+            let values: Vec<f32> = k
+                .iter()
+                .flat_map(|(_, v)| v.normalize().to_array())
+                .collect();
             let frames = k.iter().map(|(f, _)| *f).collect();
-            self.channel(node, Property::Rotation, Interpolation::Linear, frames, &values);
+            self.channel(
+                node,
+                Property::Rotation,
+                Interpolation::Linear,
+                frames,
+                &values,
+            );
         }
         if !keys::constant(&scales, TOLERANCE, |a, b| a.distance(*b)) {
             let k = keys::thin(&scales, TOLERANCE, keys::vec3_deviation);
             let values: Vec<f32> = k.iter().flat_map(|(_, v)| v.to_array()).collect();
             let frames = k.iter().map(|(f, _)| *f).collect();
-            self.channel(node, Property::Scale, Interpolation::Linear, frames, &values);
+            self.channel(
+                node,
+                Property::Scale,
+                Interpolation::Linear,
+                frames,
+                &values,
+            );
         }
     }
 
@@ -442,7 +490,11 @@ fn pose_of(p: (Vec3, Quat)) -> Pose {
 }
 
 fn poses(samples: &Samples<(Vec3, Quat)>) -> Vec<(u64, Pose)> {
-    samples.keys().into_iter().map(|(f, p)| (f, pose_of(p))).collect()
+    samples
+        .keys()
+        .into_iter()
+        .map(|(f, p)| (f, pose_of(p)))
+        .collect()
 }
 
 /// Node names are the world's names; unnamed entities get their shape's
@@ -578,10 +630,20 @@ pub(crate) fn build(ex: &Exporter, world: &World) -> Document {
         let name = light.name.clone().unwrap_or_else(|| format!("light_{i}"));
         let c = light.color;
         lights.push(punctual::Light {
-            color: [c.x, c.y, c.z].map(|v| if v.is_finite() { v.clamp(0.0, 1.0) } else { 1.0 }),
+            color: [c.x, c.y, c.z].map(|v| {
+                if v.is_finite() {
+                    v.clamp(0.0, 1.0)
+                } else {
+                    1.0
+                }
+            }),
             extensions: None,
             extras: None,
-            intensity: if light.intensity.is_finite() { light.intensity.max(0.0) } else { 1.0 },
+            intensity: if light.intensity.is_finite() {
+                light.intensity.max(0.0)
+            } else {
+                1.0
+            },
             name: Some(name.clone()),
             range: range.filter(|r| r.is_finite() && *r > 0.0),
             spot,
@@ -633,7 +695,11 @@ pub(crate) fn build(ex: &Exporter, world: &World) -> Document {
                         base_color: Vec3::new(r, g, bl),
                         roughness: 0.8,
                         metallic: 0.0,
-                        emissive: if glow { Vec3::new(r, g, bl) } else { Vec3::ZERO },
+                        emissive: if glow {
+                            Vec3::new(r, g, bl)
+                        } else {
+                            Vec3::ZERO
+                        },
                         emissive_strength: if glow { 2.0 } else { 0.0 },
                         opacity: a,
                     };
@@ -650,8 +716,14 @@ pub(crate) fn build(ex: &Exporter, world: &World) -> Document {
             let scales: Vec<f32> = shot.sizes.iter().flat_map(|&s| [s, s, s]).collect();
             let t = b.floats(&translations, json::accessor::Type::Vec3, false, None);
             let s = b.floats(&scales, json::accessor::Type::Vec3, false, None);
-            let group_name = b.root.nodes[group as usize].name.clone().unwrap_or_default();
-            let node = b.node(unique(format!("{group_name} {:04}", shot.frame), &mut taken));
+            let group_name = b.root.nodes[group as usize]
+                .name
+                .clone()
+                .unwrap_or_default();
+            let node = b.node(unique(
+                format!("{group_name} {:04}", shot.frame),
+                &mut taken,
+            ));
             let n = &mut b.root.nodes[node as usize];
             n.mesh = Some(mesh);
             n.extensions = Some(json::extensions::scene::Node {

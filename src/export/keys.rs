@@ -115,8 +115,13 @@ pub fn continuous(keys: &mut [(u64, Quat)]) {
 }
 
 /// Whether every key is within `tolerance` of the first.
-pub fn constant<T: Copy>(keys: &[(u64, T)], tolerance: f32, distance: impl Fn(&T, &T) -> f32) -> bool {
-    keys.iter().all(|(_, v)| distance(&keys[0].1, v) <= tolerance)
+pub fn constant<T: Copy>(
+    keys: &[(u64, T)],
+    tolerance: f32,
+    distance: impl Fn(&T, &T) -> f32,
+) -> bool {
+    keys.iter()
+        .all(|(_, v)| distance(&keys[0].1, v) <= tolerance)
 }
 
 #[cfg(test)]

@@ -269,9 +269,11 @@ impl Exporter {
             }
             let size = view.sizes.get(i).copied().unwrap_or(0.05);
             shots[e].positions.push(p);
-            shots[e]
-                .sizes
-                .push(if size.is_finite() { size.max(0.0) } else { 0.05 });
+            shots[e].sizes.push(if size.is_finite() {
+                size.max(0.0)
+            } else {
+                0.05
+            });
             if self.emitter_colors[e].is_none() {
                 self.emitter_colors[e] = view.colors.get(i).copied();
             }

@@ -154,7 +154,12 @@ fn handle(dir: &Path, request: Request) {
         let _ = request.respond(text(405, "only GET and HEAD"));
         return;
     }
-    let url = request.url().split(['?', '#']).next().unwrap_or("").to_string();
+    let url = request
+        .url()
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("")
+        .to_string();
     let embedded: Option<(&[u8], &str)> = match url.as_str() {
         "/" | "/index.html" => Some((INDEX.as_bytes(), "text/html; charset=utf-8")),
         "/viewer.js" => Some((SCRIPT.as_bytes(), "text/javascript; charset=utf-8")),
@@ -197,7 +202,12 @@ fn handle(dir: &Path, request: Request) {
 
 /// Sends a file, or the byte range asked for (video players seek with
 /// ranges).
-fn serve_file(request: Request, path: &Path, range: Option<&str>, head: bool) -> std::io::Result<()> {
+fn serve_file(
+    request: Request,
+    path: &Path,
+    range: Option<&str>,
+    head: bool,
+) -> std::io::Result<()> {
     let mut file = std::fs::File::open(path)?;
     let len = file.metadata()?.len();
     let kind = content_type(&path.to_string_lossy());
@@ -224,7 +234,10 @@ fn serve_file(request: Request, path: &Path, range: Option<&str>, head: bool) ->
         header("Cache-Control", "no-store"),
     ];
     if status == 206 {
-        headers.push(header("Content-Range", &format!("bytes {start}-{end}/{len}")));
+        headers.push(header(
+            "Content-Range",
+            &format!("bytes {start}-{end}/{len}"),
+        ));
     }
     let response = Response::new(
         StatusCode(status),

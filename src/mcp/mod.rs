@@ -104,7 +104,10 @@ impl C2wServer {
     /// motion as node animations. Returns a JSON summary and the GLB as an
     /// embedded resource (model/gltf-binary).
     #[tool(annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false))]
-    async fn export_world(&self, Parameters(req): Parameters<ExportWorldRequest>) -> CallToolResult {
+    async fn export_world(
+        &self,
+        Parameters(req): Parameters<ExportWorldRequest>,
+    ) -> CallToolResult {
         let Ok(permit) = self.script_slot.clone().acquire_owned().await else {
             return result(ToolOutput::internal("the server is shutting down"));
         };

@@ -224,7 +224,12 @@ pub fn export_world(req: &ExportWorldRequest) -> (ToolOutput, Option<Vec<u8>>) {
     };
     let glb = match doc.to_glb() {
         Ok(b) => b,
-        Err(e) => return (ToolOutput::internal(format!("cannot write the GLB: {e}")), None),
+        Err(e) => {
+            return (
+                ToolOutput::internal(format!("cannot write the GLB: {e}")),
+                None,
+            );
+        }
     };
     if glb.len() > MAX_GLB_BYTES {
         let e = ToolOutput::internal(format!(
