@@ -14,7 +14,7 @@ mod openai;
 mod schema;
 mod transport;
 
-pub use config::{ProviderConfig, ProviderKind, normalise_base};
+pub use config::{MAX_RETRIES, ModelSettings, ProviderConfig, ProviderKind, normalise_base};
 pub use error::LlmError;
 pub use json::first_json_object;
 pub use schema::{STRICT_KEYWORDS, make_strict, strict_schema_for, strict_violations};

@@ -137,15 +137,8 @@ fn result(output: ToolOutput) -> CallToolResult {
 }
 
 /// Serves MCP on stdin/stdout until the client goes away.
+/// Logs go to stderr through the subscriber `c2w` sets up for every command.
 pub fn main() -> i32 {
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .try_init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_stack_size(crate::limits::SCRIPT_THREAD_STACK)

@@ -138,7 +138,7 @@ pub fn run_world(req: &RunWorldRequest) -> ToolOutput {
             ..Default::default()
         },
         critic: true,
-        vlm: VlmChoice::FromEnv,
+        vlm: VlmChoice::Configured,
         ..WorldJob::new(out.clone(), render)
     };
     let outcome = match run_job(&req.script, job) {
