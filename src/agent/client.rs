@@ -80,6 +80,15 @@ struct CachedAnswer {
     output_tokens: u64,
 }
 
+/// Told as a streamed answer grows (`Some`), and when it is done (`None`).
+pub struct LiveLine(Box<dyn Fn(Option<crate::llm::StreamProgress>) + Send + Sync>);
+
+impl LiveLine {
+    pub fn new(f: impl Fn(Option<crate::llm::StreamProgress>) + Send + Sync + 'static) -> LiveLine {
+        LiveLine(Box::new(f))
+    }
+}
+
 /// One role's model behind the cache and the transcript.
 pub struct ModelClient {
     role: &'static str,
@@ -89,6 +98,8 @@ pub struct ModelClient {
     cache_dir: Option<PathBuf>,
     transcript: Option<Transcript>,
     usage: Mutex<Usage>,
+    /// When set, answers are streamed and shown as they come.
+    live: Option<LiveLine>,
 }
 
 impl ModelClient {
@@ -111,7 +122,13 @@ impl ModelClient {
             cache_dir,
             transcript,
             usage: Mutex::new(Usage::default()),
+            live: None,
         })
+    }
+
+    /// Streams answers, telling `live` as they grow.
+    pub fn set_live_line(&mut self, live: LiveLine) {
+        self.live = Some(live);
     }
 
     pub fn role(&self) -> &'static str {
@@ -152,7 +169,17 @@ impl ModelClient {
             return Ok(response);
         }
         let started = Instant::now();
-        let result = self.runtime.block_on(self.provider.chat(req));
+        let result = match &self.live {
+            Some(live) => {
+                let observe = |p| (live.0)(Some(p));
+                let r = self
+                    .runtime
+                    .block_on(self.provider.chat_streaming(req, &observe));
+                (live.0)(None);
+                r
+            }
+            None => self.runtime.block_on(self.provider.chat(req)),
+        };
         match &result {
             Ok(r) => {
                 if let Some(p) = &cache_path {

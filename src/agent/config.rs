@@ -275,6 +275,8 @@ fn default_cache_dir(lookup: &dyn Fn(&str) -> Option<String>) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::llm::ProviderKind;
+    use std::time::Duration;
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {

@@ -285,8 +285,13 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
             error: e,
         })
     };
-    let planner = client("planner", &o.config.planner)?;
-    let coder = client("coder", &o.config.coder)?;
+    let mut planner = client("planner", &o.config.planner)?;
+    let mut coder = client("coder", &o.config.coder)?;
+    for c in [&mut planner, &mut coder] {
+        if let Some(live) = progress.live_line(c.role()) {
+            c.set_live_line(live);
+        }
+    }
     let session = Session::new(Limits::default(), None);
     let index = Index::build(session.registry());
     let cx = StageContext {

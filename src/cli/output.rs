@@ -1,9 +1,9 @@
 //! What every command shares about its output on stderr: `-v`/`-q` and
-//! `RUST_LOG` for the log, and progress bars that show only on a terminal.
+//! `RUST_LOG` for the log, and progress bars that show only on a terminal
+//! (the agent's live line while a model answers is `crate::agent::Progress`).
 
 use std::io::IsTerminal;
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -89,15 +89,6 @@ pub fn frames_bar(label: &str) -> (ProgressBar, FrameProgress) {
     (bar, progress)
 }
 
-/// The live line while a model answers: who is answering, tokens so far,
-/// seconds since the request.
-pub fn answer_line(role: &str, tokens: u64, elapsed: Duration) -> String {
-    format!(
-        "{role}: answering, {tokens} tokens so far, {:.1} s",
-        elapsed.as_secs_f64()
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,7 +116,7 @@ mod tests {
         progress(48, 48);
         assert_eq!(bar.position(), 48);
         assert_eq!(
-            answer_line("coder", 120, Duration::from_millis(4250)),
+            crate::agent::answer_line("coder", 120, std::time::Duration::from_millis(4200)),
             "coder: answering, 120 tokens so far, 4.2 s"
         );
     }

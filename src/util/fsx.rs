@@ -91,20 +91,20 @@ mod tests {
         // show as a mixed or short file.
         let a = vec![b'a'; 1 << 20];
         let b = vec![b'b'; 1 << 19];
+        let (a, b, p) = (&a, &b, &p);
         std::thread::scope(|s| {
-            for data in [&a, &b] {
-                let p = &p;
+            for data in [a, b] {
                 s.spawn(move || {
                     for _ in 0..20 {
                         write_atomic(p, data).unwrap();
                         let got = std::fs::read(p).unwrap();
-                        assert!(got == a || got == b, "a torn file of {} bytes", got.len());
+                        assert!(got == *a || got == *b, "a torn file of {} bytes", got.len());
                     }
                 });
             }
         });
         let got = std::fs::read(&p).unwrap();
-        assert!(got == a || got == b);
+        assert!(got == *a || got == *b);
         assert_eq!(names(dir.path()), ["shared.bin"]);
     }
 }
