@@ -230,7 +230,10 @@ fn verbosity_flags_and_rust_log_choose_what_reaches_stderr() {
     let script = common::examples_dir().join("pendulum.rhai");
     let check = |args: &[&str], rust_log: Option<&str>| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_c2w"));
-        cmd.args(args).arg("check").arg(&script).env_remove("RUST_LOG");
+        cmd.args(args)
+            .arg("check")
+            .arg(&script)
+            .env_remove("RUST_LOG");
         if let Some(l) = rust_log {
             cmd.env("RUST_LOG", l);
         }
@@ -244,7 +247,10 @@ fn verbosity_flags_and_rust_log_choose_what_reaches_stderr() {
     let (_, quiet_default) = check(&[], None);
     assert!(!quiet_default.contains("c2w starting"), "{quiet_default}");
     let (stdout, debug) = check(&["-vv"], None);
-    assert!(debug.contains("DEBUG") && debug.contains("c2w starting"), "{debug}");
+    assert!(
+        debug.contains("DEBUG") && debug.contains("c2w starting"),
+        "{debug}"
+    );
     assert!(!stdout.contains("c2w starting"), "logs stay off stdout");
     let (_, from_env) = check(&[], Some("code2worlds=debug"));
     assert!(from_env.contains("c2w starting"), "{from_env}");
@@ -273,7 +279,15 @@ fn run_watch_runs_again_when_the_script_is_saved() {
     std::fs::write(&script, world(1)).unwrap();
     let out = dir.path().join("out");
     let mut child = Command::new(env!("CARGO_BIN_EXE_c2w"))
-        .args(["run", "--no-render", "--json", "--watch", "--watch-runs", "2", "--out"])
+        .args([
+            "run",
+            "--no-render",
+            "--json",
+            "--watch",
+            "--watch-runs",
+            "2",
+            "--out",
+        ])
         .arg(&out)
         .arg(&script)
         .stdout(std::process::Stdio::piped())
@@ -307,11 +321,25 @@ fn run_watch_runs_again_when_the_script_is_saved() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success());
-    assert_eq!(first_seed(), Some(2), "the second run used the saved script");
+    assert_eq!(
+        first_seed(),
+        Some(2),
+        "the second run used the saved script"
+    );
     let mut stdout = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
     assert_eq!(stdout.matches("\"state_hash\"").count(), 2, "{stdout}");
     let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     assert!(stderr.contains("watching"), "{stderr}");
 }

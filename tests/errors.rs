@@ -159,7 +159,9 @@ fn an_outline_that_crosses_itself_is_a_validation_error() {
     assert_eq!(e.line, Some(1));
     assert!(!e.hint.is_empty());
     // A hole that pokes out of the outline is one too.
-    let e = err("extrude([[0, 0], [1, 0], [1, 1], [0, 1]], 0.5, #{ holes: [[[0.5, 0.5], [2, 0.5], [2, 0.8]]] });");
+    let e = err(
+        "extrude([[0, 0], [1, 0], [1, 1], [0, 1]], 0.5, #{ holes: [[[0.5, 0.5], [2, 0.5], [2, 0.8]]] });",
+    );
     assert_eq!(e.kind, ErrorKind::Validation);
 }
 

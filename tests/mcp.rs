@@ -34,7 +34,11 @@ async fn connect() -> Client {
     ().serve(transport).await.expect("initialize")
 }
 
-async fn call(client: &rmcp::Peer<RoleClient>, tool: &'static str, arguments: Value) -> CallToolResult {
+async fn call(
+    client: &rmcp::Peer<RoleClient>,
+    tool: &'static str,
+    arguments: Value,
+) -> CallToolResult {
     let arguments = arguments.as_object().expect("an object").clone();
     client
         .call_tool(CallToolRequestParams::new(tool).with_arguments(arguments))
@@ -334,8 +338,15 @@ async fn run_world_reports_progress_and_keeps_its_video_and_trace_as_resources()
     let summary = json_of(&result);
     let progress = recorder.progress.lock().unwrap().clone();
     assert!(!progress.is_empty(), "no progress notifications");
-    assert!(progress.windows(2).all(|w| w[0].0 <= w[1].0), "{progress:?}");
-    assert_eq!(progress.last().unwrap(), &(12.0, Some(12.0)), "{progress:?}");
+    assert!(
+        progress.windows(2).all(|w| w[0].0 <= w[1].0),
+        "{progress:?}"
+    );
+    assert_eq!(
+        progress.last().unwrap(),
+        &(12.0, Some(12.0)),
+        "{progress:?}"
+    );
 
     let uris: Vec<String> = summary["resources"]
         .as_array()
@@ -343,7 +354,10 @@ async fn run_world_reports_progress_and_keeps_its_video_and_trace_as_resources()
         .iter()
         .map(|u| u.as_str().unwrap().to_string())
         .collect();
-    let trace_uri = uris.iter().find(|u| u.ends_with("/trace.json")).expect("trace");
+    let trace_uri = uris
+        .iter()
+        .find(|u| u.ends_with("/trace.json"))
+        .expect("trace");
     let listed = client.list_all_resources().await.unwrap();
     for u in &uris {
         assert!(listed.iter().any(|r| &r.uri == u), "{u} not listed");
@@ -357,8 +371,9 @@ async fn run_world_reports_progress_and_keeps_its_video_and_trace_as_resources()
         }
     };
     let trace = read(trace_uri.clone()).await.unwrap();
-    let rmcp::model::ResourceContents::TextResourceContents { text, mime_type, .. } =
-        &trace.contents[0]
+    let rmcp::model::ResourceContents::TextResourceContents {
+        text, mime_type, ..
+    } = &trace.contents[0]
     else {
         panic!("the trace is text");
     };
@@ -366,17 +381,26 @@ async fn run_world_reports_progress_and_keeps_its_video_and_trace_as_resources()
     let trace: Value = serde_json::from_str(text).unwrap();
     assert_eq!(trace["frames"].as_array().unwrap().len(), 12);
     if summary["render"]["rendered"] == true {
-        let video_uri = uris.iter().find(|u| u.ends_with("/video.mp4")).expect("video");
+        let video_uri = uris
+            .iter()
+            .find(|u| u.ends_with("/video.mp4"))
+            .expect("video");
         let video = read(video_uri.clone()).await.unwrap();
-        let rmcp::model::ResourceContents::BlobResourceContents { blob, mime_type, .. } =
-            &video.contents[0]
+        let rmcp::model::ResourceContents::BlobResourceContents {
+            blob, mime_type, ..
+        } = &video.contents[0]
         else {
             panic!("the video is a blob");
         };
         assert_eq!(mime_type.as_deref(), Some("video/mp4"));
-        let bytes = base64::engine::general_purpose::STANDARD.decode(blob).unwrap();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(blob)
+            .unwrap();
         assert_eq!(&bytes[4..8], b"ftyp");
-        assert_eq!(code2worlds::video::read_mp4(&bytes).unwrap().samples.len(), 12);
+        assert_eq!(
+            code2worlds::video::read_mp4(&bytes).unwrap().samples.len(),
+            12
+        );
     }
     assert!(read("c2w://runs/999/trace.json".into()).await.is_err());
     assert!(read("file:///etc/passwd".into()).await.is_err());
@@ -406,7 +430,10 @@ async fn cancelling_run_world_frees_the_script_slot() {
         )),
     )
     .await;
-    assert!(long.is_err(), "the long run finished within 3 s: make it longer");
+    assert!(
+        long.is_err(),
+        "the long run finished within 3 s: make it longer"
+    );
     assert!(
         !recorder.progress.lock().unwrap().is_empty(),
         "the long run was under way"
@@ -481,7 +508,10 @@ async fn generate_world_runs_the_agent_with_the_configured_model() {
     .await;
     assert_eq!(result.is_error, Some(false), "{}", text(&result));
     let summary = json_of(&result);
-    assert!(summary["script"].as_str().unwrap().contains("bottle"), "{summary}");
+    assert!(
+        summary["script"].as_str().unwrap().contains("bottle"),
+        "{summary}"
+    );
     assert_eq!(summary["verdict"], "pass", "{summary}");
     assert_eq!(summary["model_calls"], 2, "{summary}");
     let sent = server.seen();

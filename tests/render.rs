@@ -15,8 +15,8 @@ use std::process::Command;
 use code2worlds::output::render_at;
 use code2worlds::pipeline::{self, RunOptions};
 use code2worlds::render::{AdapterChoice, Quality, RenderOptions, Renderer, RgbaImage};
-use code2worlds::video::{read_png, write_png};
 use code2worlds::sim::Simulation;
+use code2worlds::video::{read_png, write_png};
 
 fn small(quality: Quality) -> RenderOptions {
     RenderOptions::new(160, 90)

@@ -291,7 +291,11 @@ fn retry_after_as_an_http_date_is_honoured_not_the_backoff() {
     let review = ProviderCritic::new(c).review(&request()).expect("retried");
     assert_eq!(review.scores.physics, 81);
     assert_eq!(server.seen().len(), 2);
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -664,12 +668,19 @@ fn run_with_critic_reads_the_model_from_c2w_toml() {
     .unwrap();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_c2w"));
-    cmd.args(["run", "examples/pendulum.rhai", "--duration", "1", "--size", "160x90"])
-        .args(["--quality", "draft", "--critic", "--config"])
-        .arg(&toml)
-        .arg("--out")
-        .arg(out.path().join("run"))
-        .current_dir(root);
+    cmd.args([
+        "run",
+        "examples/pendulum.rhai",
+        "--duration",
+        "1",
+        "--size",
+        "160x90",
+    ])
+    .args(["--quality", "draft", "--critic", "--config"])
+    .arg(&toml)
+    .arg("--out")
+    .arg(out.path().join("run"))
+    .current_dir(root);
     for (k, _) in std::env::vars() {
         if k.starts_with("C2W_") && k != "C2W_ADAPTER" {
             cmd.env_remove(k);
@@ -680,10 +691,9 @@ fn run_with_critic_reads_the_model_from_c2w_toml() {
     let seen = server.seen();
     assert_eq!(seen.len(), 1, "one request to the model");
     assert_eq!(seen[0].json()["model"], "toml-vision");
-    let critic: Value = serde_json::from_str(
-        &std::fs::read_to_string(out.path().join("run/critic.json")).unwrap(),
-    )
-    .unwrap();
+    let critic: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("run/critic.json")).unwrap())
+            .unwrap();
     let vlm = critic["checks"]
         .as_array()
         .unwrap()
@@ -695,7 +705,13 @@ fn run_with_critic_reads_the_model_from_c2w_toml() {
     // A bad value in the file is an error before anything runs.
     std::fs::write(&toml, "[models.critic]\nmodel = \"v\"\nmax_retries = 50\n").unwrap();
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_c2w"))
-        .args(["run", "examples/pendulum.rhai", "--no-render", "--critic", "--config"])
+        .args([
+            "run",
+            "examples/pendulum.rhai",
+            "--no-render",
+            "--critic",
+            "--config",
+        ])
         .arg(&toml)
         .arg("--out")
         .arg(out.path().join("bad"))
@@ -704,5 +720,8 @@ fn run_with_critic_reads_the_model_from_c2w_toml() {
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("max_retries") && err.contains("[models.critic]"), "{err}");
+    assert!(
+        err.contains("max_retries") && err.contains("[models.critic]"),
+        "{err}"
+    );
 }

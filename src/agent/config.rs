@@ -196,11 +196,12 @@ pub fn critic_model(
         role_model(file, lookup, flags, "critic")
     } else {
         // Still check a critic table that names no model.
-        role_settings(file, lookup, flags, "critic")
-            .and_then(|s| match (file.role("critic"), s.provider.is_some()) {
+        role_settings(file, lookup, flags, "critic").and_then(|s| {
+            match (file.role("critic"), s.provider.is_some()) {
                 (Some(r), true) if r.provider.is_some() => s.resolve("critic").map(|_| None),
                 _ => Ok(None),
-            })
+            }
+        })
     }
 }
 
@@ -276,8 +277,8 @@ fn default_cache_dir(lookup: &dyn Fn(&str) -> Option<String>) -> PathBuf {
 mod tests {
     use super::*;
     use crate::llm::ProviderKind;
-    use std::time::Duration;
     use std::collections::HashMap;
+    use std::time::Duration;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: HashMap<String, String> = pairs
@@ -417,8 +418,8 @@ mod tests {
         assert_eq!(c.config.model, "other");
         assert_eq!(c.config.timeout, std::time::Duration::from_secs(5));
         // Nothing named for the critic: none, even with a shared model.
-        let shared = ConfigFile::parse("[models]\nmodel = \"text\"\n", Path::new("c2w.toml"))
-            .unwrap();
+        let shared =
+            ConfigFile::parse("[models]\nmodel = \"text\"\n", Path::new("c2w.toml")).unwrap();
         assert!(
             critic_model(&shared, &env(&[]), &FlagSettings::default())
                 .unwrap()

@@ -123,15 +123,15 @@ impl Progress {
     /// then streams its answers and tells it as they grow.
     pub fn live_line(&self, role: &'static str) -> Option<client::LiveLine> {
         let bar = self.live.clone()?;
-        Some(client::LiveLine::new(move |p: Option<crate::llm::StreamProgress>| {
-            match p {
+        Some(client::LiveLine::new(
+            move |p: Option<crate::llm::StreamProgress>| match p {
                 Some(p) => {
                     bar.set_message(answer_line(role, p.tokens, p.elapsed));
                     bar.tick();
                 }
                 None => bar.set_message(""),
-            }
-        }))
+            },
+        ))
     }
 }
 

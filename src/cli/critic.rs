@@ -119,13 +119,7 @@ pub fn critic(a: CriticArgs) -> i32 {
     }
     let visual = recorder.as_mut().and_then(|r| r.take_visual());
     let sheet = a.run_dir.join("contact_sheet.png");
-    let diff = judge(
-        &critic,
-        &result.report,
-        visual.as_ref(),
-        Some(&sheet),
-        &vlm,
-    );
+    let diff = judge(&critic, &result.report, visual.as_ref(), Some(&sheet), &vlm);
     if let Err(e) = write_json_atomic(&a.run_dir.join("critic.json"), &diff) {
         return fail(format!("cannot write critic.json: {e}"));
     }

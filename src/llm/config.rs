@@ -202,7 +202,10 @@ impl ModelSettings {
             ("max_retries", self.max_retries.is_some()),
             ("temperature", self.temperature.is_some()),
             ("price_input_per_mtok", self.price_input_per_mtok.is_some()),
-            ("price_output_per_mtok", self.price_output_per_mtok.is_some()),
+            (
+                "price_output_per_mtok",
+                self.price_output_per_mtok.is_some(),
+            ),
         ];
         for (field, is_set) in set {
             if is_set {
@@ -228,7 +231,9 @@ impl ModelSettings {
             }
             v.map(|v| (var, v))
         };
-        fn number<T: std::str::FromStr>(got: Option<(String, String)>) -> Result<Option<T>, String> {
+        fn number<T: std::str::FromStr>(
+            got: Option<(String, String)>,
+        ) -> Result<Option<T>, String> {
             got.map(|(var, v)| {
                 v.parse()
                     .map_err(|_| format!("{var} = {v:?} is not a valid number"))

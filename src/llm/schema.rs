@@ -61,12 +61,16 @@ pub fn make_strict(schema: &mut Value) {
             make_strict(o);
         }
     }
-    let is_object = map.get("type") == Some(&Value::from("object")) || map.contains_key("properties");
+    let is_object =
+        map.get("type") == Some(&Value::from("object")) || map.contains_key("properties");
     if !is_object {
         return;
     }
     let required: Vec<String> = match map.get("required") {
-        Some(Value::Array(r)) => r.iter().filter_map(|v| v.as_str().map(String::from)).collect(),
+        Some(Value::Array(r)) => r
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect(),
         _ => Vec::new(),
     };
     let mut props = match map.remove("properties") {
@@ -190,7 +194,9 @@ fn walk(schema: &Value, path: &str, out: &mut Vec<String>) {
     if let (Some(Value::Array(values)), true) = (map.get("enum"), types.contains(&"null"))
         && !values.contains(&Value::Null)
     {
-        out.push(format!("{path}: nullable, but null is not among the enum values"));
+        out.push(format!(
+            "{path}: nullable, but null is not among the enum values"
+        ));
     }
 }
 
@@ -256,7 +262,11 @@ mod tests {
         }
         let mut missing = bad.clone();
         missing["required"] = json!(["a"]);
-        assert!(strict_violations(&missing).iter().any(|l| l == "$.b: not listed in required"));
+        assert!(
+            strict_violations(&missing)
+                .iter()
+                .any(|l| l == "$.b: not listed in required")
+        );
         // Fixing it makes it pass; making it strict twice changes nothing.
         let mut fixed = bad;
         fixed["required"] = json!(["a", "b", "d"]);
@@ -269,7 +279,9 @@ mod tests {
             f
         };
         assert_eq!(again, fixed);
-        assert!(!strict_violations(&json!({ "type": "array", "items": {"type": "string"} })).is_empty());
+        assert!(
+            !strict_violations(&json!({ "type": "array", "items": {"type": "string"} })).is_empty()
+        );
     }
 }
 
@@ -283,7 +295,8 @@ mod sent {
     fn valid_name(n: &str) -> bool {
         !n.is_empty()
             && n.len() <= 64
-            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     }
 
     /// The requests that carry a schema, as the code builds them.
@@ -297,15 +310,13 @@ mod sent {
             .unwrap()
             .encode_png()
             .unwrap();
-        let critic = crate::critic::vlm::ProviderCritic::new(ProviderConfig::new(
-            ProviderKind::OpenAi,
-            "m",
-        ))
-        .chat_request(&crate::critic::vlm::VlmRequest {
-            images: vec![("contact sheet".into(), png)],
-            ..Default::default()
-        })
-        .unwrap();
+        let critic =
+            crate::critic::vlm::ProviderCritic::new(ProviderConfig::new(ProviderKind::OpenAi, "m"))
+                .chat_request(&crate::critic::vlm::VlmRequest {
+                    images: vec![("contact sheet".into(), png)],
+                    ..Default::default()
+                })
+                .unwrap();
         vec![plan, critic]
     }
 

@@ -361,7 +361,10 @@ impl StreamedAnswer {
             return Ok(());
         }
         let v: Value = serde_json::from_str(data).map_err(|e| {
-            LlmError::Malformed(format!("a streamed event is not JSON ({e}): {}", excerpt(data)))
+            LlmError::Malformed(format!(
+                "a streamed event is not JSON ({e}): {}",
+                excerpt(data)
+            ))
         })?;
         if !v["error"].is_null() {
             return Err(LlmError::Malformed(format!(
@@ -568,7 +571,10 @@ mod tests {
         assert_eq!(s.tokens(), 5);
         assert_eq!(s.finish().unwrap(), ("{\"a\":1}".to_string(), 12, 5));
         let mut s = StreamedAnswer::new(ProviderKind::OpenAi);
-        assert!(s.push(b"data: {\"error\":{\"message\":\"overloaded\"}}\n").is_err());
+        assert!(
+            s.push(b"data: {\"error\":{\"message\":\"overloaded\"}}\n")
+                .is_err()
+        );
         assert!(StreamedAnswer::new(ProviderKind::OpenAi).finish().is_err());
     }
 }

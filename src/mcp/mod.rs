@@ -62,7 +62,10 @@ impl RunStore {
     }
 
     fn path(&self, id: u64) -> Option<&Path> {
-        self.runs.iter().find(|(i, _)| *i == id).map(|(_, d)| d.path())
+        self.runs
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, d)| d.path())
     }
 
     /// Every file that exists, as (uri, path, mime type).
@@ -360,7 +363,9 @@ impl ServerHandler for C2wServer {
         let uri = request.uri;
         let not_found = || {
             ErrorData::resource_not_found(
-                format!("no resource {uri}: runs are kept as c2w://runs/N/video.mp4, trace.json or world.rhai, for the last {KEPT_RUNS} runs"),
+                format!(
+                    "no resource {uri}: runs are kept as c2w://runs/N/video.mp4, trace.json or world.rhai, for the last {KEPT_RUNS} runs"
+                ),
                 None,
             )
         };
@@ -378,7 +383,10 @@ impl ServerHandler for C2wServer {
             return Err(not_found());
         };
         let contents = if mime == "video/mp4" {
-            ResourceContents::blob(base64::engine::general_purpose::STANDARD.encode(bytes), &uri)
+            ResourceContents::blob(
+                base64::engine::general_purpose::STANDARD.encode(bytes),
+                &uri,
+            )
         } else {
             ResourceContents::text(String::from_utf8_lossy(&bytes), &uri)
         }

@@ -41,8 +41,8 @@ mod renderer;
 pub mod scene;
 pub mod shadow;
 
-pub use error::RenderError;
 pub use crate::video::RgbaImage;
+pub use error::RenderError;
 pub use image::Analysis;
 pub use options::{ADAPTER_ENV, AdapterChoice, Antialiasing, MAX_SIDE, Quality, RenderOptions};
 pub use renderer::{Rendered, Renderer};

@@ -12,7 +12,6 @@ use super::camera::CameraRig;
 use super::globals::{Globals, PointLightRaw, PostRaw, v4};
 use super::gpu::Gpu;
 use super::image::Analysis;
-use crate::video::RgbaImage;
 use super::lighting::{Lighting, lighting};
 use super::meshes::MeshCache;
 use super::options::{Antialiasing, RenderOptions};
@@ -24,6 +23,7 @@ use super::scene::{self, DrawRun, ScenePlan};
 use super::shadow::{self, ShadowFit};
 use super::{RenderError, globals};
 use crate::sim::Frame;
+use crate::video::RgbaImage;
 use crate::world::World;
 
 /// How long to wait for the GPU before calling it stuck.

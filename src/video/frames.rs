@@ -8,8 +8,8 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 use super::error::{Result, VideoError, panic_message};
-use super::write_atomic_parts;
 use super::image::{RgbaImage, byte_len, check_frame_len};
+use super::write_atomic_parts;
 
 /// Encodes RGBA8 pixels as a PNG (tagged sRGB).
 fn encode_png(

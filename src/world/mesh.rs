@@ -693,7 +693,13 @@ mod tests {
         let area: f32 = tris
             .iter()
             .map(|t| {
-                let p = |i: u32| if (i as usize) < 4 { outer[i as usize] } else { hole[i as usize - 4] };
+                let p = |i: u32| {
+                    if (i as usize) < 4 {
+                        outer[i as usize]
+                    } else {
+                        hole[i as usize - 4]
+                    }
+                };
                 let (a, b, c) = (p(t[0]), p(t[1]), p(t[2]));
                 let cross = (b - a).perp_dot(c - a);
                 assert!(cross > 0.0, "triangles are counter-clockwise");
@@ -706,7 +712,11 @@ mod tests {
         reversed.reverse();
         for h in [hole, reversed] {
             let m = extrude_with_holes(&outer, &[h], 2.0).unwrap();
-            assert!((signed_volume(&m) - 3.75 * 2.0).abs() < 1e-3, "{}", signed_volume(&m));
+            assert!(
+                (signed_volume(&m) - 3.75 * 2.0).abs() < 1e-3,
+                "{}",
+                signed_volume(&m)
+            );
             // The hole's walls are inside the outline and face its centre.
             for (p, n) in m.positions.iter().zip(&m.normals) {
                 if n.y == 0.0 && p.x.abs() < 0.9 && p.z.abs() < 0.9 {

@@ -162,10 +162,16 @@ fn handle(stream: TcpStream, respond: &dyn Fn(&Seen) -> Option<Reply>, log: &Mut
             body,
         } => {
             // JSON unless the reply names its own type (an event stream).
-            let typed = headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type"));
+            let typed = headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("content-type"));
             let mut out = format!(
                 "HTTP/1.1 {status} Canned\r\n{}content-length: {}\r\nconnection: close\r\n",
-                if typed { "" } else { "content-type: application/json\r\n" },
+                if typed {
+                    ""
+                } else {
+                    "content-type: application/json\r\n"
+                },
                 body.len()
             );
             for (n, v) in headers {
