@@ -275,10 +275,13 @@ fn the_catalog_has_every_public_stdlib_function_with_its_doc() {
     }
 }
 
+/// Progress so far and the total, as notified.
+type Notes = std::sync::Arc<std::sync::Mutex<Vec<(f64, Option<f64>)>>>;
+
 /// Records the progress notifications the server sends.
 #[derive(Clone, Default)]
 struct Recorder {
-    progress: std::sync::Arc<std::sync::Mutex<Vec<(f64, Option<f64>)>>>,
+    progress: Notes,
 }
 
 impl rmcp::ClientHandler for Recorder {

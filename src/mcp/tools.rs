@@ -157,8 +157,10 @@ pub fn run_world_in(req: &RunWorldRequest, out: &std::path::Path, control: Contr
         None
     };
     let out = out.to_path_buf();
-    let mut limits = crate::limits::Limits::default();
-    limits.cancel = control.cancel;
+    let limits = crate::limits::Limits {
+        cancel: control.cancel,
+        ..Default::default()
+    };
     let job = WorldJob {
         run: RunOptions {
             seed: req.seed,

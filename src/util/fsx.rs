@@ -103,7 +103,7 @@ mod tests {
                 });
             }
         });
-        let got = std::fs::read(&p).unwrap();
+        let got = std::fs::read(p).unwrap();
         assert!(got == *a || got == *b);
         assert_eq!(names(dir.path()), ["shared.bin"]);
     }

@@ -393,7 +393,7 @@ pub fn triangulate_with_holes(
         )));
     }
     let area = signed_area2(outline).abs();
-    if !(area > 1e-12) {
+    if area.is_nan() || area <= 1e-12 {
         return Err(TriangulationError(
             "the outline encloses no area (all points on a line?)".into(),
         ));
@@ -417,7 +417,7 @@ pub fn triangulate_with_holes(
     // earcut clips what it can; a triangulation whose area differs from the
     // polygon's means the polygon was not simple.
     let deviation = earcut::deviation(points.iter().copied(), &hole_starts, &flat);
-    if !(deviation <= 1e-6) {
+    if deviation.is_nan() || deviation > 1e-6 {
         return Err(TriangulationError(format!(
             "the outline could not be triangulated: it crosses itself, or a hole overlaps \
              the outline or another hole (triangles cover {:.1} % off its area)",
