@@ -342,4 +342,6 @@ fn run_watch_runs_again_when_the_script_is_saved() {
         .read_to_string(&mut stderr)
         .unwrap();
     assert!(stderr.contains("watching"), "{stderr}");
+    // Stderr is not a terminal here: no progress bar is drawn into it.
+    assert!(!stderr.contains(" frames, "), "{stderr}");
 }
