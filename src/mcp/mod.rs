@@ -144,6 +144,9 @@ impl C2wServer {
             _ = ctx.ct.cancelled() => return result(ToolOutput::internal("cancelled")),
         };
         let cancel = crate::limits::Cancel::new();
+        // Should the protocol layer drop this future instead of letting it
+        // see the cancellation, the run stops all the same.
+        let _stop_if_dropped = CancelOnDrop(cancel.clone());
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u64, u64)>();
         // One notification per percent at most, however many frames.
         let mut last_percent = None;
@@ -304,6 +307,16 @@ impl C2wServer {
     #[tool(annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false))]
     async fn list_assets(&self) -> CallToolResult {
         result(tools::list_assets())
+    }
+}
+
+/// Raises its flag when dropped. Raising it after the work is done is
+/// harmless.
+struct CancelOnDrop(crate::limits::Cancel);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
     }
 }
 
