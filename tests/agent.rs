@@ -155,6 +155,7 @@ fn options(out: &Path, config: AgentConfig) -> GenerateOptions {
         render: None,
         video_quality: Default::default(),
         quiet: true,
+        cancel: Default::default(),
     }
 }
 
@@ -776,4 +777,16 @@ fn a_live_line_sees_tokens_arrive_while_the_model_answers() {
     let again = client.chat(&CallSite::stage("dynamics"), &req).unwrap();
     assert_eq!(again.text, r.text);
     assert_eq!(server.seen().len(), 1);
+}
+
+/// A cancelled generation stops before its next stage and says how to go on.
+#[test]
+fn a_cancelled_generation_stops_before_calling_the_model() {
+    let server = model(ROLLING, openai);
+    let dir = tempfile::tempdir().unwrap();
+    let o = options(&dir.path().join("gen"), config(&server.base, None, &[]));
+    o.cancel.cancel();
+    let e = generate(o).err().expect("cancelled");
+    assert!(e.to_string().contains("cancelled"), "{e}");
+    assert!(server.seen().is_empty(), "a model was called");
 }

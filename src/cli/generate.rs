@@ -140,6 +140,7 @@ pub fn generate(a: GenerateArgs) -> i32 {
         render,
         video_quality: a.render.video_quality(),
         quiet: super::output::quiet(),
+        cancel: Default::default(),
     };
     match run_agent(options) {
         Ok(r) => {

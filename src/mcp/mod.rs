@@ -255,7 +255,8 @@ impl C2wServer {
     /// environment): it plans, writes, runs, judges and repairs the script.
     /// Returns the final script with the critic's verdict and findings, and
     /// the contact sheet; its video, trace and script stay readable as
-    /// resources. Takes minutes with a hosted model.
+    /// resources. Takes minutes with a hosted model; cancelling stops it
+    /// between stages (and any world it is running).
     #[tool(annotations(read_only_hint = true, open_world_hint = true))]
     async fn generate_world(
         &self,
@@ -266,8 +267,8 @@ impl C2wServer {
             Ok(r) => r,
             Err(e) => return result(e),
         };
-        self.run_controlled(&ctx, move |_control| {
-            let mut out = tools::generate_world(&req, &dir);
+        self.run_controlled(&ctx, move |control| {
+            let mut out = tools::generate_world(&req, &dir, control);
             with_resources(&mut out, id, &dir);
             out
         })

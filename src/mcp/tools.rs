@@ -321,7 +321,11 @@ pub fn list_assets() -> ToolOutput {
 /// Generates a world from a prompt with the agent, as `c2w generate` does:
 /// models from `c2w.toml` and the environment, into `out`. Returns the
 /// script, the critic's verdict and the contact sheet.
-pub fn generate_world(req: &GenerateWorldRequest, out: &std::path::Path) -> ToolOutput {
+pub fn generate_world(
+    req: &GenerateWorldRequest,
+    out: &std::path::Path,
+    control: Control,
+) -> ToolOutput {
     use crate::agent::config::{ConfigFile, FlagSettings};
     use crate::agent::{AgentConfig, GenerateOptions, generate};
     if req.prompt.trim().is_empty() {
@@ -356,6 +360,7 @@ pub fn generate_world(req: &GenerateWorldRequest, out: &std::path::Path) -> Tool
         video_quality: Default::default(),
         // Stdout is the protocol; progress lines stay off.
         quiet: true,
+        cancel: control.cancel,
     };
     match generate(options) {
         Ok(r) => {
