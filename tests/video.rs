@@ -465,3 +465,50 @@ fn an_independent_parser_reads_our_mp4s() {
     assert_eq!(keyframes, mine);
     assert_eq!(keyframes[0], 1);
 }
+
+/// What fuzz/fuzz_targets/read_mp4.rs checks, on a fixed set of damaged
+/// copies of a real clip (CI does not run the fuzzer): the reader never
+/// panics, and what it accepts stays inside the bytes it was given.
+#[test]
+fn damaged_copies_of_a_real_clip_are_read_or_refused_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clip.mp4");
+    encode(&path, 64, 48, 12, 6, Quality::Draft);
+    let clip = std::fs::read(&path).unwrap();
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let check = |bytes: &[u8]| {
+        let outcome = std::panic::catch_unwind(|| read_mp4(bytes));
+        let read = outcome.unwrap_or_else(|_| panic!("read_mp4 panicked on {} bytes", bytes.len()));
+        if let Ok(track) = read {
+            for s in &track.samples {
+                assert!(s.offset + s.size as u64 <= bytes.len() as u64);
+            }
+        }
+    };
+    for _ in 0..400 {
+        let mut bytes = clip.clone();
+        match next() % 3 {
+            // Overwrite a few bytes, most often in the header, where the
+            // sizes and counts are.
+            0 | 1 => {
+                for _ in 0..1 + next() % 4 {
+                    let span = if next() % 4 == 0 {
+                        bytes.len()
+                    } else {
+                        600.min(bytes.len())
+                    };
+                    let at = (next() as usize) % span;
+                    bytes[at] = next() as u8;
+                }
+            }
+            _ => bytes.truncate((next() as usize) % clip.len()),
+        }
+        check(&bytes);
+    }
+}
