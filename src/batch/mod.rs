@@ -147,9 +147,17 @@ fn open_batch(items: &[Item], o: &BatchOptions) -> Result<(), BatchError> {
     let existing: Option<BatchState> = std::fs::read_to_string(&state_path)
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok());
-    let non_empty = std::fs::read_dir(&o.out)
-        .map(|mut d| d.next().is_some())
-        .unwrap_or(false);
+    // A folder in the batch layout without batch.json (its items were run
+    // elsewhere, e.g. by the Ray driver) can be resumed too.
+    let layout = ["worlds", "rows", "logs", "results.jsonl", "summary.md"];
+    let entries = std::fs::read_dir(&o.out)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned());
+    let (non_empty, foreign) = entries.fold((false, false), |(_, f), name| {
+        (true, f || !layout.contains(&name.as_str()))
+    });
     match (existing, o.resume) {
         (Some(_), false) => {
             return Err(BatchError(format!(
@@ -157,7 +165,13 @@ fn open_batch(items: &[Item], o: &BatchOptions) -> Result<(), BatchError> {
                 o.out.display()
             )));
         }
-        (None, _) if non_empty => {
+        (None, false) if non_empty => {
+            return Err(BatchError(format!(
+                "{} is not empty and holds no batch: choose another --out",
+                o.out.display()
+            )));
+        }
+        (None, true) if foreign => {
             return Err(BatchError(format!(
                 "{} is not empty and holds no batch: choose another --out",
                 o.out.display()
