@@ -59,7 +59,12 @@ def pack(folder):
 def unpack(data, folder):
     folder.mkdir(parents=True, exist_ok=True)
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-        tar.extractall(folder, filter="data")
+        # The "data" filter (Python 3.12, and 3.8.17+ security releases)
+        # refuses links and paths that leave the folder.
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(folder, filter="data")
+        else:
+            tar.extractall(folder)
 
 
 def write_atomic(path, text):
@@ -162,11 +167,11 @@ def parse_args(argv):
     ap.add_argument("--resume", action="store_true", help="continue a batch in --out")
     ap.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                     help="environment for c2w on the nodes (e.g. API keys by name: OPENAI_API_KEY)")
-    ap.add_argument("flags", nargs=argparse.REMAINDER,
-                    help="after --: flags for every item's c2w batch (--model, --base-url, --no-render...)")
-    a = ap.parse_args(argv)
-    if a.flags and a.flags[0] == "--":
-        a.flags = a.flags[1:]
+    ap.epilog = "After --: flags for every item's c2w batch (--model, --base-url, --no-render, ...)."
+    argv = list(argv)
+    flags = argv[argv.index("--") + 1:] if "--" in argv else []
+    a = ap.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
+    a.flags = flags
     return a
 
 
