@@ -188,7 +188,14 @@ fn a_batch_finishes_every_prompt_retries_a_provider_failure_and_reports_a_hard_o
         .arg(&prompts)
         .arg("--out")
         .arg(&out)
-        .args(["--workers", "2", "--no-render", "--no-cache", "--rounds", "2"])
+        .args([
+            "--workers",
+            "2",
+            "--no-render",
+            "--no-cache",
+            "--rounds",
+            "2",
+        ])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1), "an item failed: {}", text(&o));
@@ -303,7 +310,12 @@ fn an_interrupted_batch_resumes_without_redoing_finished_items() {
     // Six calls, every one for the third prompt's world: its plan named
     // it, and nothing of one or two was asked again.
     let seen = fresh.seen();
-    assert_eq!(seen.len(), 6, "{:?}", seen.iter().map(stage_of).collect::<Vec<_>>());
+    assert_eq!(
+        seen.len(),
+        6,
+        "{:?}",
+        seen.iter().map(stage_of).collect::<Vec<_>>()
+    );
     assert!(user_text(&seen[0]).contains("(three)"));
     assert_eq!(mtime(&one_summary), before, "item one was not redone");
     let r = rows(&out);
@@ -354,7 +366,10 @@ fn every_item_shares_one_response_cache() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_eq!(server.seen().len(), 6, "only item a asked the model");
     let r = rows(&dir.path().join("first"));
-    assert_eq!((r[0]["cached_calls"].clone(), r[1]["cached_calls"].clone()), (json!(0), json!(6)));
+    assert_eq!(
+        (r[0]["cached_calls"].clone(), r[1]["cached_calls"].clone()),
+        (json!(0), json!(6))
+    );
     let o = run("second");
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_eq!(server.seen().len(), 6, "the second batch sent nothing");
@@ -372,7 +387,11 @@ fn a_folder_of_scripts_survives_a_bad_script_and_a_crashed_process() {
     let ok = "world(#{ duration: 1, fps: 12 });\nplane(5, #{ name: \"ground\" });\nlet b = sphere(0.2, #{ name: \"ball\", position: [0, 1, 0], body: \"dynamic\" });\ncamera(#{ position: [3, 2, 4], target: b });\n";
     std::fs::write(scripts.join("a_ball.rhai"), ok).unwrap();
     std::fs::write(scripts.join("b_crash.rhai"), ok).unwrap();
-    std::fs::write(scripts.join("c_typo.rhai"), "world(#{ duration: 1 });\nsphere(0.2, #{ positon: [0, 1, 0] });\n").unwrap();
+    std::fs::write(
+        scripts.join("c_typo.rhai"),
+        "world(#{ duration: 1 });\nsphere(0.2, #{ positon: [0, 1, 0] });\n",
+    )
+    .unwrap();
     std::fs::write(scripts.join("d_ball.rhai"), ok.replace("ball", "other")).unwrap();
     std::fs::write(scripts.join("notes.txt"), "not a script").unwrap();
     // A stand-in binary that dies by a signal on one script, as a crash
@@ -413,7 +432,10 @@ fn a_folder_of_scripts_survives_a_bad_script_and_a_crashed_process() {
     let typo = by_id("c_typo");
     assert_eq!(typo["status"], "fail", "the script's own fault: {typo}");
     assert_eq!(typo["verdict"], "error");
-    assert!(typo["error"].as_str().unwrap().contains("positon"), "{typo}");
+    assert!(
+        typo["error"].as_str().unwrap().contains("positon"),
+        "{typo}"
+    );
     let crash = by_id("b_crash");
     assert_eq!(crash["status"], "error");
     assert_eq!(crash["exit_code"], Value::Null);
@@ -490,18 +512,21 @@ fn the_bench_report_matches_the_rounds_files() {
         let rep = read_json(&world.join("report.json"));
         assert_eq!(p["runs"], true);
         assert_eq!(p["richness"]["entities"], rep["counts"]["entities"], "{id}");
-        assert_eq!(p["richness"]["triangles"], rep["counts"]["triangles"], "{id}");
+        assert_eq!(
+            p["richness"]["triangles"], rep["counts"]["triangles"],
+            "{id}"
+        );
         assert_eq!(p["richness"]["object_kinds"], 1);
         assert_eq!(p["richness"]["objects_placed"], 1);
         // Ground, sun, and a sky chosen by the script.
-        assert!(p["richness"]["environment_elements"].as_u64().unwrap() >= 2, "{p}");
+        assert!(
+            p["richness"]["environment_elements"].as_u64().unwrap() >= 2,
+            "{p}"
+        );
         assert_eq!(p["physics_failure"], false, "{p}");
         assert_eq!(p["vlm"], Value::Null, "no VLM was configured");
         assert!(world.join("contact_sheet.png").exists());
-        assert_eq!(
-            p["contact_sheet"],
-            format!("worlds/{id}/contact_sheet.png")
-        );
+        assert_eq!(p["contact_sheet"], format!("worlds/{id}/contact_sheet.png"));
     }
     // The still ball failed round 1 and was repaired in round 2.
     assert_eq!(prompts[0]["rounds"], 1);
@@ -520,7 +545,10 @@ fn the_bench_report_matches_the_rounds_files() {
         prompts[0]["calls"].as_u64().unwrap() + prompts[1]["calls"].as_u64().unwrap()
     );
     let md = std::fs::read_to_string(out.join("bench.md")).unwrap();
-    assert!(md.contains("![still](worlds/still/contact_sheet.png)"), "{md}");
+    assert!(
+        md.contains("![still](worlds/still/contact_sheet.png)"),
+        "{md}"
+    );
     assert!(md.contains("| mean rounds | 1.5 |"), "{md}");
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert_eq!(html.matches("<img src=").count(), 2);
@@ -539,9 +567,8 @@ fn the_bench_report_matches_the_rounds_files() {
 
 #[test]
 fn the_embedded_code4d_suite_has_its_ten_prompts() {
-    let items =
-        code2worlds::batch::items::parse_jsonl(code2worlds::batch::bench::CODE4D, "code4d")
-            .unwrap();
+    let items = code2worlds::batch::items::parse_jsonl(code2worlds::batch::bench::CODE4D, "code4d")
+        .unwrap();
     let ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
     assert_eq!(ids.len(), 10);
     assert_eq!(ids[0], "c4d-01-autumn-breeze");

@@ -151,8 +151,7 @@ pub fn richness(script: &str, brief: Option<&crate::brief::Brief>) -> Option<Ric
                     .iter()
                     .filter(|o| facts.thing(&o.name).is_some())
                     .collect();
-                let mut kinds: Vec<String> =
-                    placed.iter().map(|o| o.kind.to_lowercase()).collect();
+                let mut kinds: Vec<String> = placed.iter().map(|o| o.kind.to_lowercase()).collect();
                 kinds.sort();
                 kinds.dedup();
                 (b.objects.len(), placed.len(), kinds.len())
@@ -367,10 +366,7 @@ pub fn markdown(r: &BenchReport) -> String {
         ("mean distinct object kinds", f1(t.mean_object_kinds)),
         ("mean entities", f1(t.mean_entities)),
         ("mean triangles", f1(t.mean_triangles.map(|x| x.round()))),
-        (
-            "mean environment elements",
-            f1(t.mean_environment_elements),
-        ),
+        ("mean environment elements", f1(t.mean_environment_elements)),
         (
             "VLM physics / aesthetics / temporal / prompt match",
             match &t.mean_vlm {

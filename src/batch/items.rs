@@ -145,7 +145,10 @@ fn scripts_in(dir: &Path) -> Result<Vec<Item>, InputError> {
         .collect();
     paths.sort();
     if paths.is_empty() {
-        return Err(InputError(format!("{} holds no .rhai scripts", dir.display())));
+        return Err(InputError(format!(
+            "{} holds no .rhai scripts",
+            dir.display()
+        )));
     }
     let mut seen = BTreeSet::new();
     paths

@@ -367,8 +367,11 @@ pub fn report_only(items: &[Item], out: &Path, title: &str) -> Result<BatchOutco
     let rows = write_results(out, items)?;
     let pending = items.len() - rows.len();
     let path = out.join("summary.md");
-    write_atomic(&path, results::summary(title, &rows, pending, 0.0).as_bytes())
-        .map_err(|e| io_error("write", &path, e))?;
+    write_atomic(
+        &path,
+        results::summary(title, &rows, pending, 0.0).as_bytes(),
+    )
+    .map_err(|e| io_error("write", &path, e))?;
     Ok(BatchOutcome {
         rows,
         skipped: 0,
@@ -410,10 +413,11 @@ pub fn run_batch(items: &[Item], o: &BatchOptions) -> Result<BatchOutcome, Batch
                 let Some(i) = next else { break };
                 let item = &items[i];
                 // A bug in our own bookkeeping costs one row, not the batch.
-                let row = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    run_item(item, &o)
-                }))
-                .unwrap_or_else(|_| failed_row(item, "internal error in the batch runner".into()));
+                let row =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_item(item, &o)))
+                        .unwrap_or_else(|_| {
+                            failed_row(item, "internal error in the batch runner".into())
+                        });
                 if send.send((i, row)).is_err() {
                     break;
                 }

@@ -236,9 +236,7 @@ pub fn summary(title: &str, rows: &[ResultRow], pending: usize, wall_s: f64) -> 
             r.calls,
             r.input_tokens,
             r.output_tokens,
-            r.cost_usd
-                .map(|c| format!("${c:.4}"))
-                .unwrap_or_else(dash),
+            r.cost_usd.map(|c| format!("${c:.4}")).unwrap_or_else(dash),
             r.wall_s,
             r.attempts,
             r.error

@@ -102,8 +102,9 @@ impl BatchRunArgs {
         }
         let exe = match &self.c2w {
             Some(p) => p.clone(),
-            None => std::env::current_exe()
-                .map_err(|e| format!("cannot find the c2w binary: {e}"))?,
+            None => {
+                std::env::current_exe().map_err(|e| format!("cannot find the c2w binary: {e}"))?
+            }
         };
         let mut o = BatchOptions::new(out, exe);
         o.workers = self

@@ -49,6 +49,17 @@ def read_items(path):
     return items
 
 
+def error_row(item_id, line, error, exit_code=None):
+    """A row for an item that never got as far as c2w writing one, with
+    every key of the schema c2w batch writes."""
+    return {"id": item_id, "kind": "generate", "source": json.loads(line).get("prompt", ""),
+            "status": "error", "exit_code": exit_code, "attempts": 0, "wall_s": 0.0,
+            "out": f"worlds/{item_id}", "runs": False, "verdict": None, "score": None,
+            "rounds": None, "best_round": None, "calls": 0, "cached_calls": 0,
+            "input_tokens": 0, "output_tokens": 0, "cost_usd": None, "contact_sheet": None,
+            "error": error}
+
+
 def pack(folder):
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
@@ -98,9 +109,8 @@ def run_item(item_id, line, flags, c2w, binary, partial, env):
         row_path = out / "rows" / f"{item_id}.json"
         if not row_path.exists():
             # c2w refused the input itself (bad flags, an unreadable line).
-            return ({"id": item_id, "status": "error", "exit_code": proc.returncode,
-                     "error": (proc.stderr.strip().splitlines() or ["c2w batch wrote no row"])[-1]},
-                    None, proc.stdout + proc.stderr)
+            last = (proc.stderr.strip().splitlines() or ["c2w batch wrote no row"])[-1]
+            return error_row(item_id, line, last, proc.returncode), None, proc.stdout + proc.stderr
         row = json.loads(row_path.read_text())
         world = out / "worlds" / item_id
         packed = pack(world) if world.exists() else None
@@ -227,9 +237,9 @@ def main(argv=None):
         try:
             row, packed, log = ray.get(ref)
         except Exception as e:  # the task failed on every attempt
-            row, packed, log = ({"id": item_id, "status": "error", "exit_code": None,
-                                 "error": f"the Ray task failed: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"},
-                                None, "")
+            first = str(e).splitlines()[0] if str(e) else ""
+            line = next(l for i, l in items if i == item_id)
+            row, packed, log = error_row(item_id, line, f"the Ray task failed: {type(e).__name__}: {first}"), None, ""
         store(out, item_id, row, packed, log)
         write_results(out, items)
         done += 1
