@@ -1,5 +1,7 @@
 //! The `c2w` command line.
 
+mod batch;
+mod bench;
 mod check;
 mod critic;
 mod docs;
@@ -47,6 +49,12 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// Serve the runtime to LLM clients over the Model Context Protocol (stdio).
     Mcp,
+    /// Generate (or run) many worlds, N at a time, resumably: a JSONL file
+    /// of prompts or a folder of scripts; results.jsonl and summary.md.
+    Batch(batch::BatchArgs),
+    /// The benchmark harness: `c2w bench code4d` or a JSONL of prompts;
+    /// bench.md, bench.json and index.html with every contact sheet.
+    Bench(bench::BenchArgs),
     /// Print a shell completion script, e.g. `c2w completions bash >
     /// ~/.local/share/bash-completion/completions/c2w`.
     Completions {
@@ -165,6 +173,8 @@ pub fn main() -> i32 {
                 }
             }
         }
+        Command::Batch(a) => batch::batch(a),
+        Command::Bench(a) => bench::bench(a),
     }
 }
 
