@@ -26,8 +26,8 @@ use rmcp::{RoleServer, ServerHandler, ServiceExt, tool, tool_handler, tool_route
 use tokio::sync::Semaphore;
 
 use tools::{
-    Control, DocsRequest, ExportWorldRequest, GenerateWorldRequest, RunWorldRequest,
-    ScriptRequest, SnapshotRequest, ToolOutput,
+    Control, DocsRequest, ExportWorldRequest, GenerateWorldRequest, RunWorldRequest, ScriptRequest,
+    SnapshotRequest, ToolOutput,
 };
 
 /// Run folders kept for their resources, the newest last; older ones are
