@@ -20,8 +20,10 @@ fn the_critic_finds_every_planted_fault() {
         cases.len()
     );
     let mut failures = Vec::new();
+    let mut diffs = Vec::new();
     for case in &cases {
         let diff = corpus::judge(case, Some(&render()));
+        diffs.push(diff.clone());
         let found = corpus::found(&diff);
         let missing: Vec<_> = case.findings.difference(&found).collect();
         // Clean controls must be spotless; faulty worlds may show knock-on findings.
@@ -37,6 +39,7 @@ fn the_critic_finds_every_planted_fault() {
             ));
         }
     }
+    println!("tests/critic_corpus: {}", corpus::Score::of(&cases, &diffs));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -51,4 +54,31 @@ fn the_diff_is_deterministic() {
     let a = serde_json::to_string(&corpus::judge(&case, Some(&render()))).unwrap();
     let b = serde_json::to_string(&corpus::judge(&case, Some(&render()))).unwrap();
     assert_eq!(a, b);
+}
+
+/// The second corpus, written before the checks were generalised: it prints
+/// precision and recall per check (`-- --nocapture`) and every case's diff.
+#[test]
+fn the_second_corpus_scores() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/critic_corpus2");
+    let cases = corpus::load(&dir).unwrap();
+    assert!(
+        cases.len() >= 20,
+        "at least 20 cases, found {}",
+        cases.len()
+    );
+    let diffs: Vec<_> = cases
+        .iter()
+        .map(|c| corpus::judge(c, Some(&render())))
+        .collect();
+    for (case, diff) in cases.iter().zip(&diffs) {
+        println!(
+            "== {} (want {:?} {:?})\n{diff}",
+            case.name, case.verdict, case.findings
+        );
+    }
+    println!(
+        "tests/critic_corpus2: {}",
+        corpus::Score::of(&cases, &diffs)
+    );
 }
