@@ -278,345 +278,437 @@ impl PhysicsRecorder {
         self.prev_positions = now;
     }
 
-    /// Turns what was recorded into findings.
+    /// Turns what was recorded into findings: every check in [`CHECKS`].
     pub fn findings(&self, world: &World, last: &Frame) -> Vec<Finding> {
-        let mut out = Vec::new();
-        let label = |id: EntityId| world.entity(id).label();
-        let f = |id: &str,
-                 sev: Severity,
-                 ents: Vec<String>,
-                 t0: f64,
-                 t1: f64,
-                 f0: u64,
-                 f1: u64,
-                 obs: String,
-                 exp: String,
-                 msg: String,
-                 fix: &str| Finding {
-            id: id.into(),
-            category: Category::Physics,
-            severity: sev,
-            entities: ents,
-            time: [t0, t1],
-            frames: [f0, f1],
-            observed: obs,
-            expected: exp,
-            message: msg,
-            fix: fix.into(),
+        let run = Run {
+            rec: self,
+            world,
+            last,
         };
-        if let Some((id, fi, t)) = self.nonfinite {
-            out.push(f(
-                "physics.nan",
-                Severity::Error,
-                vec![label(id)],
-                t,
-                t,
-                fi,
-                fi,
-                "non-finite position or velocity".into(),
-                "finite values".into(),
-                format!(
-                    "'{}' left the realm of numbers (NaN or infinity) at t = {t:.2} s",
-                    label(id)
-                ),
-                "Look for a division by zero or an enormous force, impulse or velocity on it.",
-            ));
-        }
-        for t in &self.tunnels {
-            let (fast, thin) = (label(t.fast), label(t.thin));
-            out.push(f(
-                "physics.tunnelling",
-                Severity::Error,
-                vec![fast.clone(), thin.clone()],
-                t.time,
-                t.time,
-                t.frame,
-                t.frame,
-                format!("passed through at {:.1} m/s without contact", t.speed),
-                "collides with it".into(),
-                format!("'{fast}' passes straight through '{thin}' at t = {:.2} s", t.time),
-                &format!("Give '{fast}' ccd: true (it is fast and '{thin}' is thin), or raise substeps in world()."),
-            ));
-        }
-        for ((a, b), o) in &self.overlaps {
-            let (na, nb) = (label(*a), label(*b));
-            let at_start = o.first.0 == 0;
-            let dynamic_a = world.body_kind(*a) == BodyKind::Dynamic;
-            let (mover, other) = if dynamic_a { (&na, &nb) } else { (&nb, &na) };
-            let cm = o.deepest * 100.0;
-            let (message, fix) = if at_start {
-                (
-                    format!("'{mover}' sinks {cm:.1} cm into '{other}' from t = 0.0 s"),
-                    format!(
-                        "Move '{mover}' so it starts touching '{other}' but not inside it (raise it or shrink it)."
-                    ),
-                )
-            } else {
-                (
-                    format!("'{mover}' penetrates {cm:.1} cm into '{other}' at t = {:.2} s", o.deepest_at),
-                    "Raise substeps in world(), enable ccd on fast bodies, or make the lighter body less heavy-laden.".into(),
-                )
-            };
-            out.push(f(
-                "physics.interpenetration",
-                Severity::Error,
-                vec![mover.clone(), other.clone()],
-                o.first.1,
-                o.last.1,
-                o.first.0,
-                o.last.0,
-                format!("{:.3} m deep", o.deepest),
-                format!("<= {:.3} m", o.tolerance),
-                message,
-                &fix,
-            ));
-        }
-        for (id, tr) in &self.tracks {
-            let name = label(*id);
-            let e = world.entity(*id);
-            let n = tr.positions.len();
-            // Exploding speeds.
-            if let Some(k) = tr.speeds.iter().position(|s| *s > EXPLODING_SPEED) {
-                out.push(f(
-                    "physics.exploding",
-                    Severity::Error,
-                    vec![name.clone()],
-                    tr.times[k],
-                    tr.times[k],
-                    frame_of(tr.times[k], self.fps),
-                    frame_of(tr.times[k], self.fps),
-                    format!("{:.0} m/s", tr.speeds[k]),
-                    format!("< {EXPLODING_SPEED} m/s"),
-                    format!("'{name}' shoots off at {:.0} m/s at t = {:.2} s: the simulation exploded", tr.speeds[k], tr.times[k]),
-                    "Check for bodies created inside each other, huge impulses or forces, or joints pulling against each other.",
-                ));
-            }
-            // Through the ground or any fixed surface, out of the world.
-            if let Some(g) = &self.ground {
-                let radius = (e.shape.half_extents() * e.transform.scale).min_element();
-                if let Some(k) =
-                    (1..n).find(|&k| g.crossed(tr.positions[k - 1], tr.positions[k], radius))
-                {
-                    let fast = tr.speeds[k - 1].max(tr.speeds[k]);
-                    // Moving further in a step than its own size: a tunnel, not a leak.
-                    let tunnel = fast / (self.fps as f32) > radius;
-                    out.push(f(
-                        if tunnel { "physics.tunnelling" } else { "physics.through_ground" },
-                        Severity::Error,
-                        vec![name.clone()],
-                        tr.times[k - 1],
-                        tr.times[k],
-                        frame_of(tr.times[k - 1], self.fps),
-                        frame_of(tr.times[k], self.fps),
-                        format!("passed below a surface at {fast:.2} m/s"),
-                        "stays on or above the surface".into(),
-                        format!("'{name}' passes through the surface under it at t = {:.2} s", tr.times[k]),
-                        if tunnel {
-                            "Give it ccd: true, or raise substeps in world()."
-                        } else {
-                            "Make sure it does not start inside the surface; raise substeps in world()."
-                        },
-                    ));
-                }
-            }
-            let start = tr.positions[0];
-            let floor = self
-                .ground_only
-                .as_ref()
-                .and_then(|g| g.height_below(start.x, start.z, f32::INFINITY))
-                .unwrap_or(0.0)
-                .min(start.y);
-            if let Some(k) = tr
-                .positions
-                .iter()
-                .position(|p| p.y < floor - 20.0 || p.length() > 1000.0)
-            {
-                out.push(f(
-                    "physics.out_of_world",
-                    Severity::Error,
-                    vec![name.clone()],
-                    tr.times[k],
-                    tr.times[k],
-                    frame_of(tr.times[k], self.fps),
-                    frame_of(tr.times[k], self.fps),
-                    format!("at {:.1}", tr.positions[k]),
-                    "within the scene".into(),
-                    format!("'{name}' falls out of the world by t = {:.2} s", tr.times[k]),
-                    "Put a ground under it (a large fixed plane), or keep it within the ground's extent.",
-                ));
-            }
-            // Jitter at rest: rapid back-and-forth while going nowhere. A slow
-            // sway (a bridge, a pendulum) reverses once or twice a second;
-            // solver jitter reverses nearly every frame.
-            let window = self.fps as usize;
-            if n > window * 2 {
-                let start = n - window;
-                let net = tr.positions[n - 1].distance(tr.positions[start]);
-                let path: f32 = (start + 1..n)
-                    .map(|k| tr.positions[k].distance(tr.positions[k - 1]))
-                    .sum();
-                let steps: Vec<Vec3> = (start + 1..n)
-                    .map(|k| tr.positions[k] - tr.positions[k - 1])
-                    .collect();
-                let reversals = steps
-                    .windows(2)
-                    .filter(|w| {
-                        w[0].dot(w[1]) < 0.0 && w[0].length() > 5e-4 && w[1].length() > 5e-4
-                    })
-                    .count();
-                if net < 0.01 && path > 0.02 && reversals * 3 >= window {
-                    out.push(f(
-                        "physics.jitter",
-                        Severity::Warning,
-                        vec![name.clone()],
-                        tr.times[start],
-                        tr.times[n - 1],
-                        frame_of(tr.times[start], self.fps),
-                        frame_of(tr.times[n - 1], self.fps),
-                        format!("{path:.3} m of motion with {reversals} reversals, {net:.3} m net, in the last second"),
-                        "at rest: no rapid back-and-forth".into(),
-                        format!("'{name}' jitters in place instead of resting"),
-                        "Raise solver_iterations or substeps in world(), add some damping, or start stacked bodies exactly touching.",
-                    ));
-                }
-            }
-            // Floating: a dynamic body at rest in mid-air.
-            if e.body.gravity_scale > 0.0 && world.settings.gravity.length() > 0.0 && n > window {
-                let resting = tr.speeds[n - window..].iter().all(|s| *s < 0.01);
-                let bottom = tr.bottoms[n - 1];
-                let support = self.ground.as_ref().and_then(|g| {
-                    let p = tr.positions[n - 1];
-                    g.height_below(p.x, p.z, bottom + 0.05)
-                });
-                let touching = last.penetrations.iter().any(|(a, b, _)| {
-                    PhysicsRecorder::owner(world, *a) == *id
-                        || PhysicsRecorder::owner(world, *b) == *id
-                });
-                let jointed = world.joints.iter().any(|j| j.b == *id || j.a == Some(*id));
-                if resting && !touching && !jointed && support.is_none_or(|h| bottom > h + 0.05) {
-                    out.push(f(
-                        "physics.floating",
-                        Severity::Error,
-                        vec![name.clone()],
-                        tr.times[n - window],
-                        tr.times[n - 1],
-                        frame_of(tr.times[n - window], self.fps),
-                        frame_of(tr.times[n - 1], self.fps),
-                        format!("at rest with its bottom at {bottom:.2} m, nothing under it"),
-                        "resting on something".into(),
-                        format!("'{name}' hangs in mid-air, at rest with nothing supporting it"),
-                        "Place it on a surface, or let it fall: check its gravity_scale and that nothing invisible holds it.",
-                    ));
-                }
-            }
-            // Plausible size and mass for what its name says it is.
-            let m = last.masses.get(id.index()).copied().unwrap_or(0.0);
-            if let Some((kind, _, mass)) = e.name.as_deref().and_then(kind_of)
-                && m > 0.0
-                && (m < mass[0] * 0.2 || m > mass[1] * 5.0)
-            {
-                out.push(implausible(&name, kind, "mass", m, *mass, "kg", last));
-            }
-        }
-        // Sizes of every named thing, moving or not.
-        for e in world.entities.iter().filter(|e| e.parent.is_none()) {
-            let Some((kind, size, _)) = e.name.as_deref().and_then(kind_of) else {
-                continue;
-            };
-            let extent = entity_extent(world, last, e.id);
-            if extent > 0.0 && (extent < size[0] * 0.5 || extent > size[1] * 1.5) {
-                out.push(implausible(
-                    &label(e.id),
-                    kind,
-                    "size",
-                    extent,
-                    *size,
-                    "m",
-                    last,
-                ));
-            }
-        }
-        out.extend(self.floating_scenery(world, last));
-        // Energy gained by a passive system.
-        if is_passive(world) {
-            let totals: Vec<(f64, f64)> = {
-                let mut by_time: BTreeMap<u64, (f64, f64)> = BTreeMap::new();
-                for tr in self.tracks.values() {
-                    for (t, e) in tr.times.iter().zip(&tr.energies) {
-                        let k = (t * 1e6).round() as u64;
-                        let entry = by_time.entry(k).or_insert((*t, 0.0));
-                        entry.1 += *e as f64;
-                    }
-                }
-                by_time.into_values().collect()
-            };
-            if totals.len() > 2 {
-                let e0 = totals[0].1;
-                let (t_max, e_max) = totals
-                    .iter()
-                    .copied()
-                    .fold((0.0, f64::MIN), |a, b| if b.1 > a.1 { b } else { a });
-                let e_min = totals.iter().map(|x| x.1).fold(f64::MAX, f64::min);
-                let mass: f64 = self
-                    .tracks
-                    .keys()
-                    .map(|id| last.masses.get(id.index()).copied().unwrap_or(0.0) as f64)
-                    .sum();
-                // Allow solver noise: 2 cm of lift for the whole mass, or 10 % of the energy that changed hands.
-                let allowance = (mass * world.settings.gravity.length() as f64 * 0.02)
-                    .max(0.1 * (e0 - e_min).abs())
-                    .max(1e-3);
-                if e_max - e0 > allowance {
-                    let gainer = self
-                        .tracks
-                        .iter()
-                        .max_by(|a, b| {
-                            let gain = |tr: &BodyTrack| {
-                                tr.energies.iter().copied().fold(f32::MIN, f32::max)
-                                    - tr.energies[0]
-                            };
-                            gain(a.1).total_cmp(&gain(b.1))
-                        })
-                        .map(|(id, _)| label(*id))
-                        .unwrap_or_default();
-                    out.push(f(
-                        "physics.energy_gain",
-                        Severity::Error,
-                        vec![gainer.clone()],
-                        0.0,
-                        t_max,
-                        0,
-                        frame_of(t_max, self.fps),
-                        format!("+{:.3} J (from {e0:.3} J)", e_max - e0),
-                        format!("<= +{allowance:.3} J: nothing drives this scene"),
-                        format!("the scene gains energy with nothing driving it (most of it in '{gainer}'): it should only lose energy"),
-                        "Lower restitution below 1, remove overlaps at the start, or raise substeps and solver_iterations.",
-                    ));
-                }
-            }
-        }
-        for (e, b) in &self.below {
-            let Some(first) = b.first else { continue };
-            let name = world.emitters[*e]
-                .name
-                .clone()
-                .unwrap_or_else(|| format!("emitter_{e}"));
-            out.push(f(
-                "physics.particles_below_ground",
-                Severity::Warning,
-                vec![name.clone()],
-                first.1,
-                b.last.1,
-                first.0,
-                b.last.0,
-                format!("up to {} particles under the ground", b.most),
-                "none below the ground".into(),
-                format!("particles of '{name}' sink below the ground"),
-                "Start the emitter above the ground, or give it ground: \"die\" or \"settle\".",
-            ));
-        }
-        out
+        CHECKS.iter().flat_map(|check| check(&run)).collect()
     }
+}
+
+/// What every check reads: the recorder, the world as it ended, the last frame.
+pub struct Run<'a> {
+    rec: &'a PhysicsRecorder,
+    world: &'a World,
+    last: &'a Frame,
+}
+
+impl Run<'_> {
+    fn label(&self, id: EntityId) -> String {
+        self.world.entity(id).label()
+    }
+
+    fn frame_of(&self, t: f64) -> u64 {
+        frame_of(t, self.rec.fps)
+    }
+
+    /// (frame, time) of a recorded time.
+    fn moment(&self, t: f64) -> (u64, f64) {
+        (self.frame_of(t), t)
+    }
+}
+
+fn physics(id: &str, severity: Severity) -> Finding {
+    Finding::new(id, Category::Physics, severity)
+}
+
+/// A physics check: reads the run, returns its findings. New checks (cloth,
+/// fluids) are added to [`CHECKS`].
+pub type Check = fn(&Run) -> Vec<Finding>;
+
+/// Every physics check, in the order they run.
+pub const CHECKS: &[Check] = &[
+    nonfinite,
+    tunnelling_through_moving,
+    interpenetration,
+    exploding,
+    through_ground,
+    out_of_world,
+    jitter,
+    floating_bodies,
+    implausible_mass,
+    implausible_size,
+    floating_scenery,
+    energy_gain,
+    particles_below_ground,
+];
+
+fn nonfinite(run: &Run) -> Vec<Finding> {
+    let Some((id, fi, t)) = run.rec.nonfinite else {
+        return Vec::new();
+    };
+    let name = run.label(id);
+    vec![
+        physics("physics.nan", Severity::Error)
+            .entity(&name)
+            .at(fi, t)
+            .observed("non-finite position or velocity")
+            .expected("finite values")
+            .message(format!(
+                "'{name}' left the realm of numbers (NaN or infinity) at t = {t:.2} s"
+            ))
+            .fix("Look for a division by zero or an enormous force, impulse or velocity on it."),
+    ]
+}
+
+fn tunnelling_through_moving(run: &Run) -> Vec<Finding> {
+    run.rec
+        .tunnels
+        .iter()
+        .map(|t| {
+            let (fast, thin) = (run.label(t.fast), run.label(t.thin));
+            physics("physics.tunnelling", Severity::Error)
+                .entity(&fast)
+                .entity(&thin)
+                .at(t.frame, t.time)
+                .observed(format!("passed through at {:.1} m/s without contact", t.speed))
+                .expected("collides with it")
+                .message(format!("'{fast}' passes straight through '{thin}' at t = {:.2} s", t.time))
+                .fix(format!("Give '{fast}' ccd: true (it is fast and '{thin}' is thin), or raise substeps in world()."))
+        })
+        .collect()
+}
+
+fn interpenetration(run: &Run) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for ((a, b), o) in &run.rec.overlaps {
+        let (na, nb) = (run.label(*a), run.label(*b));
+        let at_start = o.first.0 == 0;
+        let dynamic_a = run.world.body_kind(*a) == BodyKind::Dynamic;
+        let (mover, other) = if dynamic_a { (&na, &nb) } else { (&nb, &na) };
+        let cm = o.deepest * 100.0;
+        let (message, fix) = if at_start {
+            (
+                format!("'{mover}' sinks {cm:.1} cm into '{other}' from t = 0.0 s"),
+                format!(
+                    "Move '{mover}' so it starts touching '{other}' but not inside it (raise it or shrink it)."
+                ),
+            )
+        } else {
+            (
+                format!("'{mover}' penetrates {cm:.1} cm into '{other}' at t = {:.2} s", o.deepest_at),
+                "Raise substeps in world(), enable ccd on fast bodies, or make the lighter body less heavy-laden.".into(),
+            )
+        };
+        out.push(
+            physics("physics.interpenetration", Severity::Error)
+                .entity(mover)
+                .entity(other)
+                .span(o.first, o.last)
+                .observed(format!("{:.3} m deep", o.deepest))
+                .expected(format!("<= {:.3} m", o.tolerance))
+                .message(message)
+                .fix(fix),
+        );
+    }
+    out
+}
+
+fn exploding(run: &Run) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (id, tr) in &run.rec.tracks {
+        let name = run.label(*id);
+        if let Some(k) = tr.speeds.iter().position(|s| *s > EXPLODING_SPEED) {
+            let (f, t) = run.moment(tr.times[k]);
+            out.push(
+                physics("physics.exploding", Severity::Error)
+                    .entity(&name)
+                    .at(f, t)
+                    .observed(format!("{:.0} m/s", tr.speeds[k]))
+                    .expected(format!("< {EXPLODING_SPEED} m/s"))
+                    .message(format!("'{name}' shoots off at {:.0} m/s at t = {t:.2} s: the simulation exploded", tr.speeds[k]))
+                    .fix("Check for bodies created inside each other, huge impulses or forces, or joints pulling against each other."),
+            );
+        }
+    }
+    out
+}
+
+/// Through the ground or any fixed surface.
+fn through_ground(run: &Run) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let Some(g) = &run.rec.ground else {
+        return out;
+    };
+    let fps = run.rec.fps as f32;
+    for (id, tr) in &run.rec.tracks {
+        let name = run.label(*id);
+        let e = run.world.entity(*id);
+        let radius = (e.shape.half_extents() * e.transform.scale).min_element();
+        let Some(k) = (1..tr.positions.len())
+            .find(|&k| g.crossed(tr.positions[k - 1], tr.positions[k], radius))
+        else {
+            continue;
+        };
+        let fast = tr.speeds[k - 1].max(tr.speeds[k]);
+        // Moving further in a step than its own size: a tunnel, not a leak.
+        let tunnel = fast / fps > radius;
+        out.push(
+            physics(
+                if tunnel {
+                    "physics.tunnelling"
+                } else {
+                    "physics.through_ground"
+                },
+                Severity::Error,
+            )
+            .entity(&name)
+            .span(run.moment(tr.times[k - 1]), run.moment(tr.times[k]))
+            .observed(format!("passed below a surface at {fast:.2} m/s"))
+            .expected("stays on or above the surface")
+            .message(format!(
+                "'{name}' passes through the surface under it at t = {:.2} s",
+                tr.times[k]
+            ))
+            .fix(if tunnel {
+                "Give it ccd: true, or raise substeps in world()."
+            } else {
+                "Make sure it does not start inside the surface; raise substeps in world()."
+            }),
+        );
+    }
+    out
+}
+
+fn out_of_world(run: &Run) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (id, tr) in &run.rec.tracks {
+        let name = run.label(*id);
+        let start = tr.positions[0];
+        let floor = run
+            .rec
+            .ground_only
+            .as_ref()
+            .and_then(|g| g.height_below(start.x, start.z, f32::INFINITY))
+            .unwrap_or(0.0)
+            .min(start.y);
+        if let Some(k) = tr
+            .positions
+            .iter()
+            .position(|p| p.y < floor - 20.0 || p.length() > 1000.0)
+        {
+            let (f, t) = run.moment(tr.times[k]);
+            out.push(
+                physics("physics.out_of_world", Severity::Error)
+                    .entity(&name)
+                    .at(f, t)
+                    .observed(format!("at {:.1}", tr.positions[k]))
+                    .expected("within the scene")
+                    .message(format!("'{name}' falls out of the world by t = {t:.2} s"))
+                    .fix("Put a ground under it (a large fixed plane), or keep it within the ground's extent."),
+            );
+        }
+    }
+    out
+}
+
+/// Jitter at rest: rapid back-and-forth while going nowhere. A slow sway (a
+/// bridge, a pendulum) reverses once or twice a second; solver jitter
+/// reverses nearly every frame.
+fn jitter(run: &Run) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let window = run.rec.fps as usize;
+    for (id, tr) in &run.rec.tracks {
+        let n = tr.positions.len();
+        if n <= window * 2 {
+            continue;
+        }
+        let name = run.label(*id);
+        let start = n - window;
+        let net = tr.positions[n - 1].distance(tr.positions[start]);
+        let path: f32 = (start + 1..n)
+            .map(|k| tr.positions[k].distance(tr.positions[k - 1]))
+            .sum();
+        let steps: Vec<Vec3> = (start + 1..n)
+            .map(|k| tr.positions[k] - tr.positions[k - 1])
+            .collect();
+        let reversals = steps
+            .windows(2)
+            .filter(|w| w[0].dot(w[1]) < 0.0 && w[0].length() > 5e-4 && w[1].length() > 5e-4)
+            .count();
+        if net < 0.01 && path > 0.02 && reversals * 3 >= window {
+            out.push(
+                physics("physics.jitter", Severity::Warning)
+                    .entity(&name)
+                    .span(run.moment(tr.times[start]), run.moment(tr.times[n - 1]))
+                    .observed(format!("{path:.3} m of motion with {reversals} reversals, {net:.3} m net, in the last second"))
+                    .expected("at rest: no rapid back-and-forth")
+                    .message(format!("'{name}' jitters in place instead of resting"))
+                    .fix("Raise solver_iterations or substeps in world(), add some damping, or start stacked bodies exactly touching."),
+            );
+        }
+    }
+    out
+}
+
+/// A dynamic body at rest in mid-air.
+fn floating_bodies(run: &Run) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let (world, last) = (run.world, run.last);
+    let window = run.rec.fps as usize;
+    for (id, tr) in &run.rec.tracks {
+        let e = world.entity(*id);
+        let n = tr.positions.len();
+        if !(e.body.gravity_scale > 0.0 && world.settings.gravity.length() > 0.0 && n > window) {
+            continue;
+        }
+        let name = run.label(*id);
+        let resting = tr.speeds[n - window..].iter().all(|s| *s < 0.01);
+        let bottom = tr.bottoms[n - 1];
+        let support = run.rec.ground.as_ref().and_then(|g| {
+            let p = tr.positions[n - 1];
+            g.height_below(p.x, p.z, bottom + 0.05)
+        });
+        let touching = last.penetrations.iter().any(|(a, b, _)| {
+            PhysicsRecorder::owner(world, *a) == *id || PhysicsRecorder::owner(world, *b) == *id
+        });
+        let jointed = world.joints.iter().any(|j| j.b == *id || j.a == Some(*id));
+        if resting && !touching && !jointed && support.is_none_or(|h| bottom > h + 0.05) {
+            out.push(
+                physics("physics.floating", Severity::Error)
+                    .entity(&name)
+                    .span(run.moment(tr.times[n - window]), run.moment(tr.times[n - 1]))
+                    .observed(format!("at rest with its bottom at {bottom:.2} m, nothing under it"))
+                    .expected("resting on something")
+                    .message(format!("'{name}' hangs in mid-air, at rest with nothing supporting it"))
+                    .fix("Place it on a surface, or let it fall: check its gravity_scale and that nothing invisible holds it."),
+            );
+        }
+    }
+    out
+}
+
+/// Plausible mass for what a moving body's name says it is.
+fn implausible_mass(run: &Run) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for id in run.rec.tracks.keys() {
+        let e = run.world.entity(*id);
+        let m = run.last.masses.get(id.index()).copied().unwrap_or(0.0);
+        if let Some((kind, _, mass)) = e.name.as_deref().and_then(kind_of)
+            && m > 0.0
+            && (m < mass[0] * 0.2 || m > mass[1] * 5.0)
+        {
+            out.push(implausible(
+                &run.label(*id),
+                kind,
+                "mass",
+                m,
+                *mass,
+                "kg",
+                run.last,
+            ));
+        }
+    }
+    out
+}
+
+/// Sizes of every named thing, moving or not.
+fn implausible_size(run: &Run) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for e in run.world.entities.iter().filter(|e| e.parent.is_none()) {
+        let Some((kind, size, _)) = e.name.as_deref().and_then(kind_of) else {
+            continue;
+        };
+        let extent = entity_extent(run.world, run.last, e.id);
+        if extent > 0.0 && (extent < size[0] * 0.5 || extent > size[1] * 1.5) {
+            out.push(implausible(
+                &run.label(e.id),
+                kind,
+                "size",
+                extent,
+                *size,
+                "m",
+                run.last,
+            ));
+        }
+    }
+    out
+}
+
+/// Energy gained by a passive system.
+fn energy_gain(run: &Run) -> Vec<Finding> {
+    let (rec, world, last) = (run.rec, run.world, run.last);
+    if !is_passive(world) {
+        return Vec::new();
+    }
+    let totals: Vec<(f64, f64)> = {
+        let mut by_time: BTreeMap<u64, (f64, f64)> = BTreeMap::new();
+        for tr in rec.tracks.values() {
+            for (t, e) in tr.times.iter().zip(&tr.energies) {
+                let k = (t * 1e6).round() as u64;
+                let entry = by_time.entry(k).or_insert((*t, 0.0));
+                entry.1 += *e as f64;
+            }
+        }
+        by_time.into_values().collect()
+    };
+    if totals.len() <= 2 {
+        return Vec::new();
+    }
+    let e0 = totals[0].1;
+    let (t_max, e_max) = totals
+        .iter()
+        .copied()
+        .fold((0.0, f64::MIN), |a, b| if b.1 > a.1 { b } else { a });
+    let e_min = totals.iter().map(|x| x.1).fold(f64::MAX, f64::min);
+    let mass: f64 = rec
+        .tracks
+        .keys()
+        .map(|id| last.masses.get(id.index()).copied().unwrap_or(0.0) as f64)
+        .sum();
+    // Allow solver noise: 2 cm of lift for the whole mass, or 10 % of the energy that changed hands.
+    let allowance = (mass * world.settings.gravity.length() as f64 * 0.02)
+        .max(0.1 * (e0 - e_min).abs())
+        .max(1e-3);
+    if e_max - e0 <= allowance {
+        return Vec::new();
+    }
+    let gainer = rec
+        .tracks
+        .iter()
+        .max_by(|a, b| {
+            let gain = |tr: &BodyTrack| {
+                tr.energies.iter().copied().fold(f32::MIN, f32::max) - tr.energies[0]
+            };
+            gain(a.1).total_cmp(&gain(b.1))
+        })
+        .map(|(id, _)| run.label(*id))
+        .unwrap_or_default();
+    vec![
+        physics("physics.energy_gain", Severity::Error)
+            .entity(&gainer)
+            .span((0, 0.0), run.moment(t_max))
+            .observed(format!("+{:.3} J (from {e0:.3} J)", e_max - e0))
+            .expected(format!("<= +{allowance:.3} J: nothing drives this scene"))
+            .message(format!("the scene gains energy with nothing driving it (most of it in '{gainer}'): it should only lose energy"))
+            .fix("Lower restitution below 1, remove overlaps at the start, or raise substeps and solver_iterations."),
+    ]
+}
+
+fn particles_below_ground(run: &Run) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (e, b) in &run.rec.below {
+        let Some(first) = b.first else { continue };
+        let name = run.world.emitters[*e]
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("emitter_{e}"));
+        out.push(
+            physics("physics.particles_below_ground", Severity::Warning)
+                .entity(&name)
+                .span(first, b.last)
+                .observed(format!("up to {} particles under the ground", b.most))
+                .expected("none below the ground")
+                .message(format!("particles of '{name}' sink below the ground"))
+                .fix(
+                    "Start the emitter above the ground, or give it ground: \"die\" or \"settle\".",
+                ),
+        );
+    }
+    out
 }
 
 /// Words for things that are meant to hang in the air.
@@ -663,11 +755,12 @@ const AIRBORNE: &[&str] = &[
     "planet",
 ];
 
-impl PhysicsRecorder {
-    /// Fixed or decorative objects hovering above whatever is under them.
-    fn floating_scenery(&self, world: &World, last: &Frame) -> Vec<Finding> {
+/// Fixed or decorative objects hovering above whatever is under them.
+fn floating_scenery(run: &Run) -> Vec<Finding> {
+    let (world, last) = (run.world, run.last);
+    {
         let mut out = Vec::new();
-        let Some(ground) = &self.ground else {
+        let Some(ground) = &run.rec.ground else {
             return out;
         };
         let tops: Vec<(EntityId, Vec3, Vec3)> = world
