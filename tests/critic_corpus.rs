@@ -56,8 +56,15 @@ fn the_diff_is_deterministic() {
     assert_eq!(a, b);
 }
 
-/// The second corpus, written before the checks were generalised: it prints
-/// precision and recall per check (`-- --nocapture`) and every case's diff.
+/// Cases of the second corpus the critic still misses, with why.
+const KNOWN_MISSES: &[(&str, &str)] = &[(
+    "pendulum_pumped_by_hook",
+    "an on_step callback may act at any step, so the energy check cannot tell its work from a hidden gain",
+)];
+
+/// The second corpus, written before the checks were generalised: every
+/// case but the known misses holds, and it prints precision and recall per
+/// check (`-- --nocapture`).
 #[test]
 fn the_second_corpus_scores() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/critic_corpus2");
@@ -71,14 +78,28 @@ fn the_second_corpus_scores() {
         .iter()
         .map(|c| corpus::judge(c, Some(&render())))
         .collect();
+    let mut failures = Vec::new();
     for (case, diff) in cases.iter().zip(&diffs) {
-        println!(
-            "== {} (want {:?} {:?})\n{diff}",
-            case.name, case.verdict, case.findings
-        );
+        if KNOWN_MISSES.iter().any(|(name, _)| *name == case.name) {
+            continue;
+        }
+        let found = corpus::found(diff);
+        let missing: Vec<_> = case.findings.difference(&found).collect();
+        let unexpected: Vec<_> = if case.findings.is_empty() {
+            found.iter().collect()
+        } else {
+            vec![]
+        };
+        if diff.verdict != case.verdict || !missing.is_empty() || !unexpected.is_empty() {
+            failures.push(format!(
+                "{}: verdict {:?} (want {:?}), missing {missing:?}, unexpected {unexpected:?}\n{diff}",
+                case.name, diff.verdict, case.verdict
+            ));
+        }
     }
     println!(
         "tests/critic_corpus2: {}",
         corpus::Score::of(&cases, &diffs)
     );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
