@@ -129,71 +129,57 @@ impl IntentRecorder {
     pub fn brief_findings(&self, world: &World, brief: &Brief) -> Vec<Finding> {
         let mut out = Vec::new();
         let (last_index, last_t) = self.last_frame;
-        let finding = |id: &str,
-                       sev: Severity,
-                       who: &str,
-                       observed: String,
-                       expected: String,
-                       message: String,
-                       fix: String| Finding {
-            id: id.into(),
-            category: Category::Intent,
-            severity: sev,
-            entities: if who.is_empty() {
-                vec![]
-            } else {
-                vec![who.to_string()]
-            },
-            time: [0.0, last_t],
-            frames: [0, last_index],
-            observed,
-            expected,
-            message,
-            fix,
+        // Brief findings span the whole run.
+        let finding = |id: &str, severity: Severity, who: &str| {
+            let f =
+                Finding::new(id, Category::Intent, severity).span((0, 0.0), (last_index, last_t));
+            if who.is_empty() { f } else { f.entity(who) }
         };
         for o in &brief.objects {
             let found = matching_entities(world, &o.name).len() as u32;
             let want = o.count.max(1);
-            if found < want {
-                out.push(finding(
-                    "intent.missing_object",
-                    if found == 0 {
-                        Severity::Error
-                    } else {
-                        Severity::Warning
-                    },
-                    &o.name,
-                    format!("{found} found"),
-                    format!("{want} named or tagged \"{}\"", o.name),
-                    if found == 0 {
-                        format!(
-                            "the brief asks for '{}' ({}), but no entity is named or tagged \"{}\"",
-                            o.name, o.kind, o.name
-                        )
-                    } else {
-                        format!(
-                            "the brief asks for {want} '{}', the scene has {found}",
-                            o.name
-                        )
-                    },
+            if found >= want {
+                continue;
+            }
+            let (severity, message) = if found == 0 {
+                (
+                    Severity::Error,
                     format!(
+                        "the brief asks for '{}' ({}), but no entity is named or tagged \"{}\"",
+                        o.name, o.kind, o.name
+                    ),
+                )
+            } else {
+                (
+                    Severity::Warning,
+                    format!(
+                        "the brief asks for {want} '{}', the scene has {found}",
+                        o.name
+                    ),
+                )
+            };
+            out.push(
+                finding("intent.missing_object", severity, &o.name)
+                    .observed(format!("{found} found"))
+                    .expected(format!("{want} named or tagged \"{}\"", o.name))
+                    .message(message)
+                    .fix(format!(
                         "Create it with name: \"{}\" (or several with tags: [\"{}\"]).",
                         o.name, o.name
-                    ),
-                ));
-            }
+                    )),
+            );
         }
         for d in &brief.dynamics {
-            if let Some(f) = self.check_dynamic(world, d.kind.as_str(), &d.subject, &d.notes) {
-                out.push(finding(
-                    &format!("intent.{}", d.kind),
-                    Severity::Error,
-                    &f.0,
-                    f.1,
-                    f.2,
-                    f.3,
-                    f.4,
-                ));
+            if let Some((who, observed, expected, message, fix)) =
+                self.check_dynamic(world, d.kind.as_str(), &d.subject, &d.notes)
+            {
+                out.push(
+                    finding(&format!("intent.{}", d.kind), Severity::Error, &who)
+                        .observed(observed)
+                        .expected(expected)
+                        .message(message)
+                        .fix(fix),
+                );
             }
         }
         out
