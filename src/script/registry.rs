@@ -123,6 +123,8 @@ pub enum OptType {
     Points,
     /// A list of [time, count] pairs.
     Bursts,
+    /// A list of closed outlines, each a list of [x, z] points.
+    Outlines,
 }
 
 impl OptType {
@@ -152,6 +154,7 @@ impl OptType {
             OptType::Material => "preset name or material map".into(),
             OptType::Points => "list of [x, y, z]".into(),
             OptType::Bursts => "list of [time, count]".into(),
+            OptType::Outlines => "list of outlines, each a list of [x, z]".into(),
         }
     }
 }
