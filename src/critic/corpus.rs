@@ -12,7 +12,7 @@
 //! // render: true                             (optional: visual checks)
 //! ```
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::{Critic, CriticDiff, Verdict};
@@ -108,6 +108,90 @@ pub fn judge(case: &Case, render: Option<&RenderOptions>) -> CriticDiff {
 /// Check ids found in a diff.
 pub fn found(diff: &CriticDiff) -> BTreeSet<String> {
     diff.findings.iter().map(|f| f.id.clone()).collect()
+}
+
+/// True and false positives and misses of one check over a corpus.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub true_pos: u32,
+    pub false_pos: u32,
+    pub false_neg: u32,
+}
+
+impl Tally {
+    pub fn precision(&self) -> f64 {
+        self.true_pos as f64 / (self.true_pos + self.false_pos).max(1) as f64
+    }
+
+    pub fn recall(&self) -> f64 {
+        self.true_pos as f64 / (self.true_pos + self.false_neg).max(1) as f64
+    }
+}
+
+/// How the critic did on a corpus: verdicts and every check's tally.
+#[derive(Debug, Clone, Default)]
+pub struct Score {
+    pub cases: usize,
+    pub verdicts_right: usize,
+    pub per_check: BTreeMap<String, Tally>,
+}
+
+impl Score {
+    /// Scores diffs against their cases. A finding counts against precision
+    /// only in clean controls (no findings expected); knock-on findings in a
+    /// faulty world (a tunnelling ball then also falls out of the world) are
+    /// real, so they are not counted as false.
+    pub fn of(cases: &[Case], diffs: &[CriticDiff]) -> Score {
+        let mut score = Score {
+            cases: cases.len(),
+            ..Default::default()
+        };
+        for (case, diff) in cases.iter().zip(diffs) {
+            let found = found(diff);
+            if diff.verdict == case.verdict {
+                score.verdicts_right += 1;
+            }
+            let clean = case.findings.is_empty();
+            let all: BTreeSet<&String> = found.iter().chain(case.findings.iter()).collect();
+            for id in all {
+                let t = score.per_check.entry(id.clone()).or_default();
+                match (case.findings.contains(id), found.contains(id)) {
+                    (true, true) => t.true_pos += 1,
+                    (true, false) => t.false_neg += 1,
+                    (false, true) if clean => t.false_pos += 1,
+                    _ => {}
+                }
+            }
+        }
+        score
+    }
+}
+
+impl std::fmt::Display for Score {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "{} cases, verdict right in {}/{}",
+            self.cases, self.verdicts_right, self.cases
+        )?;
+        writeln!(
+            f,
+            "{:<34} {:>4} {:>4} {:>4} {:>9} {:>7}",
+            "check", "tp", "fp", "fn", "precision", "recall"
+        )?;
+        for (id, t) in &self.per_check {
+            writeln!(
+                f,
+                "{id:<34} {:>4} {:>4} {:>4} {:>9.2} {:>7.2}",
+                t.true_pos,
+                t.false_pos,
+                t.false_neg,
+                t.precision(),
+                t.recall()
+            )?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -45,6 +45,62 @@ pub struct Finding {
     pub fix: String,
 }
 
+/// A small builder, so each check says only what it found:
+/// `Finding::new(id, category, severity).entity(name).frames(...)...`.
+impl Finding {
+    pub fn new(id: impl Into<String>, category: Category, severity: Severity) -> Finding {
+        Finding {
+            id: id.into(),
+            category,
+            severity,
+            entities: Vec::new(),
+            time: [0.0, 0.0],
+            frames: [0, 0],
+            observed: String::new(),
+            expected: String::new(),
+            message: String::new(),
+            fix: String::new(),
+        }
+    }
+
+    pub fn entity(mut self, name: impl Into<String>) -> Finding {
+        self.entities.push(name.into());
+        self
+    }
+
+    /// From (frame, time) to (frame, time).
+    pub fn span(mut self, from: (u64, f64), to: (u64, f64)) -> Finding {
+        self.frames = [from.0, to.0];
+        self.time = [from.1, to.1];
+        self
+    }
+
+    /// One moment.
+    pub fn at(self, frame: u64, time: f64) -> Finding {
+        self.span((frame, time), (frame, time))
+    }
+
+    pub fn observed(mut self, s: impl Into<String>) -> Finding {
+        self.observed = s.into();
+        self
+    }
+
+    pub fn expected(mut self, s: impl Into<String>) -> Finding {
+        self.expected = s.into();
+        self
+    }
+
+    pub fn message(mut self, s: impl Into<String>) -> Finding {
+        self.message = s.into();
+        self
+    }
+
+    pub fn fix(mut self, s: impl Into<String>) -> Finding {
+        self.fix = s.into();
+        self
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {

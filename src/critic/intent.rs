@@ -27,6 +27,8 @@ struct EmitterTrack {
     /// Sum over frames of the mean velocity of moving particles.
     velocity_sum: Vec3,
     frames: u32,
+    /// (time, mean velocity of moving particles) of every frame with some.
+    per_frame: Vec<(f64, Vec3)>,
     max_count: u32,
     /// Whether particle angles changed between frames (tumbling).
     tumbles: bool,
@@ -89,8 +91,10 @@ impl IntentRecorder {
             tr.max_count = tr.max_count.max(stats.count);
             let moving = stats.count.saturating_sub(stats.settled);
             if moving > 0 {
-                tr.velocity_sum += stats.mean_velocity * (stats.count as f32 / moving as f32);
+                let v = stats.mean_velocity * (stats.count as f32 / moving as f32);
+                tr.velocity_sum += v;
                 tr.frames += 1;
+                tr.per_frame.push((frame.time, v));
             }
         }
         // Tumbling: compare the first live particle of each emitter between frames.
@@ -125,71 +129,57 @@ impl IntentRecorder {
     pub fn brief_findings(&self, world: &World, brief: &Brief) -> Vec<Finding> {
         let mut out = Vec::new();
         let (last_index, last_t) = self.last_frame;
-        let finding = |id: &str,
-                       sev: Severity,
-                       who: &str,
-                       observed: String,
-                       expected: String,
-                       message: String,
-                       fix: String| Finding {
-            id: id.into(),
-            category: Category::Intent,
-            severity: sev,
-            entities: if who.is_empty() {
-                vec![]
-            } else {
-                vec![who.to_string()]
-            },
-            time: [0.0, last_t],
-            frames: [0, last_index],
-            observed,
-            expected,
-            message,
-            fix,
+        // Brief findings span the whole run.
+        let finding = |id: &str, severity: Severity, who: &str| {
+            let f =
+                Finding::new(id, Category::Intent, severity).span((0, 0.0), (last_index, last_t));
+            if who.is_empty() { f } else { f.entity(who) }
         };
         for o in &brief.objects {
             let found = matching_entities(world, &o.name).len() as u32;
             let want = o.count.max(1);
-            if found < want {
-                out.push(finding(
-                    "intent.missing_object",
-                    if found == 0 {
-                        Severity::Error
-                    } else {
-                        Severity::Warning
-                    },
-                    &o.name,
-                    format!("{found} found"),
-                    format!("{want} named or tagged \"{}\"", o.name),
-                    if found == 0 {
-                        format!(
-                            "the brief asks for '{}' ({}), but no entity is named or tagged \"{}\"",
-                            o.name, o.kind, o.name
-                        )
-                    } else {
-                        format!(
-                            "the brief asks for {want} '{}', the scene has {found}",
-                            o.name
-                        )
-                    },
+            if found >= want {
+                continue;
+            }
+            let (severity, message) = if found == 0 {
+                (
+                    Severity::Error,
                     format!(
+                        "the brief asks for '{}' ({}), but no entity is named or tagged \"{}\"",
+                        o.name, o.kind, o.name
+                    ),
+                )
+            } else {
+                (
+                    Severity::Warning,
+                    format!(
+                        "the brief asks for {want} '{}', the scene has {found}",
+                        o.name
+                    ),
+                )
+            };
+            out.push(
+                finding("intent.missing_object", severity, &o.name)
+                    .observed(format!("{found} found"))
+                    .expected(format!("{want} named or tagged \"{}\"", o.name))
+                    .message(message)
+                    .fix(format!(
                         "Create it with name: \"{}\" (or several with tags: [\"{}\"]).",
                         o.name, o.name
-                    ),
-                ));
-            }
+                    )),
+            );
         }
         for d in &brief.dynamics {
-            if let Some(f) = self.check_dynamic(world, d.kind.as_str(), &d.subject, &d.notes) {
-                out.push(finding(
-                    &format!("intent.{}", d.kind),
-                    Severity::Error,
-                    &f.0,
-                    f.1,
-                    f.2,
-                    f.3,
-                    f.4,
-                ));
+            if let Some((who, observed, expected, message, fix)) =
+                self.check_dynamic(world, d.kind.as_str(), &d.subject, &d.notes)
+            {
+                out.push(
+                    finding(&format!("intent.{}", d.kind), Severity::Error, &who)
+                        .observed(observed)
+                        .expected(expected)
+                        .message(message)
+                        .fix(fix),
+                );
             }
         }
         out
@@ -210,6 +200,31 @@ impl IntentRecorder {
             .get(&e)
             .filter(|t| t.frames > 0)
             .map(|t| t.velocity_sum / t.frames as f32)
+    }
+
+    /// Mean particle velocity in each whole second of the clip (and a last
+    /// part of at least half a second).
+    fn window_means(&self, e: usize) -> Vec<(f64, Vec3)> {
+        let Some(t) = self.emitters.get(&e) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let mut start = 0.0;
+        let end = self.last_frame.1;
+        while start + 0.5 <= end {
+            let inside: Vec<Vec3> = t
+                .per_frame
+                .iter()
+                .filter(|(time, _)| *time >= start && *time < start + 1.0)
+                .map(|(_, v)| *v)
+                .collect();
+            if inside.len() >= 3 {
+                let mean = inside.iter().copied().sum::<Vec3>() / inside.len() as f32;
+                out.push((start, mean));
+            }
+            start += 1.0;
+        }
+        out
     }
 
     /// Returns (who, observed, expected, message, fix) when the dynamic is not seen.
@@ -234,10 +249,35 @@ impl IntentRecorder {
                     &format!("Add emitter(\"{preset}\", #{{ ... }})."),
                 );
             }
-            let ok = ids.iter().any(|e| {
-                self.mean_velocity(*e)
-                    .is_some_and(|v| if rising { v.y > 0.02 } else { v.y < -0.02 })
-            });
+            let right = |v: Vec3| if rising { v.y > 0.02 } else { v.y < -0.02 };
+            let ok = ids
+                .iter()
+                .any(|e| self.mean_velocity(*e).is_some_and(right));
+            // Judged per second too: a motion that reverses after the first
+            // second is wrong however the whole clip averages.
+            let wrong_window = ids
+                .iter()
+                .find_map(|e| self.window_means(*e).into_iter().find(|(_, v)| !right(*v)));
+            if let (true, Some((t, v))) = (ok, wrong_window) {
+                return no(
+                    "",
+                    format!("mean vertical velocity {:.2} m/s from t = {t:.1} s", v.y),
+                    if rising {
+                        "rising (vertical velocity > 0) in every second"
+                    } else {
+                        "falling (vertical velocity < 0) in every second"
+                    },
+                    format!(
+                        "the {what} particles stop {} from t = {t:.1} s",
+                        if rising { "rising" } else { "falling" }
+                    ),
+                    if rising {
+                        "Keep them rising: negative gravity (or drag towards an updraft) rather than a fast upward launch that gravity turns back."
+                    } else {
+                        "Keep them falling: positive gravity, and no upward push or negative gravity that turns them back."
+                    },
+                );
+            }
             if ok {
                 None
             } else {

@@ -10,6 +10,7 @@ pub mod finding;
 pub mod intent;
 pub mod physics;
 pub mod plausible;
+pub mod surface;
 pub mod visual;
 pub mod vlm;
 
@@ -37,9 +38,15 @@ pub struct Critic {
 
 impl Critic {
     pub fn new(brief: Option<Brief>) -> Critic {
+        let kinds = brief
+            .iter()
+            .flat_map(|b| &b.objects)
+            .filter(|o| !o.kind.is_empty())
+            .map(|o| (o.name.clone(), o.kind.clone()))
+            .collect();
         Critic {
             brief,
-            physics: PhysicsRecorder::new(),
+            physics: PhysicsRecorder::new().with_brief_kinds(kinds),
             intent: IntentRecorder::default(),
             last: None,
             fps: 24,
@@ -58,6 +65,18 @@ impl Critic {
         let mut findings = extra;
         if let (Some(world), Some(last)) = (&self.world_snapshot, &self.last) {
             findings.extend(self.physics.findings(world, last));
+            for s in &world.scheduled {
+                if let Some(w) = s.after_end(world.settings.duration) {
+                    findings.push(
+                        Finding::new("run.after_end", Category::Intent, Severity::Warning)
+                            .at(last.index, last.time)
+                            .observed(format!("{}() at t = {} s", s.what, s.time))
+                            .expected(format!("before the end, t < {} s", world.settings.duration))
+                            .message(w)
+                            .fix("Schedule it within the clip (at: a time below the duration), or lengthen the clip with world(#{ duration: ... })."),
+                    );
+                }
+            }
             checks.push(CheckStatus {
                 name: "physics".into(),
                 status: "ran".into(),
@@ -113,20 +132,36 @@ impl Critic {
                 },
             );
         };
-        let mut subjects = Vec::new();
+        // A brief object with several copies (ten pins) is one subject: the
+        // group is seen when any of it is, and pins hidden behind pins are
+        // not missing.
+        let mut subjects: Vec<visual::Subject> = Vec::new();
+        let mut taken: Vec<crate::world::EntityId> = Vec::new();
         if let Some(b) = &self.brief {
             for o in &b.objects {
-                for id in intent::matching_entities(world, &o.name) {
-                    if !subjects.contains(&id) {
-                        subjects.push(id);
-                    }
+                let members: Vec<_> = intent::matching_entities(world, &o.name)
+                    .into_iter()
+                    .filter(|id| !taken.contains(id))
+                    .collect();
+                if members.is_empty() {
+                    continue;
                 }
+                taken.extend(&members);
+                let name = if members.len() == 1 {
+                    world.entity(members[0]).label()
+                } else {
+                    o.name.clone()
+                };
+                subjects.push(visual::Subject { name, members });
             }
         }
         if let CameraTarget::Entity { id } = world.camera.target
-            && !subjects.contains(&id)
+            && !taken.contains(&id)
         {
-            subjects.push(id);
+            subjects.push(visual::Subject {
+                name: world.entity(id).label(),
+                members: vec![id],
+            });
         }
         let motion = !world.emitters.is_empty()
             || !world.tracks.is_empty()

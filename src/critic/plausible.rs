@@ -53,22 +53,88 @@ pub const KINDS: &[(&str, [f32; 2], [f32; 2])] = &[
     ("fish", [0.03, 2.0], [0.01, 200.0]),
 ];
 
-/// The kind a name or tag refers to: the longest kind word it contains as a
-/// whole word (so "teacup" is not a cup but "tea_cup" and "cup_2" are).
-pub fn kind_of(label: &str) -> Option<&'static (&'static str, [f32; 2], [f32; 2])> {
+/// Words that make a thing a small copy of its kind ("toy car").
+const MINIATURE: &[&str] = &[
+    "toy",
+    "model",
+    "miniature",
+    "mini",
+    "tiny",
+    "figurine",
+    "replica",
+    "dollhouse",
+    "doll",
+    "scale",
+];
+
+/// The words of a name, lower case, numbers and separators dropped, cut at
+/// "of" ("cup_of_tea" is a cup).
+fn words(label: &str) -> Vec<String> {
     let lower = label.to_lowercase();
-    let words: Vec<&str> = lower
+    let mut out: Vec<String> = Vec::new();
+    for w in lower
         .split(|c: char| !c.is_ascii_alphabetic())
         .filter(|w| !w.is_empty())
-        .collect();
+    {
+        if w == "of" && !out.is_empty() {
+            break;
+        }
+        out.push(w.to_string());
+    }
+    out
+}
+
+fn kind_named(word: &str) -> Option<&'static (&'static str, [f32; 2], [f32; 2])> {
     KINDS
         .iter()
-        .filter(|(k, _, _)| {
-            words
-                .iter()
-                .any(|w| w == k || w.strip_suffix('s') == Some(k))
-        })
-        .max_by_key(|(k, _, _)| k.len())
+        .find(|(k, _, _)| word == *k || word.strip_suffix('s') == Some(k))
+}
+
+/// The kind a name or tag refers to: its head noun, the last word (so
+/// "apple_tree" is a tree, "barrel_rack" a rack, which is no kind we know,
+/// and "teacup" is not a cup but "tea_cup" and "cup_2" are).
+pub fn kind_of(label: &str) -> Option<&'static (&'static str, [f32; 2], [f32; 2])> {
+    words(label).last().and_then(|w| kind_named(w))
+}
+
+/// A kind with the ranges that apply to this thing: the head noun of its
+/// name, or of the brief's kind for it, scaled down for a toy or a model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judged {
+    /// "car", or "toy car".
+    pub kind: String,
+    pub size: [f32; 2],
+    pub mass: [f32; 2],
+}
+
+pub fn judge_kind(name: &str, brief_kind: Option<&str>) -> Option<Judged> {
+    let mut ws = words(name);
+    let mut base = ws.last().and_then(|w| kind_named(w));
+    if let Some(k) = brief_kind {
+        let bw = words(k);
+        if let Some(b) = bw.last().and_then(|w| kind_named(w)) {
+            base = Some(b);
+        } else if !bw.is_empty() {
+            // The brief names a kind we have no sizes for: trust it over the name.
+            base = None;
+        }
+        ws.extend(bw);
+    }
+    let (kind, size, mass) = base?;
+    let small = ws.iter().any(|w| MINIATURE.contains(&w.as_str()));
+    Some(if small {
+        Judged {
+            kind: format!("toy {kind}"),
+            size: [size[0] * 0.01, size[1] * 0.5],
+            mass: [mass[0] * 1e-5, mass[1] * 0.1],
+        }
+    } else {
+        Judged {
+            kind: kind.to_string(),
+            size: *size,
+            mass: *mass,
+        }
+    })
 }
 
 #[cfg(test)]
@@ -83,6 +149,17 @@ mod tests {
         assert_eq!(kind_of("domino_14").map(|k| k.0), Some("domino"));
         assert_eq!(kind_of("teacup"), None);
         assert_eq!(kind_of("pins").map(|k| k.0), Some("pin"));
+        assert_eq!(kind_of("apple_tree").map(|k| k.0), Some("tree"));
+        assert_eq!(kind_of("barrel_rack"), None);
+        assert_eq!(kind_of("cup_of_tea").map(|k| k.0), Some("cup"));
+        let toy = judge_kind("toy_car", None).unwrap();
+        assert_eq!(toy.kind, "toy car");
+        assert!(toy.size[0] < 0.15 && toy.size[1] > 0.15);
+        assert_eq!(
+            judge_kind("red_thing", Some("model car")).unwrap().kind,
+            "toy car"
+        );
+        assert_eq!(judge_kind("family_car", None).unwrap().kind, "car");
         for (k, size, mass) in KINDS {
             assert!(size[0] < size[1] && mass[0] < mass[1], "{k}");
         }

@@ -19,9 +19,32 @@ pub struct Analysed<'a> {
     pub height: u32,
     pub ids: &'a [u32],
     pub depth: &'a [f32],
+    /// Whether each pixel sees the back (inside) of its entity.
+    pub backfacing: &'a [bool],
     /// The entity whose inside fills the view, when the renderer saw its
     /// back faces (a closed shape or the underside of the ground).
     pub inside: Option<usize>,
+}
+
+/// What the scene is about: one entity, or a group of copies (ten pins)
+/// judged together.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    pub name: String,
+    pub members: Vec<EntityId>,
+}
+
+/// A keyframe's look at the scene's own pixels (not the sky).
+#[derive(Debug, Clone, Default)]
+struct Content {
+    index: u64,
+    time: f64,
+    /// Share of the frame that shows an entity.
+    share: f32,
+    /// Share of those pixels that are pure white.
+    blown: f32,
+    /// 95th percentile of the distance seen, metres.
+    depth_p95: f32,
 }
 
 /// What the visual checks remember of each frame: a few numbers, not images.
@@ -45,6 +68,10 @@ pub struct VisualRecorder {
     /// Keyframes where the camera seems to sit inside geometry: the share
     /// of the view that is too close, and the entity, when known.
     inside: Vec<(u64, f64, f32, Option<usize>)>,
+    /// The id pass of the keyframe analysed last, until its image arrives.
+    pending_ids: Option<(u64, Vec<u32>)>,
+    /// Keyframes' scene pixels: exposure and how near everything is.
+    content: Vec<Content>,
 }
 
 /// Luma of an sRGB pixel, 0..1.
@@ -82,6 +109,9 @@ impl VisualRecorder {
                 }
             }
         }
+        if let Some((k, ids)) = self.pending_ids.take_if(|(k, _)| *k == index) {
+            self.content_look(k, time, width, height, rgba, &ids);
+        }
         let n = sampled;
         let target = (n as f32 * 0.99) as u32;
         let mut acc = 0;
@@ -117,6 +147,31 @@ impl VisualRecorder {
         });
     }
 
+    /// Exposure of the scene's own pixels in a keyframe (its id pass is
+    /// known): a white subject and ground under a blue sky is blown out
+    /// however little of the frame the sky leaves white.
+    fn content_look(&mut self, index: u64, time: f64, w: u32, h: u32, rgba: &[u8], ids: &[u32]) {
+        let n = (w * h) as usize;
+        if ids.len() < n {
+            return;
+        }
+        let (mut seen, mut blown) = (0usize, 0usize);
+        for (k, id) in ids[..n].iter().enumerate() {
+            if *id == 0 {
+                continue;
+            }
+            seen += 1;
+            let p = &rgba[k * 4..k * 4 + 4];
+            if p[0] >= 250 && p[1] >= 250 && p[2] >= 250 {
+                blown += 1;
+            }
+        }
+        if let Some(c) = self.content.iter_mut().find(|c| c.index == index) {
+            c.time = time;
+            c.blown = blown as f32 / seen.max(1) as f32;
+        }
+    }
+
     /// Analysed keyframes: who is visible, and is the camera inside something.
     pub fn analyse(&mut self, a: &Analysed) {
         let n = (a.width * a.height) as usize;
@@ -134,6 +189,34 @@ impl VisualRecorder {
             .map(|(k, c)| (k, c as f32 / n as f32))
             .collect();
         self.coverage.push((a.index, a.time, coverage));
+        let mut depths: Vec<f32> = a.depth[..n]
+            .iter()
+            .zip(&a.ids[..n])
+            .filter(|(_, id)| **id > 0)
+            .map(|(d, _)| *d)
+            .collect();
+        depths.sort_by(f32::total_cmp);
+        let seen = depths.len();
+        self.content.push(Content {
+            index: a.index,
+            time: a.time,
+            share: seen as f32 / n as f32,
+            blown: 0.0,
+            depth_p95: depths
+                .get(seen * 95 / 100)
+                .copied()
+                .unwrap_or(f32::INFINITY),
+        });
+        self.pending_ids = Some((a.index, a.ids[..n].to_vec()));
+        // Back faces over most of the view, whichever entities they belong
+        // to: the camera is inside something closed.
+        let back = a
+            .backfacing
+            .iter()
+            .zip(&a.ids[..n])
+            .filter(|(b, id)| **b && **id > 0)
+            .count() as f32
+            / n as f32;
         // Geometry closer than 5 cm over most of the view: we are inside it.
         let near = a.depth[..n]
             .iter()
@@ -141,14 +224,14 @@ impl VisualRecorder {
             .filter(|(d, id)| **id > 0 && **d < 0.05)
             .count() as f32
             / n as f32;
-        if near > 0.5 || a.inside.is_some() {
+        if near > 0.5 || back > 0.5 || a.inside.is_some() {
             self.inside.push((a.index, a.time, near, a.inside));
         }
     }
 
     /// Findings. `subjects` are the entities the scene is about; `motion`
     /// says whether dynamics are expected to show.
-    pub fn findings(&self, world: &World, subjects: &[EntityId], motion: bool) -> Vec<Finding> {
+    pub fn findings(&self, world: &World, subjects: &[Subject], motion: bool) -> Vec<Finding> {
         let mut out = Vec::new();
         let f = |id: &str,
                  sev: Severity,
@@ -193,6 +276,26 @@ impl VisualRecorder {
             ));
         }
         let blown: Vec<&FrameLook> = self.looks.iter().filter(|l| l.blown > 0.6).collect();
+        // The scene itself washed out, the sky aside.
+        let washed: Vec<&Content> = self
+            .content
+            .iter()
+            .filter(|c| c.share > 0.2 && c.blown > 0.6)
+            .collect();
+        if blown.is_empty()
+            && let (Some(a), Some(b)) = (washed.first(), washed.last())
+        {
+            out.push(f(
+                "visual.blown_out",
+                Severity::Error,
+                vec![],
+                (a.index, a.time, b.index, b.time),
+                format!("{:.0} % of the scene's own pixels pure white", a.blown * 100.0),
+                "< 60 % pure white",
+                format!("{} keyframe(s) are blown out: the objects and the ground are a white glare", washed.len()),
+                "Lower light intensities or sky(#{ exposure: -1 }); check emissive_strength values.",
+            ));
+        }
         if let (Some(a), Some(b)) = (blown.first(), blown.last()) {
             out.push(f(
                 "visual.blown_out",
@@ -205,8 +308,26 @@ impl VisualRecorder {
                 "Lower light intensities or sky(#{ exposure: -1 }); check emissive_strength values.",
             ));
         }
+        // Shut in by one object (a crate of six panels): every pixel shows
+        // it, all of it within arm's reach.
+        let mut inside = self.inside.clone();
+        for (c, (index, time, cov)) in self.content.iter().zip(&self.coverage) {
+            if c.share < 0.99 || c.depth_p95 > 1.5 {
+                continue;
+            }
+            let mut by_root: BTreeMap<u32, f32> = BTreeMap::new();
+            for (k, share) in cov {
+                if (*k as usize) < world.entities.len() {
+                    *by_root.entry(root(world, EntityId(*k)).0).or_default() += share;
+                }
+            }
+            if let Some((r, _)) = by_root.iter().find(|(_, s)| **s >= 0.99) {
+                inside.push((*index, *time, 1.0, Some(*r as usize)));
+            }
+        }
+        inside.sort_by_key(|x| x.0);
         // The camera inside geometry.
-        if let (Some(a), Some(b)) = (self.inside.first(), self.inside.last()) {
+        if let (Some(a), Some(b)) = (inside.first(), inside.last()) {
             let entity =
                 a.3.filter(|&i| i < world.entities.len())
                     .map(|i| world.entity(EntityId(i as u32)).label());
@@ -231,8 +352,8 @@ impl VisualRecorder {
         }
         // Subjects visible and large enough.
         if !self.coverage.is_empty() {
-            for id in subjects {
-                let name = world.entity(*id).label();
+            for subject in subjects {
+                let name = subject.name.clone();
                 // Count the subject with everything it contains.
                 let family: Vec<u32> = world
                     .entities
@@ -240,7 +361,7 @@ impl VisualRecorder {
                     .filter(|e| {
                         let mut cur = Some(e.id);
                         while let Some(c) = cur {
-                            if c == *id {
+                            if subject.members.contains(&c) {
                                 return true;
                             }
                             cur = world.entity(c).parent;
@@ -352,6 +473,15 @@ impl VisualRecorder {
     }
 }
 
+/// The top-level object an entity belongs to.
+fn root(world: &World, id: EntityId) -> EntityId {
+    let mut cur = id;
+    while let Some(p) = world.entity(cur).parent {
+        cur = p;
+    }
+    cur
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -416,6 +546,7 @@ mod tests {
             height: 8,
             ids: &ids,
             depth: &depth,
+            backfacing: &[false; 64],
             inside: None,
         });
         assert!(

@@ -285,6 +285,7 @@ impl Recorder {
                         height: a.height,
                         ids: &a.ids,
                         depth: &a.depth,
+                        backfacing: &a.backfacing,
                         inside: a.camera_inside(),
                     });
                 }

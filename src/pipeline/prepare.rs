@@ -46,6 +46,9 @@ pub fn finish_scene(world: &mut World) -> Vec<String> {
     {
         warnings.push("dynamic bodies but nothing fixed to land on: they will fall forever (add a ground plane)".into());
     }
+    for s in &world.scheduled {
+        warnings.extend(s.after_end(world.settings.duration));
+    }
     for e in &world.entities {
         let t = world.world_transform(e.id);
         if e.body.mass.is_some() && world.body_owner(e.id) != Some(e.id) {

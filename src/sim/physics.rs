@@ -65,10 +65,18 @@ fn collider_shape(
             Some(SharedShape::cuboid(h.x, h.y, h.z))
         }
         Shape::Sphere { radius } if uniform => Some(SharedShape::ball(radius * scale.x)),
-        Shape::Cylinder { radius, height } if uniform_xz => Some(SharedShape::cylinder(
-            height * scale.y * 0.5,
-            radius * scale.x,
-        )),
+        Shape::Cylinder { radius, height } if uniform_xz => {
+            let (hh, r) = (height * scale.y * 0.5, radius * scale.x);
+            // A moving cylinder gets a slightly rounded rim, same outer size:
+            // the sharp one sinks through thin fixed bodies (a can through a
+            // 2 cm coaster) where the rounded one rests.
+            let border = (0.1 * hh.min(r)).min(0.005);
+            Some(if moving && border > 1e-4 {
+                SharedShape::round_cylinder(hh - border, r - border, border)
+            } else {
+                SharedShape::cylinder(hh, r)
+            })
+        }
         Shape::Cone { radius, height } if uniform_xz => {
             Some(SharedShape::cone(height * scale.y * 0.5, radius * scale.x))
         }
@@ -475,8 +483,8 @@ impl PhysicsBridge {
         out
     }
 
-    /// Shape overlaps between colliders of different bodies, at least one of
-    /// them able to move, computed directly from the shapes (rapier has no
+    /// Shape overlaps between colliders of different bodies, fixed ones
+    /// included, computed directly from the shapes (rapier has no
     /// contacts before its first step).
     pub fn initial_penetrations(&self) -> Vec<(EntityId, EntityId, f32)> {
         use rapier3d::parry::bounding_volume::BoundingVolume;
@@ -494,11 +502,6 @@ impl PhysicsBridge {
                 .total_cmp(&b.0.mins.x)
                 .then(a.1.into_raw_parts().cmp(&b.1.into_raw_parts()))
         });
-        let moves = |c: &Collider| {
-            c.parent()
-                .and_then(|b| self.world.bodies.get(b))
-                .is_some_and(|b| !b.is_fixed())
-        };
         let mut out = Vec::new();
         for i in 0..items.len() {
             let (ai, hi) = &items[i];
@@ -510,7 +513,9 @@ impl PhysicsBridge {
                     continue;
                 }
                 let (ci, cj) = (&self.world.colliders[*hi], &self.world.colliders[*hj]);
-                if ci.parent() == cj.parent() || !(moves(ci) || moves(cj)) {
+                // Fixed pairs too: the critic judges a thing sunk into another
+                // at the start even when neither moves.
+                if ci.parent() == cj.parent() {
                     continue;
                 }
                 if let Ok(Some(c)) = rapier3d::parry::query::contact(

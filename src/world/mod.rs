@@ -83,6 +83,26 @@ pub enum Hook {
     },
 }
 
+#[derive(Debug, Clone, Serialize)]
+pub struct Scheduled {
+    pub time: f64,
+    pub line: usize,
+    /// The function that scheduled it ("impulse", "at").
+    pub what: String,
+}
+
+impl Scheduled {
+    /// The warning for one timed after the clip, if it is.
+    pub fn after_end(&self, duration: f64) -> Option<String> {
+        (self.time >= duration).then(|| {
+            format!(
+                "line {}: {}() at t = {} s is after the clip ends (duration {duration} s), so it never happens",
+                self.line, self.what, self.time
+            )
+        })
+    }
+}
+
 /// What a name refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Named {
@@ -105,6 +125,9 @@ pub struct World {
     pub tracks: Vec<Track>,
     pub pushes: Vec<Push>,
     pub hooks: Vec<Hook>,
+    /// Pushes and callbacks given a time, with the line that asked: one
+    /// after the clip's end never happens, which deserves a warning.
+    pub scheduled: Vec<Scheduled>,
     pub expectations: Vec<Expectation>,
     /// Times at which the script asked for a still image.
     pub snapshots: Vec<f64>,

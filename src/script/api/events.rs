@@ -1,6 +1,7 @@
 //! Time hooks (callbacks at a time, every interval, every step) and
 //! snapshot requests.
 
+use rhai::NativeCallContext;
 use rhai::{Dynamic, EvalAltResult, FnPtr};
 
 use super::{Api, reg, require_building};
@@ -113,12 +114,23 @@ fn fn_arg(func: &'static str, d: &Dynamic) -> ApiResult<FnPtr> {
 
 pub fn register(api: &mut Api) {
     let h = api.host.clone();
-    reg!(api, AT, move |t: Dynamic, f: Dynamic| -> R<()> {
+    reg!(api, AT, move |ctx: NativeCallContext,
+                        t: Dynamic,
+                        f: Dynamic|
+          -> R<()> {
         let time = f64_arg(AT.name, "time", &t)?;
         if time < 0.0 {
             return Err(ApiError::validation(AT.name, "'time' must not be negative").into());
         }
         let f = fn_arg(AT.name, &f)?;
+        h.borrow_mut()
+            .world
+            .scheduled
+            .push(crate::world::Scheduled {
+                time,
+                line: super::call_line(&ctx),
+                what: AT.name.to_string(),
+            });
         Ok(add_hook(&h, AT.name, f, |hook| Hook::At { time, hook })?)
     });
     let h = api.host.clone();

@@ -211,6 +211,7 @@ fn push_impulse(
     v: &Dynamic,
     options: Option<&Dynamic>,
     angular: bool,
+    line: usize,
 ) -> ApiResult<()> {
     let doc = if angular { &TORQUE_IMPULSE } else { &IMPULSE };
     let o = Opts::parse(doc, options)?;
@@ -235,6 +236,13 @@ fn push_impulse(
         return Ok(());
     }
     let time = at.unwrap_or(h.world.time);
+    if at.is_some() {
+        h.world.scheduled.push(crate::world::Scheduled {
+            time,
+            line,
+            what: func.to_string(),
+        });
+    }
     h.world.pushes.push(if angular {
         Push::TorqueImpulse {
             entity,
@@ -423,10 +431,19 @@ pub fn register(api: &mut Api) {
         api,
         IMPULSE,
         move |e: Dynamic, v: Dynamic| -> R<()> {
-            Ok(push_impulse(&h1, IMPULSE.name, &e, &v, None, false)?)
+            Ok(push_impulse(&h1, IMPULSE.name, &e, &v, None, false, 0)?)
         },
-        move |e: Dynamic, v: Dynamic, o: Dynamic| -> R<()> {
-            Ok(push_impulse(&h2, IMPULSE.name, &e, &v, Some(&o), false)?)
+        move |ctx: NativeCallContext, e: Dynamic, v: Dynamic, o: Dynamic| -> R<()> {
+            let line = call_line(&ctx);
+            Ok(push_impulse(
+                &h2,
+                IMPULSE.name,
+                &e,
+                &v,
+                Some(&o),
+                false,
+                line,
+            )?)
         }
     );
     let (h1, h2) = (api.host.clone(), api.host.clone());
@@ -434,9 +451,18 @@ pub fn register(api: &mut Api) {
         api,
         TORQUE_IMPULSE,
         move |e: Dynamic, v: Dynamic| -> R<()> {
-            Ok(push_impulse(&h1, TORQUE_IMPULSE.name, &e, &v, None, true)?)
+            Ok(push_impulse(
+                &h1,
+                TORQUE_IMPULSE.name,
+                &e,
+                &v,
+                None,
+                true,
+                0,
+            )?)
         },
-        move |e: Dynamic, v: Dynamic, o: Dynamic| -> R<()> {
+        move |ctx: NativeCallContext, e: Dynamic, v: Dynamic, o: Dynamic| -> R<()> {
+            let line = call_line(&ctx);
             Ok(push_impulse(
                 &h2,
                 TORQUE_IMPULSE.name,
@@ -444,6 +470,7 @@ pub fn register(api: &mut Api) {
                 &v,
                 Some(&o),
                 true,
+                line,
             )?)
         }
     );
