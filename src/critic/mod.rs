@@ -6,6 +6,7 @@
 //! its opinion behind the same interface.
 
 pub mod corpus;
+pub mod deformable;
 pub mod finding;
 pub mod intent;
 pub mod physics;
@@ -58,6 +59,7 @@ impl Critic {
         let mut findings = extra;
         if let (Some(world), Some(last)) = (&self.world_snapshot, &self.last) {
             findings.extend(self.physics.findings(world, last));
+            findings.extend(deformable::findings(&report.deformables, last));
             checks.push(CheckStatus {
                 name: "physics".into(),
                 status: "ran".into(),

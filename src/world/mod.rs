@@ -14,6 +14,7 @@ pub mod material;
 pub mod mesh;
 pub mod particles;
 pub mod physics;
+pub mod deformable;
 
 use glam::Vec3;
 use serde::Serialize;
@@ -27,6 +28,7 @@ pub use material::Material;
 pub use mesh::Mesh;
 pub use particles::{Emitter, EmitterId};
 pub use physics::{BodyKind, BodySpec, Command, Joint, JointKind, Push};
+pub use deformable::Deformable;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Settings {
@@ -113,6 +115,8 @@ pub struct World {
     /// Simulated time of the state held in the entities.
     pub time: f64,
     pub warnings: Vec<String>,
+    /// Cloth and soft bodies, each drawn through its entity.
+    pub deformables: Vec<Deformable>,
     /// Every name in use, so lookups and uniqueness checks stay cheap in
     /// worlds of thousands of entities.
     name_index: std::collections::BTreeMap<String, Named>,
