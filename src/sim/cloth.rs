@@ -791,6 +791,8 @@ impl ClothState {
             }
             solve_distances(&mut self.x, &self.w, &self.edges, &self.edge_rest, alpha_s);
             solve_distances(&mut self.x, &self.w, &self.bends, &self.bend_rest, alpha_b);
+            // Stretch again after bending: it is the constraint the eye checks.
+            solve_distances(&mut self.x, &self.w, &self.edges, &self.edge_rest, alpha_s);
             for &(i, p, l) in &self.tethers {
                 let (i, p) = (i as usize, p as usize);
                 let d = self.x[i] - self.x[p];
