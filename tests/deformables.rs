@@ -22,7 +22,11 @@ fn a_pinned_sheet_comes_to_rest_unstretched() {
     let s = last_state(&t, "sheet");
     let summary = &t.deformables[0];
     assert!(s.mean_speed < 0.05, "still moving: {}", s.mean_speed);
-    assert!(summary.settled_max_stretch < 0.10, "stretch {}", summary.settled_max_stretch);
+    assert!(
+        summary.settled_max_stretch < 0.10,
+        "stretch {}",
+        summary.settled_max_stretch
+    );
     // It hangs from its top edge: the top stays, the rest is below it.
     assert!((s.max.y - 2.4).abs() < 0.02, "top at {}", s.max.y);
     assert!(s.min.y < 1.65, "bottom at {}", s.min.y);
@@ -45,11 +49,18 @@ fn a_flag_in_steady_wind_keeps_moving_and_faces_downwind() {
         .map(|f| f.deformables["flag"].mean_speed)
         .collect();
     let mean = speeds.iter().sum::<f32>() / speeds.len() as f32;
-    assert!(mean > 0.1, "the flag stopped moving: mean vertex speed {mean}");
+    assert!(
+        mean > 0.1,
+        "the flag stopped moving: mean vertex speed {mean}"
+    );
     let s = last_state(&t, "flag");
     // Blown downwind (+Z) from the pole: it streams out along the wind.
     assert!(s.centroid.z > 0.35, "centroid {:?}", s.centroid);
-    assert!(s.max.z - s.min.z > 0.7, "extent along the wind {}", s.max.z - s.min.z);
+    assert!(
+        s.max.z - s.min.z > 0.7,
+        "extent along the wind {}",
+        s.max.z - s.min.z
+    );
     assert!(r.report.expectations_passed, "{:?}", r.report.expectations);
 }
 
@@ -63,10 +74,17 @@ fn a_soft_cube_keeps_its_volume_and_rests() {
     );
     let t = r.trace.unwrap();
     let b = &t.deformables[0];
-    assert!(b.min_volume_ratio > 0.9 && b.max_volume_ratio < 1.1, "{b:?}");
+    assert!(
+        b.min_volume_ratio > 0.9 && b.max_volume_ratio < 1.1,
+        "{b:?}"
+    );
     let s = last_state(&t, "cube");
     assert!(s.mean_speed < 0.05, "still moving at {}", s.mean_speed);
-    assert!(s.min.y > -0.02 && s.min.y < 0.03, "rests on the ground: {}", s.min.y);
+    assert!(
+        s.min.y > -0.02 && s.min.y < 0.03,
+        "rests on the ground: {}",
+        s.min.y
+    );
     assert!(b.max_penetration < 0.03, "{}", b.max_penetration);
     assert!(r.report.expectations_passed, "{:?}", r.report.expectations);
 }
@@ -81,7 +99,11 @@ fn cloth_dropped_on_a_box_does_not_pass_through_it() {
     );
     let t = r.trace.unwrap();
     let b = &t.deformables[0];
-    assert!(b.max_penetration < 0.03, "penetrated {} m", b.max_penetration);
+    assert!(
+        b.max_penetration < 0.03,
+        "penetrated {} m",
+        b.max_penetration
+    );
     let s = last_state(&t, "sheet");
     // It lies on the top (0.6 m) and hangs down the sides.
     assert!(s.max.y > 0.6 && s.max.y < 0.66, "top {}", s.max.y);
@@ -139,14 +161,20 @@ fn bad_parameters_are_structured_errors() {
         ("soft_body(\"cone\");", "shape"),
         ("soft_body(\"box\", #{ size: [0, 1, 1] });", "size"),
         ("soft_body(\"sphere\", #{ pulse_period: 2 });", "pulse"),
-        ("soft_body(\"sphere\", #{ compliance: \"soft\" });", "compliance"),
+        (
+            "soft_body(\"sphere\", #{ compliance: \"soft\" });",
+            "compliance",
+        ),
         ("expect(\"wobbles\", box(1));", "soft"),
         ("expect(\"flutters\", soft_body(\"box\"));", "cloth"),
     ];
     for (src, word) in cases {
         let e = common::run_err(src, &RunOptions::default());
         assert!(
-            matches!(e.kind, ErrorKind::Validation | ErrorKind::Type | ErrorKind::Limit),
+            matches!(
+                e.kind,
+                ErrorKind::Validation | ErrorKind::Type | ErrorKind::Limit
+            ),
             "{src}: {:?}",
             e.kind
         );
@@ -154,5 +182,9 @@ fn bad_parameters_are_structured_errors() {
         assert!(e.line.is_some_and(|l| l > 0), "{src}: no line");
     }
     let e = common::run_err("cloth([1, 1], #{ pin: \"topp\" });", &RunOptions::default());
-    assert!(e.suggestions.iter().any(|s| s == "top"), "{:?}", e.suggestions);
+    assert!(
+        e.suggestions.iter().any(|s| s == "top"),
+        "{:?}",
+        e.suggestions
+    );
 }

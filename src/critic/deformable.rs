@@ -15,18 +15,21 @@ pub const MAX_VOLUME_CHANGE: f32 = 0.10;
 
 pub fn findings(bodies: &[DeformSummary], last: &Frame) -> Vec<Finding> {
     let mut out = Vec::new();
-    let whole = |id: &str, name: &str, observed: String, expected: String, message: String, fix: &str| Finding {
-        id: id.into(),
-        category: Category::Physics,
-        severity: Severity::Error,
-        entities: vec![name.to_string()],
-        time: [0.0, last.time],
-        frames: [0, last.index],
-        observed,
-        expected,
-        message,
-        fix: fix.into(),
-    };
+    let whole =
+        |id: &str, name: &str, observed: String, expected: String, message: String, fix: &str| {
+            Finding {
+                id: id.into(),
+                category: Category::Physics,
+                severity: Severity::Error,
+                entities: vec![name.to_string()],
+                time: [0.0, last.time],
+                frames: [0, last.index],
+                observed,
+                expected,
+                message,
+                fix: fix.into(),
+            }
+        };
     for b in bodies {
         let name = b.name.as_str();
         if b.kind == "cloth" && b.settled_max_stretch > MAX_CLOTH_STRETCH {

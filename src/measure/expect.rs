@@ -426,7 +426,11 @@ fn evaluate(x: &Expectation, tr: &Track) -> ExpectationResult {
                 amp,
                 format!("height change >= {min_amplitude} of rest, swinging back and forth"),
                 if ok {
-                    format!("'{name}' wobbled ({:.0} % of its height, {} turns)", amp * 100.0, tr.turns)
+                    format!(
+                        "'{name}' wobbled ({:.0} % of its height, {} turns)",
+                        amp * 100.0,
+                        tr.turns
+                    )
                 } else {
                     format!(
                         "'{name}' did not wobble: height changed {:.1} % with {} turns, expected {:.0} % and 2 turns (softer compliance, a drop or a push)",
@@ -444,11 +448,20 @@ fn evaluate(x: &Expectation, tr: &Track) -> ExpectationResult {
                 tr.final_speed as f64,
                 format!("mean vertex speed <= {speed} m/s at the end, stretch < 10 %"),
                 if ok {
-                    format!("'{name}' settled (stretch at most {:.1} %)", tr.worst_stretch * 100.0)
+                    format!(
+                        "'{name}' settled (stretch at most {:.1} %)",
+                        tr.worst_stretch * 100.0
+                    )
                 } else if tr.worst_stretch >= 0.1 {
-                    format!("'{name}' stretched {:.0} %, more than 10 %", tr.worst_stretch * 100.0)
+                    format!(
+                        "'{name}' stretched {:.0} %, more than 10 %",
+                        tr.worst_stretch * 100.0
+                    )
                 } else {
-                    format!("'{name}' was still moving at {:.3} m/s at the end", tr.final_speed)
+                    format!(
+                        "'{name}' was still moving at {:.3} m/s at the end",
+                        tr.final_speed
+                    )
                 },
             )
         }

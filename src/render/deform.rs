@@ -74,7 +74,8 @@ impl DeformMeshes {
                 continue;
             };
             vertices(view, &mut self.scratch);
-            let Some(bounds) = Aabb::from_points(self.scratch.iter().map(|v| Vec3::from(v.position)))
+            let Some(bounds) =
+                Aabb::from_points(self.scratch.iter().map(|v| Vec3::from(v.position)))
             else {
                 continue;
             };

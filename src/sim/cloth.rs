@@ -162,6 +162,10 @@ impl ColliderShape {
                 if p.y < h0 - PLANE_SLAB {
                     return None;
                 }
+                // Far above: the slope does not matter, skip its samples.
+                if p.y - h0 > 0.1 {
+                    return Some((p.y - h0, Vec3::Y));
+                }
                 let e = (width / *cols as f32).max(0.01);
                 let dx = h(p.x + e, p.z).unwrap_or(h0) - h0;
                 let dz = h(p.x, p.z + e).unwrap_or(h0) - h0;
@@ -261,9 +265,7 @@ impl Colliders {
         let deforming: Vec<EntityId> = world.deformables.iter().map(|d| d.entity()).collect();
         let mut items = Vec::new();
         for e in &world.entities {
-            if world.body_kind(e.id) == BodyKind::None
-                || e.body.sensor
-                || deforming.contains(&e.id)
+            if world.body_kind(e.id) == BodyKind::None || e.body.sensor || deforming.contains(&e.id)
             {
                 continue;
             }
@@ -284,11 +286,12 @@ impl Colliders {
 
     pub fn update(&mut self, transforms: &[Transform]) {
         self.poses.clear();
-        self.poses.extend(
-            self.items
-                .iter()
-                .map(|c| (transforms[c.entity.index()].position, transforms[c.entity.index()].rotation)),
-        );
+        self.poses.extend(self.items.iter().map(|c| {
+            (
+                transforms[c.entity.index()].position,
+                transforms[c.entity.index()].rotation,
+            )
+        }));
     }
 
     /// Colliders whose reach overlaps the box [lo, hi] grown by `margin`.
@@ -409,7 +412,10 @@ impl AirLattice {
             return Vec3::ZERO;
         }
         let [nx, ny, nz] = self.n;
-        let g = ((p - self.lo) / self.step).clamp(Vec3::ZERO, Vec3::new((nx - 1) as f32, (ny - 1) as f32, (nz - 1) as f32));
+        let g = ((p - self.lo) / self.step).clamp(
+            Vec3::ZERO,
+            Vec3::new((nx - 1) as f32, (ny - 1) as f32, (nz - 1) as f32),
+        );
         let (i, j, k) = (
             (g.x as usize).min(nx - 2),
             (g.y as usize).min(ny - 2),
@@ -509,13 +515,7 @@ fn edge_list(triangles: &[[u32; 3]]) -> (Vec<[u32; 2]>, Vec<[u32; 2]>) {
 }
 
 /// One XPBD distance constraint pass over `pairs`.
-fn solve_distances(
-    x: &mut [Vec3],
-    w: &[f32],
-    pairs: &[[u32; 2]],
-    rest: &[f32],
-    alpha: f32,
-) {
+fn solve_distances(x: &mut [Vec3], w: &[f32], pairs: &[[u32; 2]], rest: &[f32], alpha: f32) {
     for (p, &l0) in pairs.iter().zip(rest) {
         let (a, b) = (p[0] as usize, p[1] as usize);
         let wsum = w[a] + w[b];
@@ -691,12 +691,19 @@ impl ClothState {
             (q.x as i32, q.y as i32, q.z as i32)
         };
         // Cells as a sorted list: deterministic and allocation-light.
-        let mut order: Vec<((i32, i32, i32), u32)> =
-            self.x.iter().enumerate().map(|(i, p)| (key(*p), i as u32)).collect();
+        let mut order: Vec<((i32, i32, i32), u32)> = self
+            .x
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (key(*p), i as u32))
+            .collect();
         order.sort_unstable();
         let find = |k: (i32, i32, i32)| {
             let start = order.partition_point(|e| e.0 < k);
-            order[start..].iter().take_while(move |e| e.0 == k).map(|e| e.1)
+            order[start..]
+                .iter()
+                .take_while(move |e| e.0 == k)
+                .map(|e| e.1)
         };
         let rest = &self.params.rest;
         for i in 0..self.x.len() {
@@ -801,7 +808,7 @@ impl ClothState {
                     self.x[i] -= d * ((len - l) / len);
                 }
             }
-            if self.params.self_collision && s + 1 == subs && self.steps % 2 == 0 {
+            if self.params.self_collision && s + 1 == subs && self.steps % 4 == 0 {
                 self.self_collide();
             }
             colliders.resolve(&mut self.x, &self.prev, &self.w, gap, self.params.friction);
@@ -823,7 +830,9 @@ impl ClothState {
             .edges
             .iter()
             .zip(&self.edge_rest)
-            .map(|(e, l0)| self.x[e[0] as usize].distance(self.x[e[1] as usize]) / l0.max(1e-9) - 1.0)
+            .map(|(e, l0)| {
+                self.x[e[0] as usize].distance(self.x[e[1] as usize]) / l0.max(1e-9) - 1.0
+            })
             .fold(0.0f32, f32::max);
         let normal = self
             .triangles
@@ -953,7 +962,14 @@ impl Deformables {
         self.bodies.is_empty()
     }
 
-    pub fn step(&mut self, world: &World, transforms: &[Transform], t: f64, dt: f64, sample_air: bool) {
+    pub fn step(
+        &mut self,
+        world: &World,
+        transforms: &[Transform],
+        t: f64,
+        dt: f64,
+        sample_air: bool,
+    ) {
         if self.bodies.is_empty() {
             return;
         }

@@ -271,8 +271,7 @@ impl Simulation {
         let sample_air = self.step_index % self.substeps.max(1) as u64 == 0;
         self.particles
             .step(world, &transforms, t, self.dt, sample_air);
-        self.deform
-            .step(world, &transforms, t, self.dt, sample_air);
+        self.deform.step(world, &transforms, t, self.dt, sample_air);
         self.step_index += 1;
         world.time = t_next;
     }

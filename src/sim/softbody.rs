@@ -246,7 +246,9 @@ impl SoftState {
             .edges
             .iter()
             .zip(&self.edge_now)
-            .map(|(e, l0)| self.x[e[0] as usize].distance(self.x[e[1] as usize]) / l0.max(1e-9) - 1.0)
+            .map(|(e, l0)| {
+                self.x[e[0] as usize].distance(self.x[e[1] as usize]) / l0.max(1e-9) - 1.0
+            })
             .fold(0.0f32, f32::max);
         let scale = self.scale_now.x * self.scale_now.y * self.scale_now.z;
         let (pen, _) = colliders.penetration(&self.x);

@@ -6,6 +6,7 @@
 //! knows about Rhai, rapier or wgpu.
 
 pub mod animation;
+pub mod deformable;
 pub mod entity;
 pub mod expect;
 pub mod field;
@@ -14,12 +15,12 @@ pub mod material;
 pub mod mesh;
 pub mod particles;
 pub mod physics;
-pub mod deformable;
 
 use glam::Vec3;
 use serde::Serialize;
 
 pub use animation::{AnimTarget, Ease, Motion, Property, Track, Value};
+pub use deformable::Deformable;
 pub use entity::{Entity, EntityId, Shape, Transform};
 pub use expect::{ExpectKind, Expectation, Subject};
 pub use field::{Field, FieldId, FieldKind};
@@ -28,7 +29,6 @@ pub use material::Material;
 pub use mesh::Mesh;
 pub use particles::{Emitter, EmitterId};
 pub use physics::{BodyKind, BodySpec, Command, Joint, JointKind, Push};
-pub use deformable::Deformable;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Settings {

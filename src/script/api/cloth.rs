@@ -102,7 +102,10 @@ const CLOTH_OPTS: &[OptSpec] = &[
     ),
     opt(
         "bend",
-        OptType::Float { min: 0.0, max: 10.0 },
+        OptType::Float {
+            min: 0.0,
+            max: 10.0,
+        },
         "0.01",
         "bending compliance (0 stiff like card, 1 limp silk)",
     ),
@@ -117,13 +120,19 @@ const CLOTH_OPTS: &[OptSpec] = &[
     ),
     opt(
         "drag",
-        OptType::Float { min: 0.0, max: 10.0 },
+        OptType::Float {
+            min: 0.0,
+            max: 10.0,
+        },
         "1.2",
         "aerodynamic drag coefficient of the faces (wind pushes by area and normal)",
     ),
     opt(
         "lift",
-        OptType::Float { min: 0.0, max: 10.0 },
+        OptType::Float {
+            min: 0.0,
+            max: 10.0,
+        },
         "0.4",
         "aerodynamic lift coefficient",
     ),
@@ -308,12 +317,7 @@ pub static SOFT_BODY: FnDoc = FnDoc {
     example: "plane(6, #{ name: \"plate\" });\nlet jelly = soft_body(\"box\", #{ name: \"jelly\", size: 0.4, position: [0, 0.8, 0], color: \"#40c040\", opacity: 0.8 });\nexpect(\"wobbles\", jelly);",
 };
 
-fn pin_selection(
-    func: &'static str,
-    d: &Dynamic,
-    rest: &[Vec3],
-    n: usize,
-) -> ApiResult<Vec<u32>> {
+fn pin_selection(func: &'static str, d: &Dynamic, rest: &[Vec3], n: usize) -> ApiResult<Vec<u32>> {
     if d.is_array() {
         let a = d.clone().into_array().unwrap_or_default();
         let mut out = Vec::with_capacity(a.len());
@@ -333,7 +337,10 @@ fn pin_selection(
     if !PINS.contains(&s.as_str()) {
         return Err(ApiError::validation(
             func,
-            format!("'pin' must be one of {} or a list of vertex indices, got \"{s}\"", PINS.join(", ")),
+            format!(
+                "'pin' must be one of {} or a list of vertex indices, got \"{s}\"",
+                PINS.join(", ")
+            ),
         )
         .with_suggestions(crate::util::suggest::closest(&s, PINS.iter().copied(), 3)));
     }
@@ -438,16 +445,25 @@ fn finish_cloth(
                 .iter()
                 .enumerate()
                 .map(|(i, r)| (i, m.transform_point3(*r).distance_squared(p)))
-                .fold((0usize, f32::INFINITY), |a, b| if b.1 < a.1 { b } else { a });
+                .fold(
+                    (0usize, f32::INFINITY),
+                    |a, b| if b.1 < a.1 { b } else { a },
+                );
             pins.push(nearest.0 as u32);
         }
     }
     if attach.is_some() && pins.is_empty() {
-        return Err(ApiError::validation(func, "'attach' needs pinned vertices")
-            .with_hint("Add pin: \"left\" (or \"top\", pin_at: [...]) to say which vertices hang on it."));
+        return Err(
+            ApiError::validation(func, "'attach' needs pinned vertices").with_hint(
+                "Add pin: \"left\" (or \"top\", pin_at: [...]) to say which vertices hang on it.",
+            ),
+        );
     }
     if attach == Some(id) {
-        return Err(ApiError::validation(func, "a cloth cannot be attached to itself"));
+        return Err(ApiError::validation(
+            func,
+            "a cloth cannot be attached to itself",
+        ));
     }
     let cloth = Cloth {
         entity: id,
@@ -487,10 +503,16 @@ fn sheet(size: &Dynamic, o: &Opts) -> ApiResult<(Vec<Vec3>, Vec<[u32; 3]>)> {
         if a.len() != 2 {
             return Err(ApiError::type_error(
                 func,
-                format!("'size' must be [width, height] or a number, got an array of {}", a.len()),
+                format!(
+                    "'size' must be [width, height] or a number, got an array of {}",
+                    a.len()
+                ),
             ));
         }
-        (positive(func, "size[0]", &a[0])?, positive(func, "size[1]", &a[1])?)
+        (
+            positive(func, "size[0]", &a[0])?,
+            positive(func, "size[1]", &a[1])?,
+        )
     } else {
         let s = positive(func, "size", size)?;
         (s, s)
@@ -514,7 +536,12 @@ fn sheet(size: &Dynamic, o: &Opts) -> ApiResult<(Vec<Vec3>, Vec<[u32; 3]>)> {
     Ok((pos, tris))
 }
 
-fn cloth_sheet(host: &SharedHost, size: Dynamic, options: Option<&Dynamic>, line: usize) -> ApiResult<EntityHandle> {
+fn cloth_sheet(
+    host: &SharedHost,
+    size: Dynamic,
+    options: Option<&Dynamic>,
+    line: usize,
+) -> ApiResult<EntityHandle> {
     require_building(host, CLOTH.name)?;
     let o = Opts::parse(&CLOTH, options)?;
     let (pos, tris) = sheet(&size, &o)?;
@@ -534,36 +561,58 @@ fn cloth_sheet(host: &SharedHost, size: Dynamic, options: Option<&Dynamic>, line
     })
 }
 
-fn cloth_from(host: &SharedHost, entity: EntityId, options: Option<&Dynamic>, line: usize) -> ApiResult<EntityHandle> {
+fn cloth_from(
+    host: &SharedHost,
+    entity: EntityId,
+    options: Option<&Dynamic>,
+    line: usize,
+) -> ApiResult<EntityHandle> {
     let func = CLOTH.name;
     require_building(host, func)?;
     let o = Opts::parse(&CLOTH, options)?;
     for key in ["resolution", "flat"] {
         if o.has(key) {
-            return Err(ApiError::validation(func, format!("'{key}' applies to a sheet made from a size, not to a mesh entity")));
+            return Err(ApiError::validation(
+                func,
+                format!("'{key}' applies to a sheet made from a size, not to a mesh entity"),
+            ));
         }
     }
     let (pos, tris) = {
         let h = host.borrow();
         if h.world.deformables.iter().any(|d| d.entity() == entity) {
-            return Err(ApiError::validation(func, "this entity is already cloth or a soft body"));
+            return Err(ApiError::validation(
+                func,
+                "this entity is already cloth or a soft body",
+            ));
         }
         let e = h.world.entity(entity);
         if matches!(e.shape, Shape::Group) {
-            return Err(ApiError::validation(func, "a group has no surface to turn into cloth")
-                .with_hint("Pass a mesh entity (lathe, faces, plane), or give a size: cloth([1, 1], ...)."));
+            return Err(
+                ApiError::validation(func, "a group has no surface to turn into cloth").with_hint(
+                    "Pass a mesh entity (lathe, faces, plane), or give a size: cloth([1, 1], ...).",
+                ),
+            );
         }
         weld(&tessellate(&e.shape))
     };
     check_vertices(func, pos.len(), "the mesh")?;
     if tris.is_empty() {
-        return Err(ApiError::validation(func, "the entity's mesh has no triangles"));
+        return Err(ApiError::validation(
+            func,
+            "the entity's mesh has no triangles",
+        ));
     }
     super::entities::apply(host, func, entity, &o, true)?;
     finish_cloth(host, &o, entity, pos, tris, line)
 }
 
-fn soft(host: &SharedHost, shape: Dynamic, options: Option<&Dynamic>, line: usize) -> ApiResult<EntityHandle> {
+fn soft(
+    host: &SharedHost,
+    shape: Dynamic,
+    options: Option<&Dynamic>,
+    line: usize,
+) -> ApiResult<EntityHandle> {
     let func = SOFT_BODY.name;
     require_building(host, func)?;
     let o = Opts::parse(&SOFT_BODY, options)?;
@@ -573,7 +622,10 @@ fn soft(host: &SharedHost, shape: Dynamic, options: Option<&Dynamic>, line: usiz
         "box" => {
             let size = o.vec3_or_scalar("size")?.unwrap_or(Vec3::splat(0.4));
             if size.min_element() <= 0.0 || size.max_element() > 100.0 {
-                return Err(ApiError::validation(func, format!("'size' components must be in (0, 100] m, got {size}")));
+                return Err(ApiError::validation(
+                    func,
+                    format!("'size' components must be in (0, 100] m, got {size}"),
+                ));
             }
             SoftShape::Box { size }
         }
@@ -585,23 +637,36 @@ fn soft(host: &SharedHost, shape: Dynamic, options: Option<&Dynamic>, line: usiz
         other => {
             return Err(ApiError::validation(
                 func,
-                format!("'shape' must be one of {}, got \"{other}\"", SOFT_SHAPES.join(", ")),
+                format!(
+                    "'shape' must be one of {}, got \"{other}\"",
+                    SOFT_SHAPES.join(", ")
+                ),
             )
-            .with_suggestions(crate::util::suggest::closest(other, SOFT_SHAPES.iter().copied(), 3)));
+            .with_suggestions(crate::util::suggest::closest(
+                other,
+                SOFT_SHAPES.iter().copied(),
+                3,
+            )));
         }
     };
     let res = o.int("resolution")?.unwrap_or(6) as usize;
     let (pos, tets, surface) = tetrahedralise(soft_shape, res);
     check_vertices(func, pos.len(), "the soft body")?;
     if tets.len() > MAX_TETS {
-        return Err(ApiError::limit(func, format!("{} tetrahedra, more than {MAX_TETS}", tets.len())));
+        return Err(ApiError::limit(
+            func,
+            format!("{} tetrahedra, more than {MAX_TETS}", tets.len()),
+        ));
     }
     // 'scale' is the entity's own: the simulation reads it from its transform.
     let pulse = match o.raw("pulse") {
         Some(_) => {
             let a = o.vec3_or_scalar("pulse")?.unwrap_or(Vec3::ZERO);
             if a.max_element() > 2.0 {
-                return Err(ApiError::validation(func, format!("'pulse' fractions must be in [-0.9, 2], got {a}")));
+                return Err(ApiError::validation(
+                    func,
+                    format!("'pulse' fractions must be in [-0.9, 2], got {a}"),
+                ));
             }
             Some(Pulse {
                 amplitude: a,
@@ -610,8 +675,11 @@ fn soft(host: &SharedHost, shape: Dynamic, options: Option<&Dynamic>, line: usiz
             })
         }
         None if o.has("pulse_period") => {
-            return Err(ApiError::validation(func, "'pulse_period' needs 'pulse'")
-                .with_hint("Add pulse: [-0.2, 0.1, -0.2] (per-axis fraction at full contraction)."));
+            return Err(
+                ApiError::validation(func, "'pulse_period' needs 'pulse'").with_hint(
+                    "Add pulse: [-0.2, 0.1, -0.2] (per-axis fraction at full contraction).",
+                ),
+            );
         }
         None => None,
     };

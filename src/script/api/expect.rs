@@ -245,12 +245,18 @@ fn add(
     if let Some(w) = wants
         && deform_kind != Some(w)
     {
-        let made = if w == "cloth" { "cloth(...)" } else { "soft_body(...)" };
+        let made = if w == "cloth" {
+            "cloth(...)"
+        } else {
+            "soft_body(...)"
+        };
         return Err(ApiError::validation(
             func,
             format!("\"{k}\" is about a {w} body: its subject must be made with {made}"),
         )
-        .with_hint(format!("Make the subject with {made}; for rigid bodies use \"moves\" or \"rotates\".")));
+        .with_hint(format!(
+            "Make the subject with {made}; for rigid bodies use \"moves\" or \"rotates\"."
+        )));
     }
     let mut h = host.borrow_mut();
     let subject_name = match subject {
