@@ -678,7 +678,7 @@ pub fn dynamics_starter(brief: &Brief, facts: &SceneFacts) -> Option<String> {
                     "set({handle}, #{{ visible: false, body: \"none\" }});"
                 ));
                 lines.push(format!(
-                    "soft_body(\"box\", #{{ name: \"{name}\", size: {}, position: {}, color: \"#40c040\", opacity: 0.85, compliance: 0.004 }});",
+                    "soft_body(\"box\", #{{ name: \"{name}\", size: {}, position: {}, color: \"#40c040\", opacity: 0.85, compliance: 0.001 }});",
                     vec3(size),
                     vec3(Vec3::new(c.x, c.y + size.y.max(0.3), c.z))
                 ));

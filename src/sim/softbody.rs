@@ -14,6 +14,9 @@ use super::cloth::{Colliders, DeformStats, centroid_bounds_speed};
 use crate::world::deformable::{Pulse, SoftBody, tet_volume};
 use crate::world::{EntityId, Field, Transform};
 
+/// Distance soft bodies keep from rigid surfaces, metres.
+const SKIN: f32 = 0.003;
+
 /// How strongly an anchored body's centre follows its anchor, 1/s.
 const ANCHOR_RATE: f32 = 4.0;
 
@@ -218,7 +221,8 @@ impl SoftState {
             }
             self.solve_edges(alpha_e);
             self.solve_volumes(alpha_v);
-            colliders.resolve(&mut self.x, &self.prev, &self.w, 0.0, self.params.friction);
+            // A hair's gap keeps resting vertices in contact, so friction holds them.
+            colliders.resolve(&mut self.x, &self.prev, &self.w, SKIN, self.params.friction);
             let inv_h = 1.0 / h;
             for i in 0..self.x.len() {
                 if !self.x[i].is_finite() {

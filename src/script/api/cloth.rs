@@ -236,7 +236,7 @@ const SOFT_OPTS: &[OptSpec] = &[
         "compliance",
         OptType::Float { min: 0.0, max: 1.0 },
         "0.001",
-        "edge compliance, m/N: 0 firm rubber, 0.001 jelly, 0.01 very soft",
+        "edge compliance, m/N: 0 firm rubber, 0.001 jelly (above about 0.002 the lattice jitters)",
     ),
     opt(
         "volume_compliance",
