@@ -808,7 +808,7 @@ impl ClothState {
                     self.x[i] -= d * ((len - l) / len);
                 }
             }
-            if self.params.self_collision && s + 1 == subs && self.steps % 4 == 0 {
+            if self.params.self_collision && s + 1 == subs && self.steps.is_multiple_of(4) {
                 self.self_collide();
             }
             colliders.resolve(&mut self.x, &self.prev, &self.w, gap, self.params.friction);
