@@ -151,6 +151,10 @@ pub const DYNAMICS_KINDS: &[&str] = &[
     "flickers",
     "time_of_day",
     "static",
+    "flutters",
+    "drapes",
+    "wobbles",
+    "squashes",
 ];
 
 impl Brief {

@@ -648,6 +648,8 @@ fn dynamics_words(kind: &str) -> &'static str {
             "emitter particles preset"
         }
         "time_of_day" => "animate sun time_of_day sky",
+        "flutters" | "drapes" | "waves" => "cloth pin attach wind flutters",
+        "wobbles" | "squashes" => "soft_body wobbles compliance",
         _ => "",
     }
 }

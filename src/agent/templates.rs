@@ -633,6 +633,57 @@ pub fn dynamics_starter(brief: &Brief, facts: &SceneFacts) -> Option<String> {
             ("sways" | "wind", _) => {
                 lines.push("wind(#{ direction: [1, 0, 0.3], speed: 4 });".into());
             }
+            ("flutters" | "waves", _) => {
+                let Some(t) = facts.thing(&d.subject) else {
+                    continue;
+                };
+                // A real cloth in the stand-in's place, its left edge held,
+                // in a gusty wind; the stand-in is hidden.
+                let size = t.size();
+                let c = (t.min + t.max) * 0.5;
+                let width = size.x.max(size.z).clamp(0.3, 6.0);
+                let height = size.y.clamp(0.2, 4.0);
+                lines.push(format!("set({handle}, #{{ visible: false }});"));
+                lines.push(format!(
+                    "let {0}_cloth = cloth([{1}, {2}], #{{ name: \"{0}_cloth\", position: {3}, pin: \"left\", material: \"fabric\", color: \"#3060c0\", density: 0.15 }});",
+                    d.subject.replace(|ch: char| !ch.is_ascii_alphanumeric(), "_"),
+                    num(width),
+                    num(height),
+                    vec3(c)
+                ));
+                lines.push(
+                    "wind(#{ direction: [1, 0, 0.3], speed: 6, gust: 0.5, turbulence: 0.3 });"
+                        .into(),
+                );
+                lines.push(format!(
+                    "expect(\"flutters\", \"{}_cloth\");",
+                    d.subject
+                        .replace(|ch: char| !ch.is_ascii_alphanumeric(), "_")
+                ));
+            }
+            ("wobbles" | "squashes", _) => {
+                let Some(t) = facts.thing(&d.subject) else {
+                    continue;
+                };
+                // A soft body of the stand-in's size, dropped from a little
+                // above it so it lands and wobbles.
+                let size = t.size().clamp(Vec3::splat(0.05), Vec3::splat(4.0));
+                let c = (t.min + t.max) * 0.5;
+                let name = format!(
+                    "{}_soft",
+                    d.subject
+                        .replace(|ch: char| !ch.is_ascii_alphanumeric(), "_")
+                );
+                lines.push(format!(
+                    "set({handle}, #{{ visible: false, body: \"none\" }});"
+                ));
+                lines.push(format!(
+                    "soft_body(\"box\", #{{ name: \"{name}\", size: {}, position: {}, color: \"#40c040\", opacity: 0.85, compliance: 0.001 }});",
+                    vec3(size),
+                    vec3(Vec3::new(c.x, c.y + size.y.max(0.3), c.z))
+                ));
+                lines.push(format!("expect(\"wobbles\", \"{name}\");"));
+            }
             (kind @ ("rain" | "snow" | "falling_leaves" | "embers" | "steam" | "fire"), _) => {
                 let preset = if kind == "falling_leaves" {
                     "leaves"

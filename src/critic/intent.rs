@@ -443,6 +443,30 @@ impl IntentRecorder {
                     )
                 })
             }
+            "flutters" | "drapes" | "wobbles" | "squashes" => {
+                let cloth = matches!(kind, "flutters" | "drapes");
+                let has = world.deformables.iter().any(|d| {
+                    matches!(
+                        (d, cloth),
+                        (crate::world::Deformable::Cloth(_), true)
+                            | (crate::world::Deformable::Soft(_), false)
+                    )
+                });
+                (!has).then(|| {
+                    let (what, fix) = if cloth {
+                        ("a cloth", "Make it with cloth([w, h], #{ pin: \"left\", attach: pole }) and add wind(...).")
+                    } else {
+                        ("a soft body", "Make it with soft_body(\"box\", #{ size: ..., position: ... }) and let it drop.")
+                    };
+                    (
+                        subject.to_string(),
+                        format!("no {}", if cloth { "cloth" } else { "soft body" }),
+                        what.into(),
+                        format!("'{subject}' cannot {kind}: the world has no {}", if cloth { "cloth" } else { "soft body" }),
+                        fix.into(),
+                    )
+                })
+            }
             "pulsates" => {
                 let ids = matching_entities(world, subject);
                 let pulses = world.tracks.iter().any(|t| {

@@ -6,6 +6,7 @@
 //! its opinion behind the same interface.
 
 pub mod corpus;
+pub mod deformable;
 pub mod finding;
 pub mod intent;
 pub mod physics;
@@ -77,6 +78,7 @@ impl Critic {
                     );
                 }
             }
+            findings.extend(deformable::findings(&report.deformables, last));
             checks.push(CheckStatus {
                 name: "physics".into(),
                 status: "ran".into(),

@@ -34,6 +34,15 @@ struct Track {
     vy_sum: f64,
     vy_frames: u32,
     ground: f32,
+    /// Deformables: height extent at the first frame, its range, the last
+    /// value and direction, and how often it turned.
+    ext0: Option<f32>,
+    ext_range: (f32, f32),
+    last_ext: f32,
+    last_dir: f32,
+    turns: u32,
+    final_speed: f32,
+    worst_stretch: f32,
 }
 
 pub struct ExpectationTracker {
@@ -72,6 +81,13 @@ impl ExpectationTracker {
                     vy_sum: 0.0,
                     vy_frames: 0,
                     ground,
+                    ext0: None,
+                    ext_range: (f32::MAX, f32::MIN),
+                    last_ext: 0.0,
+                    last_dir: 0.0,
+                    turns: 0,
+                    final_speed: 0.0,
+                    worst_stretch: 0.0,
                 }
             })
             .collect();
@@ -100,7 +116,12 @@ impl ExpectationTracker {
             let Some(id) = entity_of(&x.subject) else {
                 continue;
             };
-            let pose = frame.transforms[id.index()];
+            let mut pose = frame.transforms[id.index()];
+            // Cloth and soft bodies: their centre is the vertices' centroid.
+            let deform = frame.deformables.iter().find(|d| d.entity == id);
+            if let Some(d) = deform {
+                pose.position = d.stats.centroid;
+            }
             let start = *tr.start.get_or_insert(pose.position);
             let (v, w) = frame.velocities[id.index()];
             match &x.kind {
@@ -130,9 +151,10 @@ impl ExpectationTracker {
                     }
                 }
                 ExpectKind::AboveGround { .. } => {
-                    let bottom = match frame.aabbs[id.index()] {
-                        Some((lo, _)) => lo.y,
-                        None => pose.position.y,
+                    let bottom = match (deform, frame.aabbs[id.index()]) {
+                        (Some(d), _) => d.stats.min.y,
+                        (None, Some((lo, _))) => lo.y,
+                        (None, None) => pose.position.y,
                     } as f64;
                     if tr.at.is_none() || bottom < tr.worst {
                         tr.worst = bottom;
@@ -179,6 +201,33 @@ impl ExpectationTracker {
                     tr.last_rot = Some(pose.rotation);
                 }
                 ExpectKind::ParticlesFall { .. } | ExpectKind::ParticlesRise { .. } => {}
+                ExpectKind::Flutters { after, .. } => {
+                    if let Some(d) = deform
+                        && t + 1e-9 >= *after
+                    {
+                        tr.vy_sum += d.stats.mean_speed as f64;
+                        tr.vy_frames += 1;
+                    }
+                }
+                ExpectKind::Wobbles { .. } | ExpectKind::Drapes { .. } => {
+                    if let Some(d) = deform {
+                        let ext = d.stats.max.y - d.stats.min.y;
+                        let e0 = *tr.ext0.get_or_insert(ext);
+                        tr.ext_range = (tr.ext_range.0.min(ext), tr.ext_range.1.max(ext));
+                        // A turn counts once the height has moved 0.5 % of the rest height.
+                        let delta = ext - tr.last_ext;
+                        if delta.abs() > e0.max(1e-6) * 0.005 {
+                            let dir = delta.signum();
+                            if tr.last_dir != 0.0 && dir != tr.last_dir {
+                                tr.turns += 1;
+                            }
+                            tr.last_dir = dir;
+                            tr.last_ext = ext;
+                        }
+                        tr.final_speed = d.stats.mean_speed;
+                        tr.worst_stretch = tr.worst_stretch.max(d.stats.max_stretch);
+                    }
+                }
             }
         }
     }
@@ -344,6 +393,74 @@ fn evaluate(x: &Expectation, tr: &Track) -> ExpectationResult {
                 } else {
                     format!(
                         "particles of '{name}' do not {word}: mean vertical velocity {mean_vy:.3} m/s"
+                    )
+                },
+            )
+        }
+        ExpectKind::Flutters { min_speed, after } => {
+            let mean = if tr.vy_frames > 0 {
+                tr.vy_sum / tr.vy_frames as f64
+            } else {
+                0.0
+            };
+            let ok = mean >= *min_speed as f64;
+            (
+                ok,
+                mean,
+                format!("mean vertex speed >= {min_speed} m/s from t = {after} s"),
+                if ok {
+                    format!("'{name}' kept moving (mean vertex speed {mean:.2} m/s)")
+                } else {
+                    format!(
+                        "'{name}' hardly moves: mean vertex speed {mean:.3} m/s, expected at least {min_speed} (more wind, lighter cloth, or a free edge)"
+                    )
+                },
+            )
+        }
+        ExpectKind::Wobbles { min_amplitude } => {
+            let e0 = tr.ext0.unwrap_or(0.0).max(1e-6);
+            let amp = ((tr.ext_range.1 - tr.ext_range.0).max(0.0) / e0) as f64;
+            let ok = amp >= *min_amplitude as f64 && tr.turns >= 2;
+            (
+                ok,
+                amp,
+                format!("height change >= {min_amplitude} of rest, swinging back and forth"),
+                if ok {
+                    format!(
+                        "'{name}' wobbled ({:.0} % of its height, {} turns)",
+                        amp * 100.0,
+                        tr.turns
+                    )
+                } else {
+                    format!(
+                        "'{name}' did not wobble: height changed {:.1} % with {} turns, expected {:.0} % and 2 turns (softer compliance, a drop or a push)",
+                        amp * 100.0,
+                        tr.turns,
+                        min_amplitude * 100.0
+                    )
+                },
+            )
+        }
+        ExpectKind::Drapes { speed } => {
+            let ok = tr.final_speed <= *speed && tr.worst_stretch < 0.1;
+            (
+                ok,
+                tr.final_speed as f64,
+                format!("mean vertex speed <= {speed} m/s at the end, stretch < 10 %"),
+                if ok {
+                    format!(
+                        "'{name}' settled (stretch at most {:.1} %)",
+                        tr.worst_stretch * 100.0
+                    )
+                } else if tr.worst_stretch >= 0.1 {
+                    format!(
+                        "'{name}' stretched {:.0} %, more than 10 %",
+                        tr.worst_stretch * 100.0
+                    )
+                } else {
+                    format!(
+                        "'{name}' was still moving at {:.3} m/s at the end",
+                        tr.final_speed
                     )
                 },
             )

@@ -93,6 +93,9 @@ pub struct Report {
     /// What the renderer did, when the run was rendered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub render: Option<RenderStats>,
+    /// Cloth and soft bodies over the run (stretch, volume, penetration).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deformables: Vec<super::trace::DeformSummary>,
 }
 
 /// Rendering and encoding figures of a run (filled by [`crate::output`]).

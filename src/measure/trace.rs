@@ -7,6 +7,7 @@ use glam::{Quat, Vec3};
 use serde::Serialize;
 
 use crate::sim::Frame;
+use crate::sim::cloth::DeformStats;
 use crate::world::World;
 
 #[derive(Debug, Clone, Serialize)]
@@ -32,6 +33,29 @@ pub struct TraceFrame {
     pub entities: BTreeMap<String, EntityPose>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub particles: BTreeMap<String, ParticleSummary>,
+    /// Cloth and soft bodies by name: centroid, bounds, mean vertex speed,
+    /// max stretch, volume ratio, penetration into rigid geometry.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub deformables: BTreeMap<String, DeformStats>,
+}
+
+/// A cloth or soft body over the whole run, for reports and the critic.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DeformSummary {
+    pub name: String,
+    /// "cloth" or "soft".
+    pub kind: &'static str,
+    pub vertices: usize,
+    pub max_stretch: f32,
+    /// Largest stretch from the second simulated second on (settled state).
+    pub settled_max_stretch: f32,
+    pub min_volume_ratio: f32,
+    pub max_volume_ratio: f32,
+    pub max_penetration: f32,
+    /// When the deepest penetration was seen, seconds.
+    pub penetration_at: f64,
+    pub final_mean_speed: f32,
+    pub final_centroid: Vec3,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -50,6 +74,13 @@ pub struct Trace {
     pub emitters: Vec<String>,
     pub frames: Vec<TraceFrame>,
     pub hashes: Vec<HashMark>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deformables: Vec<DeformSummary>,
+}
+
+/// Display name of a deformable: its entity's label.
+fn deform_name(world: &World, id: crate::world::EntityId) -> String {
+    world.entity(id).label()
 }
 
 /// Display name of each emitter: its name or `emitter_N`.
@@ -79,6 +110,7 @@ impl Trace {
             emitters: emitter_names(world),
             frames: Vec::new(),
             hashes: Vec::new(),
+            deformables: Vec::new(),
         }
     }
 
@@ -115,11 +147,46 @@ impl Trace {
                 )
             })
             .collect();
+        let mut deformables = BTreeMap::new();
+        for (k, d) in frame.deformables.iter().enumerate() {
+            let name = deform_name(world, d.entity);
+            let st = d.stats;
+            if self.deformables.len() <= k {
+                self.deformables.push(DeformSummary {
+                    name: name.clone(),
+                    kind: d.kind,
+                    vertices: d.positions.len(),
+                    max_stretch: 0.0,
+                    settled_max_stretch: 0.0,
+                    min_volume_ratio: st.volume_ratio,
+                    max_volume_ratio: st.volume_ratio,
+                    max_penetration: 0.0,
+                    penetration_at: 0.0,
+                    final_mean_speed: 0.0,
+                    final_centroid: st.centroid,
+                });
+            }
+            let s = &mut self.deformables[k];
+            s.max_stretch = s.max_stretch.max(st.max_stretch);
+            if frame.time >= 2.0 {
+                s.settled_max_stretch = s.settled_max_stretch.max(st.max_stretch);
+            }
+            s.min_volume_ratio = s.min_volume_ratio.min(st.volume_ratio);
+            s.max_volume_ratio = s.max_volume_ratio.max(st.volume_ratio);
+            if st.penetration > s.max_penetration {
+                s.max_penetration = st.penetration;
+                s.penetration_at = frame.time;
+            }
+            s.final_mean_speed = st.mean_speed;
+            s.final_centroid = st.centroid;
+            deformables.insert(name, st);
+        }
         self.frames.push(TraceFrame {
             frame: frame.index,
             t: frame.time,
             entities,
             particles,
+            deformables,
         });
         // A hash at every whole simulated second (and at the start).
         let fps = world.settings.fps as u64;

@@ -335,6 +335,7 @@ pub fn simulate(built: Built, sinks: &mut [&mut dyn FrameSink], start: Instant) 
         logs: session.logs(),
         error,
         render: None,
+        deformables: trace.deformables.clone(),
     };
     RunResult {
         report,

@@ -113,6 +113,18 @@ pub struct GpuMesh {
     _keep: Keep,
 }
 
+impl GpuMesh {
+    /// A mesh whose vertices are rewritten every frame (see `deform`).
+    pub fn dynamic(vertices: wgpu::Buffer, indices: wgpu::Buffer, index_count: u32) -> GpuMesh {
+        GpuMesh {
+            vertices,
+            indices,
+            index_count,
+            _keep: Keep::Nothing,
+        }
+    }
+}
+
 /// Vertices and indices ready to upload, with anything unusable removed:
 /// non-finite positions, triangles pointing outside the vertex list.
 pub fn clean(mesh: &Mesh) -> Option<(Vec<Vertex>, Vec<u32>, Aabb)> {
@@ -158,6 +170,8 @@ pub struct MeshCache {
     /// Per entity index: its shape key and mesh.
     entities: Vec<(ShapeKey, Option<MeshRef>)>,
     bytes: u64,
+    /// Cloth and soft bodies, re-uploaded every frame.
+    pub deform: super::deform::DeformMeshes,
 }
 
 /// Past this much uploaded geometry, meshes no entity uses are dropped.
@@ -165,6 +179,9 @@ const EVICT_BYTES: u64 = 512 << 20;
 
 impl MeshCache {
     pub fn get(&self, id: u32) -> Option<&GpuMesh> {
+        if id >= super::deform::DEFORM_BASE {
+            return self.deform.get(id);
+        }
         self.meshes.get(id as usize)
     }
 

@@ -28,6 +28,7 @@
 
 mod bounds;
 mod camera;
+mod deform;
 mod error;
 mod globals;
 mod gpu;

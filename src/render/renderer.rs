@@ -558,7 +558,10 @@ impl Renderer {
         frame: &Frame,
         with_shadows: bool,
     ) -> (ScenePlan, CameraRig, bool) {
-        let refs = self.meshes.sync(&self.gpu.device, world).to_vec();
+        let mut refs = self.meshes.sync(&self.gpu.device, world).to_vec();
+        self.meshes
+            .deform
+            .update(&self.gpu.device, &self.gpu.queue, frame, &mut refs);
         let cam = CameraRig::new(&frame.camera, self.opts.width, self.opts.height);
         let light = lighting(&frame.environment, &frame.lights, cam.position);
         let mut plan = scene::plan(world, frame, &refs, &cam);

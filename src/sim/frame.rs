@@ -57,4 +57,18 @@ pub struct Frame {
     pub wind: Vec3,
     /// Hash of the exact simulation state at this frame.
     pub state_hash: u64,
+    /// Cloth and soft bodies: live vertices and measured state.
+    pub deformables: Vec<DeformView>,
+}
+
+/// One cloth or soft body at a frame, drawn through its entity (whose
+/// transform is the identity: positions are in world space).
+#[derive(Debug, Clone)]
+pub struct DeformView {
+    pub entity: EntityId,
+    /// "cloth" or "soft".
+    pub kind: &'static str,
+    pub positions: std::sync::Arc<Vec<Vec3>>,
+    pub triangles: std::sync::Arc<Vec<[u32; 3]>>,
+    pub stats: super::cloth::DeformStats,
 }

@@ -9,13 +9,15 @@
 //! [`crate::world::Command`]s.
 
 pub mod animate;
+pub mod cloth;
 pub mod frame;
 pub mod particles;
 pub mod physics;
+pub mod softbody;
 
 use glam::Vec3;
 
-pub use frame::{CameraView, Frame, ParticleView};
+pub use frame::{CameraView, DeformView, Frame, ParticleView};
 
 use crate::util::hash::StateHasher;
 use crate::world::{BodyKind, CameraTarget, Command, EntityId, Push, Transform, World};
@@ -40,6 +42,8 @@ pub struct Simulation {
     kinematic: Vec<EntityId>,
     /// Overlaps as the world was built, before any step resolved them.
     initial_penetrations: Vec<(EntityId, EntityId, f32)>,
+    /// Cloth and soft bodies.
+    pub deform: cloth::Deformables,
 }
 
 impl Simulation {
@@ -53,6 +57,7 @@ impl Simulation {
         let mut physics = PhysicsBridge::new(world, dt as f32);
         physics.sync(world, &transforms, dt as f32);
         let particles = ParticleSystem::new(world, &transforms);
+        let deform = cloth::Deformables::new(world, &transforms);
         let mut sim = Simulation {
             physics,
             particles,
@@ -64,6 +69,7 @@ impl Simulation {
             substeps: world.settings.substeps,
             kinematic: Vec::new(),
             initial_penetrations: Vec::new(),
+            deform,
         };
         sim.initial_penetrations = sim.physics.initial_penetrations();
         sim.refresh_kinematic(world);
@@ -265,6 +271,7 @@ impl Simulation {
         let sample_air = self.step_index.is_multiple_of(self.substeps.max(1) as u64);
         self.particles
             .step(world, &transforms, t, self.dt, sample_air);
+        self.deform.step(world, &transforms, t, self.dt, sample_air);
         self.step_index += 1;
         world.time = t_next;
     }
@@ -284,6 +291,12 @@ impl Simulation {
         for (p, v) in self.particles.pos.iter().zip(&self.particles.vel) {
             h.vec3(*p);
             h.vec3(*v);
+        }
+        for b in &self.deform.bodies {
+            for (p, v) in b.positions().iter().zip(b.velocities()) {
+                h.vec3(*p);
+                h.vec3(*v);
+            }
         }
         h.finish()
     }
@@ -350,8 +363,28 @@ impl Simulation {
             particles: view,
             wind,
             state_hash: self.state_hash(world, &transforms),
+            deformables: self.deform_views(),
             transforms,
         }
+    }
+}
+
+impl Simulation {
+    /// Live vertices and state of every cloth and soft body.
+    fn deform_views(&self) -> Vec<DeformView> {
+        let stats = self.deform.stats();
+        self.deform
+            .bodies
+            .iter()
+            .zip(stats)
+            .map(|(b, stats)| DeformView {
+                entity: b.entity(),
+                kind: b.kind_name(),
+                positions: std::sync::Arc::new(b.positions().to_vec()),
+                triangles: b.triangles().clone(),
+                stats,
+            })
+            .collect()
     }
 }
 

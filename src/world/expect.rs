@@ -38,6 +38,15 @@ pub enum ExpectKind {
     ParticlesFall { min_count: u32 },
     /// An emitter's particles move upwards on average (steam, embers).
     ParticlesRise { min_count: u32 },
+    /// A cloth keeps moving: its vertices' mean speed, averaged from
+    /// `after` seconds on, is at least `min_speed`.
+    Flutters { min_speed: f32, after: f64 },
+    /// A soft body deforms by at least `min_amplitude` of its height and
+    /// swings back and forth (its height turns at least twice).
+    Wobbles { min_amplitude: f32 },
+    /// A cloth settles (mean vertex speed below `speed` at the end) with
+    /// its stretch under 10 %.
+    Drapes { speed: f32 },
 }
 
 impl ExpectKind {
@@ -52,6 +61,9 @@ impl ExpectKind {
             ExpectKind::Rotates { .. } => "rotates",
             ExpectKind::ParticlesFall { .. } => "particles_fall",
             ExpectKind::ParticlesRise { .. } => "particles_rise",
+            ExpectKind::Flutters { .. } => "flutters",
+            ExpectKind::Wobbles { .. } => "wobbles",
+            ExpectKind::Drapes { .. } => "drapes",
         }
     }
 }
@@ -66,6 +78,9 @@ pub const EXPECT_KINDS: &[&str] = &[
     "rotates",
     "particles_fall",
     "particles_rise",
+    "flutters",
+    "wobbles",
+    "drapes",
 ];
 
 #[derive(Debug, Clone, Serialize)]

@@ -6,6 +6,7 @@
 //! knows about Rhai, rapier or wgpu.
 
 pub mod animation;
+pub mod deformable;
 pub mod entity;
 pub mod expect;
 pub mod field;
@@ -19,6 +20,7 @@ use glam::Vec3;
 use serde::Serialize;
 
 pub use animation::{AnimTarget, Ease, Motion, Property, Track, Value};
+pub use deformable::Deformable;
 pub use entity::{Entity, EntityId, Shape, Transform};
 pub use expect::{ExpectKind, Expectation, Subject};
 pub use field::{Field, FieldId, FieldKind};
@@ -136,6 +138,8 @@ pub struct World {
     /// Simulated time of the state held in the entities.
     pub time: f64,
     pub warnings: Vec<String>,
+    /// Cloth and soft bodies, each drawn through its entity.
+    pub deformables: Vec<Deformable>,
     /// Every name in use, so lookups and uniqueness checks stay cheap in
     /// worlds of thousands of entities.
     name_index: std::collections::BTreeMap<String, Named>,

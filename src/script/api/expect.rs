@@ -81,6 +81,21 @@ const EXPECT_OPTS: &[OptSpec] = &[
         "1",
         "particles_fall/rise: live particles at some point",
     ),
+    opt(
+        "min_speed",
+        OptType::Float {
+            min: 0.0,
+            max: 100.0,
+        },
+        "0.15",
+        "flutters: mean vertex speed, m/s, averaged from 'by' (default 1 s) on",
+    ),
+    opt(
+        "min_amplitude",
+        OptType::Float { min: 0.0, max: 1.0 },
+        "0.04",
+        "wobbles: height change as a fraction of the rest height",
+    ),
 ];
 
 pub static EXPECT: FnDoc = FnDoc {
@@ -91,7 +106,7 @@ pub static EXPECT: FnDoc = FnDoc {
     params: &[
         (
             "kind",
-            "\"moves\", \"stays_still\", \"rests\", \"above_ground\", \"reaches\", \"no_overlap\", \"rotates\", \"particles_fall\" or \"particles_rise\"",
+            "\"moves\", \"stays_still\", \"rests\", \"above_ground\", \"reaches\", \"no_overlap\", \"rotates\", \"particles_fall\", \"particles_rise\", \"flutters\" (cloth keeps moving), \"wobbles\" (soft body) or \"drapes\" (cloth settles)",
         ),
         ("subject", "an Entity or Emitter, or its name"),
     ],
@@ -179,6 +194,16 @@ fn add(
         "particles_rise" => ExpectKind::ParticlesRise {
             min_count: o.int("min_count")?.unwrap_or(1) as u32,
         },
+        "flutters" => ExpectKind::Flutters {
+            min_speed: o.f32("min_speed")?.unwrap_or(0.15),
+            after: o.f64("by")?.unwrap_or(1.0_f64.min(duration * 0.5)),
+        },
+        "wobbles" => ExpectKind::Wobbles {
+            min_amplitude: o.f32("min_amplitude")?.unwrap_or(0.04),
+        },
+        "drapes" => ExpectKind::Drapes {
+            speed: o.f32("speed")?.unwrap_or(0.05),
+        },
         other => {
             return Err(ApiError::validation(
                 func,
@@ -201,6 +226,37 @@ fn add(
                 format!("\"{k}\" is about an entity: its subject must be an entity, not an emitter")
             },
         ));
+    }
+    let deform_kind = match subject {
+        Subject::Entity(id) => host
+            .borrow()
+            .world
+            .deformables
+            .iter()
+            .find(|d| d.entity() == id)
+            .map(|d| d.kind_name()),
+        Subject::Emitter(_) => None,
+    };
+    let wants = match kind {
+        ExpectKind::Flutters { .. } | ExpectKind::Drapes { .. } => Some("cloth"),
+        ExpectKind::Wobbles { .. } => Some("soft"),
+        _ => None,
+    };
+    if let Some(w) = wants
+        && deform_kind != Some(w)
+    {
+        let made = if w == "cloth" {
+            "cloth(...)"
+        } else {
+            "soft_body(...)"
+        };
+        return Err(ApiError::validation(
+            func,
+            format!("\"{k}\" is about a {w} body: its subject must be made with {made}"),
+        )
+        .with_hint(format!(
+            "Make the subject with {made}; for rigid bodies use \"moves\" or \"rotates\"."
+        )));
     }
     let mut h = host.borrow_mut();
     let subject_name = match subject {

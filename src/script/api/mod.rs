@@ -5,6 +5,7 @@
 //! convert them with `super::args`, which gives uniform, precise errors.
 
 mod animation;
+mod cloth;
 mod entities;
 mod events;
 mod expect;
@@ -98,6 +99,7 @@ pub fn register_all(engine: &mut Engine, registry: &mut Registry, host: SharedHo
     animation::register(&mut api);
     events::register(&mut api);
     expect::register(&mut api);
+    cloth::register(&mut api);
 }
 
 /// The script line of the current call, for diagnostics.
