@@ -32,6 +32,10 @@ pub struct TraceFrame {
     pub entities: BTreeMap<String, EntityPose>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub particles: BTreeMap<String, ParticleSummary>,
+    /// Liquid and granular bodies by name: count, centroid, bounds,
+    /// volume, speeds, pile slope.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub fluids: BTreeMap<String, crate::sim::fluid::FluidStats>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -115,11 +119,17 @@ impl Trace {
                 )
             })
             .collect();
+        let fluids = frame
+            .fluids
+            .iter()
+            .map(|f| (world.entity(f.entity).label(), f.stats.clone()))
+            .collect();
         self.frames.push(TraceFrame {
             frame: frame.index,
             t: frame.time,
             entities,
             particles,
+            fluids,
         });
         // A hash at every whole simulated second (and at the start).
         let fps = world.settings.fps as u64;

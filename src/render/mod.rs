@@ -40,6 +40,7 @@ mod pipelines;
 mod renderer;
 pub mod scene;
 pub mod shadow;
+pub mod liquid;
 
 pub use error::RenderError;
 pub use image::{Analysis, Image};

@@ -22,6 +22,7 @@ pub enum Topic {
     Animation,
     Events,
     Expectations,
+    Fluids,
 }
 
 impl Topic {
@@ -40,6 +41,7 @@ impl Topic {
         Topic::Animation,
         Topic::Events,
         Topic::Expectations,
+        Topic::Fluids,
     ];
 
     pub fn name(self) -> &'static str {
@@ -58,6 +60,7 @@ impl Topic {
             Topic::Animation => "animation",
             Topic::Events => "events",
             Topic::Expectations => "expectations",
+            Topic::Fluids => "fluids",
         }
     }
 
@@ -77,6 +80,7 @@ impl Topic {
             Topic::Animation => "Animation",
             Topic::Events => "Time hooks and snapshots",
             Topic::Expectations => "Expectations",
+            Topic::Fluids => "Liquids and grains",
         }
     }
 }

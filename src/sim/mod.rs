@@ -12,6 +12,9 @@ pub mod animate;
 pub mod frame;
 pub mod particles;
 pub mod physics;
+pub mod fluid;
+pub mod granular;
+pub mod spatial_hash;
 
 use glam::Vec3;
 
@@ -40,6 +43,8 @@ pub struct Simulation {
     kinematic: Vec<EntityId>,
     /// Overlaps as the world was built, before any step resolved them.
     initial_penetrations: Vec<(EntityId, EntityId, f32)>,
+    /// Liquids and grains.
+    pub fluids: fluid::FluidSystem,
 }
 
 impl Simulation {
@@ -53,6 +58,7 @@ impl Simulation {
         let mut physics = PhysicsBridge::new(world, dt as f32);
         physics.sync(world, &transforms, dt as f32);
         let particles = ParticleSystem::new(world, &transforms);
+        let fluids = fluid::FluidSystem::new(world, &physics, &transforms);
         let mut sim = Simulation {
             physics,
             particles,
@@ -64,6 +70,7 @@ impl Simulation {
             substeps: world.settings.substeps,
             kinematic: Vec::new(),
             initial_penetrations: Vec::new(),
+            fluids,
         };
         sim.initial_penetrations = sim.physics.initial_penetrations();
         sim.refresh_kinematic(world);
@@ -265,6 +272,8 @@ impl Simulation {
         let sample_air = self.step_index % self.substeps.max(1) as u64 == 0;
         self.particles
             .step(world, &transforms, t, self.dt, sample_air);
+        self.fluids
+            .step(world, &mut self.physics, t, self.dt as f32);
         self.step_index += 1;
         world.time = t_next;
     }
@@ -285,6 +294,7 @@ impl Simulation {
             h.vec3(*p);
             h.vec3(*v);
         }
+        self.fluids.hash_into(&mut h);
         h.finish()
     }
 
@@ -351,6 +361,7 @@ impl Simulation {
             wind,
             state_hash: self.state_hash(world, &transforms),
             transforms,
+            fluids: self.fluids.views(world),
         }
     }
 }

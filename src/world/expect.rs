@@ -38,6 +38,17 @@ pub enum ExpectKind {
     ParticlesFall { min_count: u32 },
     /// An emitter's particles move upwards on average (steam, embers).
     ParticlesRise { min_count: u32 },
+    /// A container's held particles (of `body`, a liquid or grains entity;
+    /// any fluid when `None`) rise to at least `min_count`.
+    Fills {
+        body: Option<EntityId>,
+        min_count: u32,
+    },
+    /// A liquid or granular body's particles are born and fall: at least
+    /// `min_count` emitted, moving downwards on average.
+    Pours { min_count: u32 },
+    /// A granular body ends as a pile whose slope is within the range.
+    Piles { min_angle: f32, max_angle: f32 },
 }
 
 impl ExpectKind {
@@ -52,6 +63,9 @@ impl ExpectKind {
             ExpectKind::Rotates { .. } => "rotates",
             ExpectKind::ParticlesFall { .. } => "particles_fall",
             ExpectKind::ParticlesRise { .. } => "particles_rise",
+            ExpectKind::Fills { .. } => "fills",
+            ExpectKind::Pours { .. } => "pours",
+            ExpectKind::Piles { .. } => "piles",
         }
     }
 }
@@ -66,6 +80,9 @@ pub const EXPECT_KINDS: &[&str] = &[
     "rotates",
     "particles_fall",
     "particles_rise",
+    "fills",
+    "pours",
+    "piles",
 ];
 
 #[derive(Debug, Clone, Serialize)]

@@ -14,6 +14,7 @@ pub mod material;
 pub mod mesh;
 pub mod particles;
 pub mod physics;
+pub mod fluid;
 
 use glam::Vec3;
 use serde::Serialize;
@@ -113,6 +114,8 @@ pub struct World {
     /// Simulated time of the state held in the entities.
     pub time: f64,
     pub warnings: Vec<String>,
+    /// Liquids and granular bodies (see [`fluid`]).
+    pub fluids: Vec<fluid::FluidBody>,
     /// Every name in use, so lookups and uniqueness checks stay cheap in
     /// worlds of thousands of entities.
     name_index: std::collections::BTreeMap<String, Named>,

@@ -79,7 +79,31 @@ const EXPECT_OPTS: &[OptSpec] = &[
             max: 1_000_000,
         },
         "1",
-        "particles_fall/rise: live particles at some point",
+        "particles_fall/rise: live particles at some point; fills: particles held; pours: particles born",
+    ),
+    opt(
+        "body",
+        OptType::Entity,
+        "any liquid or grains",
+        "fills: the liquid or grains that fill the container",
+    ),
+    opt(
+        "min_angle",
+        OptType::Float {
+            min: 0.0,
+            max: 90.0,
+        },
+        "20",
+        "piles: least slope, degrees",
+    ),
+    opt(
+        "max_angle",
+        OptType::Float {
+            min: 0.0,
+            max: 90.0,
+        },
+        "45",
+        "piles: greatest slope, degrees",
     ),
 ];
 
@@ -91,7 +115,7 @@ pub static EXPECT: FnDoc = FnDoc {
     params: &[
         (
             "kind",
-            "\"moves\", \"stays_still\", \"rests\", \"above_ground\", \"reaches\", \"no_overlap\", \"rotates\", \"particles_fall\" or \"particles_rise\"",
+            "\"moves\", \"stays_still\", \"rests\", \"above_ground\", \"reaches\", \"no_overlap\", \"rotates\", \"particles_fall\", \"particles_rise\", \"fills\" (a container), \"pours\" or \"piles\" (a liquid or grains)",
         ),
         ("subject", "an Entity or Emitter, or its name"),
     ],
@@ -179,6 +203,20 @@ fn add(
         "particles_rise" => ExpectKind::ParticlesRise {
             min_count: o.int("min_count")?.unwrap_or(1) as u32,
         },
+        "fills" => ExpectKind::Fills {
+            body: o
+                .raw("body")
+                .map(|d| entity_arg(host, func, "body", d))
+                .transpose()?,
+            min_count: o.int("min_count")?.unwrap_or(50) as u32,
+        },
+        "pours" => ExpectKind::Pours {
+            min_count: o.int("min_count")?.unwrap_or(50) as u32,
+        },
+        "piles" => ExpectKind::Piles {
+            min_angle: o.f32("min_angle")?.unwrap_or(20.0),
+            max_angle: o.f32("max_angle")?.unwrap_or(45.0),
+        },
         other => {
             return Err(ApiError::validation(
                 func,
@@ -201,6 +239,25 @@ fn add(
                 format!("\"{k}\" is about an entity: its subject must be an entity, not an emitter")
             },
         ));
+    }
+    if let (ExpectKind::Pours { .. } | ExpectKind::Piles { .. }, Subject::Entity(id)) =
+        (&kind, subject)
+    {
+        let h = host.borrow();
+        let fluid = h.world.fluids.iter().find(|f| f.entity == id);
+        let ok = match kind {
+            ExpectKind::Piles { .. } => {
+                fluid.is_some_and(|f| f.kind == crate::world::fluid::FluidKind::Granular)
+            }
+            _ => fluid.is_some(),
+        };
+        if !ok {
+            return Err(ApiError::validation(
+                func,
+                format!("\"{k}\" is about a liquid or grains body: its subject must be one"),
+            )
+            .with_hint("Pass what liquid(...) or grains(...) returned (piles: grains)."));
+        }
     }
     let mut h = host.borrow_mut();
     let subject_name = match subject {

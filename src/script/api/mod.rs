@@ -17,6 +17,7 @@ mod physics;
 mod shapes;
 mod vector;
 mod world;
+mod fluids;
 
 use rhai::{Dynamic, Engine, NativeCallContext};
 
@@ -98,6 +99,7 @@ pub fn register_all(engine: &mut Engine, registry: &mut Registry, host: SharedHo
     animation::register(&mut api);
     events::register(&mut api);
     expect::register(&mut api);
+    fluids::register(&mut api);
 }
 
 /// The script line of the current call, for diagnostics.
