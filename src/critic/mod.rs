@@ -7,6 +7,7 @@
 
 pub mod corpus;
 pub mod finding;
+pub mod fluid;
 pub mod intent;
 pub mod physics;
 pub mod plausible;

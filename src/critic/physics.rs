@@ -90,6 +90,7 @@ pub struct PhysicsRecorder {
     frames: u64,
     last_time: f64,
     fps: u32,
+    fluid: super::fluid::FluidRecorder,
 }
 
 impl PhysicsRecorder {
@@ -107,6 +108,7 @@ impl PhysicsRecorder {
             frames: 0,
             last_time: 0.0,
             fps: 24,
+            fluid: Default::default(),
         }
     }
 
@@ -115,6 +117,7 @@ impl PhysicsRecorder {
     }
 
     pub fn record(&mut self, world: &World, frame: &Frame) {
+        self.fluid.record(world, frame);
         if self.ground.is_none() {
             self.ground = Some(Ground::from_world(world, &frame.transforms));
             // The ground proper: planes and terrain, not table tops.
@@ -615,6 +618,7 @@ impl PhysicsRecorder {
                 "Start the emitter above the ground, or give it ground: \"die\" or \"settle\".",
             ));
         }
+        out.extend(self.fluid.findings(world, last));
         out
     }
 }

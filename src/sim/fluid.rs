@@ -381,7 +381,8 @@ impl FluidState {
         let spin = self.rng.next_f32() * std::f32::consts::TAU;
         let (sa, ca) = (libm::sinf(spin), libm::cosf(spin));
         let w = s.width.max(0.0);
-        let mut offsets = Vec::new();
+        // Offsets across the mouth, in world space.
+        let mut offsets: Vec<Vec3> = Vec::new();
         match s.kind {
             SourceKind::Pour | SourceKind::Jet => {
                 // A hexagonal patch of the mouth's disc.
@@ -391,31 +392,31 @@ impl FluidState {
                         let x = (i as f32 + 0.5 * (j & 1) as f32) * d;
                         let z = j as f32 * d * 0.866;
                         if x * x + z * z <= w * w + 1e-9 {
-                            offsets.push((x * ca - z * sa, x * sa + z * ca));
+                            offsets.push(rot * Vec3::new(x * ca - z * sa, 0.0, x * sa + z * ca));
                         }
                     }
                 }
                 if offsets.is_empty() {
-                    offsets.push((0.0, 0.0));
+                    offsets.push(Vec3::ZERO);
                 }
             }
             SourceKind::Spill => {
-                // A sheet two particles thick across the lip.
+                // A sheet two particles thick across the lip, level.
+                let across = Vec3::Y.cross(dir).try_normalize().unwrap_or(Vec3::Z);
                 let n = (w / d).ceil() as i32;
                 for i in -n..=n {
-                    offsets.push((i as f32 * d, 0.0));
-                    offsets.push(((i as f32 + 0.5) * d, d * 0.866));
+                    offsets.push(across * (i as f32 * d));
+                    offsets.push(across * ((i as f32 + 0.5) * d) + Vec3::Y * (d * 0.866));
                 }
             }
         }
-        for (x, z) in offsets {
+        for off in offsets {
             let jitter = Vec3::new(
                 self.rng.next_f32() - 0.5,
                 self.rng.next_f32() - 0.5,
                 self.rng.next_f32() - 0.5,
             ) * (0.1 * d);
-            let local = Vec3::new(x, 0.0, z) + jitter;
-            let p = s.position + rot * local + dir * ahead;
+            let p = s.position + off + jitter + dir * ahead;
             if self.push(p, s.velocity) {
                 self.counters.emitted += 1;
             }
