@@ -643,20 +643,8 @@ impl FluidSystem {
                 .fold(0.0f32, f32::max)
                 .sqrt()
                 + g.length() * dt;
-            let n = ((vmax * dt / (3.0 * state.radius)).ceil() as u32).clamp(1, MAX_SUBSTEPS);
+            let n = ((vmax * dt / state.radius).ceil() as u32).clamp(1, MAX_SUBSTEPS);
             let h = dt / n as f32;
-            // Neighbour lists for the whole step, with a skin for the motion
-            // within it (the kernels ignore pairs beyond their reach).
-            let support = match state.kind {
-                FluidKind::Liquid => state.kernels.h,
-                FluidKind::Granular => 2.0 * state.radius,
-            };
-            // (Relative motion is what matters; streams move together.)
-            let skin = (vmax * dt).min(0.5 * state.radius);
-            state.hash.build(&state.pos, support + skin);
-            state
-                .neighbours
-                .build(&state.hash, &state.pos, support + skin, NEIGHBOUR_CAP);
             for _ in 0..n {
                 substep(state, &self.obstacles, self.fixed_count, g, h, &mut pushes);
                 state.substeps_taken += 1;
@@ -716,7 +704,7 @@ fn substep(
     let n = s.len();
     let r = s.radius;
     // The fastest particles are held to a few radii per substep.
-    let vcap = 3.0 * r / dt;
+    let vcap = 2.0 * r / dt;
     s.pred.clear();
     for i in 0..n {
         let mut v = s.vel[i] + g * dt;
@@ -729,6 +717,16 @@ fn substep(
     }
     s.contacts.clear();
     s.contacts.resize(n, 0);
+    // Neighbours within reach plus what the fastest may close in a substep
+    // (the kernels ignore pairs beyond their reach).
+    let support = match s.kind {
+        FluidKind::Liquid => s.kernels.h,
+        FluidKind::Granular => 2.0 * r,
+    };
+    let skin = r;
+    s.hash.build(&s.pred, support + skin);
+    s.neighbours
+        .build(&s.hash, &s.pred, support + skin, NEIGHBOUR_CAP);
     let near = fixed_count;
     collide(s, obstacles, near, dt, pushes);
     match s.kind {
@@ -757,7 +755,10 @@ fn substep(
     sweep(s, obstacles);
     let inv = 1.0 / dt;
     for i in 0..n {
-        s.vel[i] = (s.pred[i] - s.pos[i]) * inv;
+        // Deep overlaps resolved in one go must not fling particles away.
+        let v = (s.pred[i] - s.pos[i]) * inv;
+        let sp = v.length();
+        s.vel[i] = if sp > vcap { v * (vcap / sp) } else { v };
     }
     match s.kind {
         FluidKind::Liquid => viscosity_pass(s),
@@ -897,8 +898,15 @@ fn density_pass(s: &mut FluidState) {
         }
         s.delta[i] = dp * inv_rho0;
     }
+    // A bounded correction per iteration: a deep overlap (a fast stream
+    // landing) is resolved over several substeps instead of exploding.
+    let cap = 0.2 * s.radius;
     for i in 0..n {
-        let d = s.delta[i];
+        let mut d = s.delta[i];
+        let len = d.length();
+        if len > cap {
+            d *= cap / len;
+        }
         if d.is_finite() {
             s.pred[i] += d;
         }

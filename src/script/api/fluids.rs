@@ -47,7 +47,7 @@ const BODY_OPTS: &[OptSpec] = &[
     opt(
         "friction",
         OptType::Float { min: 0.0, max: 2.0 },
-        "preset's: sand 0.65",
+        "preset's: sand 0.8",
         "grains: between grains and on walls (tan of the angle of repose)",
     ),
     opt(
@@ -279,7 +279,7 @@ fn grain_preset(name: &str) -> Option<Preset> {
         variation,
     };
     Some(match name {
-        "sand" => p([0.86, 0.72, 0.48], 0.65, 0.004, 1600.0, 0.25),
+        "sand" => p([0.86, 0.72, 0.48], 0.8, 0.004, 1600.0, 0.25),
         "sugar" => p([0.97, 0.96, 0.94], 0.6, 0.003, 850.0, 0.05),
         "salt" => p([0.95, 0.95, 0.97], 0.6, 0.003, 1200.0, 0.05),
         "gravel" => p([0.55, 0.53, 0.5], 0.75, 0.01, 1700.0, 0.35),
