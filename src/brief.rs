@@ -99,6 +99,11 @@ pub const DYNAMICS_KINDS: &[&str] = &[
     "flickers",
     "time_of_day",
     "static",
+    "pours",
+    "fills",
+    "spills",
+    "splashes",
+    "piles",
 ];
 
 impl Brief {

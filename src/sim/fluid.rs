@@ -758,7 +758,12 @@ fn substep(
         // Deep overlaps resolved in one go must not fling particles away.
         let v = (s.pred[i] - s.pos[i]) * inv;
         let sp = v.length();
-        s.vel[i] = if sp > vcap { v * (vcap / sp) } else { v };
+        // Grain contacts only take energy away: no faster than predicted.
+        let cap = match s.kind {
+            FluidKind::Liquid => vcap,
+            FluidKind::Granular => vcap.min(s.vel[i].length() + 0.3),
+        };
+        s.vel[i] = if sp > cap { v * (cap / sp) } else { v };
     }
     match s.kind {
         FluidKind::Liquid => viscosity_pass(s),
