@@ -117,7 +117,7 @@ fn main() {
         let mut take = |r: code2worlds::render::Rendered| {
             readback_ms += r.readback_ms;
             got += 1;
-            checksum = checksum.wrapping_add(r.image.rgba.iter().map(|&b| b as u64).sum::<u64>());
+            checksum = checksum.wrapping_add(r.image.data.iter().map(|&b| b as u64).sum::<u64>());
         };
         for f in &frames_data {
             let t = Instant::now();

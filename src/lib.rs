@@ -28,6 +28,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod agent;
+pub mod batch;
 pub mod brief;
 pub mod cli;
 pub mod critic;

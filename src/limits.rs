@@ -1,6 +1,8 @@
 //! Resource limits for scripts and worlds. Every limit has a default that
 //! suits generated scenes and a command-line override.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -34,6 +36,28 @@ pub struct Limits {
     /// Wall-clock limit on a whole run: script, simulation and rendering.
     #[serde(with = "secs")]
     pub timeout: Duration,
+    /// Stops the run when set from another thread (an MCP client that
+    /// cancels its request), as a timeout does.
+    #[serde(skip)]
+    pub cancel: Cancel,
+}
+
+/// A flag another thread raises to stop a run early. Clones share it.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn new() -> Cancel {
+        Cancel::default()
+    }
+
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 mod secs {
@@ -67,6 +91,7 @@ impl Default for Limits {
             max_frames: 14_400,
             max_hooks: 256,
             timeout: Duration::from_secs(120),
+            cancel: Cancel::default(),
         }
     }
 }

@@ -155,6 +155,7 @@ fn options(out: &Path, config: AgentConfig) -> GenerateOptions {
         render: None,
         video_quality: Default::default(),
         quiet: true,
+        cancel: Default::default(),
     }
 }
 
@@ -736,4 +737,56 @@ fn generate_without_a_model_says_how_to_name_one() {
         stderr.contains("--model") && stderr.contains("C2W_MODEL"),
         "{stderr}"
     );
+}
+
+/// With a live line (what `c2w generate` shows on a terminal) the client
+/// streams the answer and tells the line as tokens arrive, then clears it;
+/// the answer and the cache are the same as without.
+#[test]
+fn a_live_line_sees_tokens_arrive_while_the_model_answers() {
+    use code2worlds::agent::client::{CallSite, LiveLine, ModelClient};
+    use code2worlds::llm::{ChatRequest, Part};
+    let piece = |t: &str| json!({ "choices": [{ "delta": { "content": t } }] });
+    let server = common::http::serve(vec![common::http::event_stream(&[
+        piece("let "),
+        piece("x = "),
+        piece("1;"),
+    ])]);
+    let cfg = config(&server.base, None, &[]);
+    let cache = tempfile::tempdir().unwrap();
+    let mut client = ModelClient::new(
+        "coder",
+        cfg.coder.clone(),
+        Some(cache.path().to_path_buf()),
+        None,
+    )
+    .unwrap();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<Option<u64>>::new()));
+    let log = seen.clone();
+    client.set_live_line(LiveLine::new(move |p| {
+        log.lock().unwrap().push(p.map(|p| p.tokens))
+    }));
+    let req = ChatRequest::new(vec![Part::Text("write x".into())]);
+    let r = client.chat(&CallSite::stage("dynamics"), &req).unwrap();
+    assert_eq!(r.text, "let x = 1;");
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.last(), Some(&None), "cleared when done: {seen:?}");
+    assert_eq!(seen.iter().flatten().max(), Some(&3), "{seen:?}");
+    assert_eq!(server.seen()[0].json()["stream"], true);
+    // The second time it is replayed from the cache: no request at all.
+    let again = client.chat(&CallSite::stage("dynamics"), &req).unwrap();
+    assert_eq!(again.text, r.text);
+    assert_eq!(server.seen().len(), 1);
+}
+
+/// A cancelled generation stops before its next stage and says how to go on.
+#[test]
+fn a_cancelled_generation_stops_before_calling_the_model() {
+    let server = model(ROLLING, openai);
+    let dir = tempfile::tempdir().unwrap();
+    let o = options(&dir.path().join("gen"), config(&server.base, None, &[]));
+    o.cancel.cancel();
+    let e = generate(o).err().expect("cancelled");
+    assert!(e.to_string().contains("cancelled"), "{e}");
+    assert!(server.seen().is_empty(), "a model was called");
 }

@@ -208,3 +208,140 @@ fn the_repl_builds_steps_inspects_and_saves() {
     assert!(repl.handle(":inspect ball").is_err());
     assert!(repl.handle(":nonsense").is_err());
 }
+
+#[test]
+fn completions_are_printed_for_each_shell() {
+    let o = c2w(&["completions", "bash"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bash = String::from_utf8_lossy(&o.stdout);
+    assert!(bash.contains("_c2w()"), "{bash}");
+    for sub in ["run", "generate", "mcp", "completions"] {
+        assert!(bash.contains(sub), "no {sub} in the bash completions");
+    }
+    assert!(bash.contains("--watch") && bash.contains("--verbose"));
+    let o = c2w(&["completions", "zsh"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("#compdef c2w"));
+    let o = c2w(&["completions", "tcsh"]);
+    assert!(!o.status.success(), "an unknown shell is a usage error");
+}
+
+#[test]
+fn verbosity_flags_and_rust_log_choose_what_reaches_stderr() {
+    let script = common::examples_dir().join("pendulum.rhai");
+    let check = |args: &[&str], rust_log: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_c2w"));
+        cmd.args(args)
+            .arg("check")
+            .arg(&script)
+            .env_remove("RUST_LOG");
+        if let Some(l) = rust_log {
+            cmd.env("RUST_LOG", l);
+        }
+        let o = cmd.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        (
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (_, quiet_default) = check(&[], None);
+    assert!(!quiet_default.contains("c2w starting"), "{quiet_default}");
+    let (stdout, debug) = check(&["-vv"], None);
+    assert!(
+        debug.contains("DEBUG") && debug.contains("c2w starting"),
+        "{debug}"
+    );
+    assert!(!stdout.contains("c2w starting"), "logs stay off stdout");
+    let (_, from_env) = check(&[], Some("code2worlds=debug"));
+    assert!(from_env.contains("c2w starting"), "{from_env}");
+    // The flags work after the subcommand too.
+    let o = Command::new(env!("CARGO_BIN_EXE_c2w"))
+        .arg("check")
+        .arg(&script)
+        .arg("-vv")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&o.stderr).contains("c2w starting"));
+}
+
+#[test]
+fn run_watch_runs_again_when_the_script_is_saved() {
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("w.rhai");
+    let world = |seed: u32| {
+        format!(
+            "world(#{{ duration: 0.5, fps: 10, seed: {seed} }});\nplane([4, 4]);\nsphere(0.2, #{{ name: \"ball\", position: [0, 1, 0], body: \"dynamic\" }});\n"
+        )
+    };
+    std::fs::write(&script, world(1)).unwrap();
+    let out = dir.path().join("out");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_c2w"))
+        .args([
+            "run",
+            "--no-render",
+            "--json",
+            "--watch",
+            "--watch-runs",
+            "2",
+            "--out",
+        ])
+        .arg(&out)
+        .arg(&script)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the first run, then save a change.
+    let started = Instant::now();
+    let first_seed = || {
+        std::fs::read_to_string(out.join("report.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|r| r["seed"].as_u64())
+    };
+    while first_seed() != Some(1) {
+        assert!(started.elapsed() < Duration::from_secs(60), "no first run");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::write(&script, world(2)).unwrap();
+    // The second run ends the process (--watch-runs 2).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the saved change was not run");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success());
+    assert_eq!(
+        first_seed(),
+        Some(2),
+        "the second run used the saved script"
+    );
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    assert_eq!(stdout.matches("\"state_hash\"").count(), 2, "{stdout}");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(stderr.contains("watching"), "{stderr}");
+    // Stderr is not a terminal here: no progress bar is drawn into it.
+    assert!(!stderr.contains(" frames, "), "{stderr}");
+}

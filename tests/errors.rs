@@ -149,3 +149,27 @@ fn script_errors_exit_with_two_and_print_json() {
         assert!(e.get(key).is_some(), "missing {key}: {e}");
     }
 }
+
+#[test]
+fn an_outline_that_crosses_itself_is_a_validation_error() {
+    let e = err("extrude([[0, 0], [3, 3], [3, 0], [0, 1]], 0.5);");
+    assert_eq!(e.kind, ErrorKind::Validation);
+    assert!(e.message.contains("cannot triangulate"), "{}", e.message);
+    assert!(e.message.contains("crosses itself"), "{}", e.message);
+    assert_eq!(e.line, Some(1));
+    assert!(!e.hint.is_empty());
+    // A hole that pokes out of the outline is one too.
+    let e = err(
+        "extrude([[0, 0], [1, 0], [1, 1], [0, 1]], 0.5, #{ holes: [[[0.5, 0.5], [2, 0.5], [2, 0.8]]] });",
+    );
+    assert_eq!(e.kind, ErrorKind::Validation);
+}
+
+#[test]
+fn extrude_cuts_holes() {
+    let r = common::run_ok(
+        "world(#{ duration: 0.1 });\nlet frame = extrude([[0, 0], [2, 0], [2, 2], [0, 2]], 0.1, #{ name: \"frame\", holes: [[[0.5, 0.5], [1.5, 0.5], [1.5, 1.5], [0.5, 1.5]]] });",
+    );
+    assert!(r.report.error.is_none());
+    assert!(r.report.counts.entities >= 1);
+}

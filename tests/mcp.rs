@@ -34,7 +34,11 @@ async fn connect() -> Client {
     ().serve(transport).await.expect("initialize")
 }
 
-async fn call(client: &Client, tool: &'static str, arguments: Value) -> CallToolResult {
+async fn call(
+    client: &rmcp::Peer<RoleClient>,
+    tool: &'static str,
+    arguments: Value,
+) -> CallToolResult {
     let arguments = arguments.as_object().expect("an object").clone();
     client
         .call_tool(CallToolRequestParams::new(tool).with_arguments(arguments))
@@ -69,7 +73,7 @@ fn png_size(png: &[u8]) -> (u32, u32) {
 }
 
 #[tokio::test]
-async fn lists_the_five_tools_with_input_schemas() {
+async fn lists_the_six_tools_with_input_schemas() {
     let client = connect().await;
     let info = client.peer_info().expect("server info");
     assert_eq!(
@@ -90,6 +94,7 @@ async fn lists_the_five_tools_with_input_schemas() {
         [
             "api_docs",
             "check_world",
+            "generate_world",
             "list_assets",
             "render_snapshot",
             "run_world"
@@ -268,4 +273,259 @@ fn the_catalog_has_every_public_stdlib_function_with_its_doc() {
     for f in &catalog {
         assert!(!f.doc.is_empty(), "{} has no doc", f.name);
     }
+}
+
+/// Progress so far and the total, as notified.
+type Notes = std::sync::Arc<std::sync::Mutex<Vec<(f64, Option<f64>)>>>;
+
+/// Records the progress notifications the server sends.
+#[derive(Clone, Default)]
+struct Recorder {
+    progress: Notes,
+}
+
+impl rmcp::ClientHandler for Recorder {
+    async fn on_progress(
+        &self,
+        params: rmcp::model::ProgressNotificationParam,
+        _context: rmcp::service::NotificationContext<RoleClient>,
+    ) {
+        self.progress
+            .lock()
+            .unwrap()
+            .push((params.progress, params.total));
+    }
+}
+
+async fn connect_recording(
+    configure: impl FnOnce(&mut tokio::process::Command),
+) -> (RunningService<RoleClient, Recorder>, Recorder) {
+    let command = tokio::process::Command::new(env!("CARGO_BIN_EXE_c2w")).configure(|cmd| {
+        cmd.arg("mcp")
+            .env("NODEVICE_SELECT", "1")
+            // Debug logging must not leak into the protocol on stdout.
+            .env("RUST_LOG", "debug")
+            .env_remove("C2W_CRITIC_MODEL")
+            .env_remove("C2W_CRITIC_PROVIDER");
+        configure(cmd);
+    });
+    let transport = TokioChildProcess::new(command).expect("spawn c2w mcp");
+    let recorder = Recorder::default();
+    let client = recorder.clone().serve(transport).await.expect("initialize");
+    (client, recorder)
+}
+
+fn with_progress_token(tool: &'static str, arguments: Value) -> CallToolRequestParams {
+    let mut meta = rmcp::model::RequestMetaObject::default();
+    meta.set_progress_token(rmcp::model::ProgressToken(
+        rmcp::model::NumberOrString::Number(7),
+    ));
+    let mut params =
+        CallToolRequestParams::new(tool).with_arguments(arguments.as_object().unwrap().clone());
+    params.meta = Some(meta);
+    params
+}
+
+#[tokio::test]
+async fn run_world_reports_progress_and_keeps_its_video_and_trace_as_resources() {
+    use base64::Engine as _;
+    let (client, recorder) = connect_recording(|_| {}).await;
+    let result = client
+        .call_tool(with_progress_token(
+            "run_world",
+            json!({ "script": BALL, "duration": 1.0 }),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(result.is_error, Some(false), "{}", text(&result));
+    let summary = json_of(&result);
+    let progress = recorder.progress.lock().unwrap().clone();
+    assert!(!progress.is_empty(), "no progress notifications");
+    assert!(
+        progress.windows(2).all(|w| w[0].0 <= w[1].0),
+        "{progress:?}"
+    );
+    assert_eq!(
+        progress.last().unwrap(),
+        &(12.0, Some(12.0)),
+        "{progress:?}"
+    );
+
+    let uris: Vec<String> = summary["resources"]
+        .as_array()
+        .expect("resources in the summary")
+        .iter()
+        .map(|u| u.as_str().unwrap().to_string())
+        .collect();
+    let trace_uri = uris
+        .iter()
+        .find(|u| u.ends_with("/trace.json"))
+        .expect("trace");
+    let listed = client.list_all_resources().await.unwrap();
+    for u in &uris {
+        assert!(listed.iter().any(|r| &r.uri == u), "{u} not listed");
+    }
+    let read = |uri: String| {
+        let client = &client;
+        async move {
+            client
+                .read_resource(rmcp::model::ReadResourceRequestParams::new(uri))
+                .await
+        }
+    };
+    let trace = read(trace_uri.clone()).await.unwrap();
+    let rmcp::model::ResourceContents::TextResourceContents {
+        text, mime_type, ..
+    } = &trace.contents[0]
+    else {
+        panic!("the trace is text");
+    };
+    assert_eq!(mime_type.as_deref(), Some("application/json"));
+    let trace: Value = serde_json::from_str(text).unwrap();
+    assert_eq!(trace["frames"].as_array().unwrap().len(), 12);
+    if summary["render"]["rendered"] == true {
+        let video_uri = uris
+            .iter()
+            .find(|u| u.ends_with("/video.mp4"))
+            .expect("video");
+        let video = read(video_uri.clone()).await.unwrap();
+        let rmcp::model::ResourceContents::BlobResourceContents {
+            blob, mime_type, ..
+        } = &video.contents[0]
+        else {
+            panic!("the video is a blob");
+        };
+        assert_eq!(mime_type.as_deref(), Some("video/mp4"));
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(blob)
+            .unwrap();
+        assert_eq!(&bytes[4..8], b"ftyp");
+        assert_eq!(
+            code2worlds::video::read_mp4(&bytes).unwrap().samples.len(),
+            12
+        );
+    }
+    assert!(read("c2w://runs/999/trace.json".into()).await.is_err());
+    assert!(read("file:///etc/passwd".into()).await.is_err());
+    client.cancel().await.unwrap();
+}
+
+/// Many bodies for a long simulated time: minutes of work unless stopped.
+fn long_world() -> String {
+    let mut s = String::from(
+        "world(#{ duration: 500, fps: 24, seed: 1 });\nplane([20, 20], #{ name: \"floor\" });\n",
+    );
+    s.push_str("for i in 0..400 { sphere(0.1, #{ position: [(i % 20) * 0.25 - 2.5, 0.5 + (i / 20) * 0.25, 0], body: \"dynamic\" }); }\n");
+    s
+}
+
+#[tokio::test]
+async fn cancelling_run_world_frees_the_script_slot() {
+    use std::time::{Duration, Instant};
+    let (client, recorder) = connect_recording(|_| {}).await;
+    let started = Instant::now();
+    // Dropping the call on timeout sends the cancellation.
+    let long = tokio::time::timeout(
+        Duration::from_secs(3),
+        client.call_tool(with_progress_token(
+            "run_world",
+            json!({ "script": long_world(), "render": false }),
+        )),
+    )
+    .await;
+    assert!(
+        long.is_err(),
+        "the long run finished within 3 s: make it longer"
+    );
+    assert!(
+        !recorder.progress.lock().unwrap().is_empty(),
+        "the long run was under way"
+    );
+    // The next script runs as soon as the cancelled one has stopped, not
+    // after the minutes the cancelled one had left.
+    let next = tokio::time::timeout(
+        Duration::from_secs(20),
+        call(&client, "check_world", json!({ "script": BALL })),
+    )
+    .await
+    .expect("the slot was not freed");
+    assert_eq!(json_of(&next)["ok"], true);
+    assert!(started.elapsed() < Duration::from_secs(25));
+    client.cancel().await.unwrap();
+}
+
+#[path = "common/http.rs"]
+#[allow(dead_code)]
+mod http;
+
+/// generate_world drives the agent against a scripted model server on
+/// loopback (as tests/agent.rs does), configured through the environment.
+#[tokio::test]
+async fn generate_world_runs_the_agent_with_the_configured_model() {
+    let brief = json!({
+        "title": "Rolling bottle",
+        "setting": "living room",
+        "environment": { "ground": "floor", "sky": "clear", "time_of_day": null,
+                         "weather": "sunlit", "lighting": "natural" },
+        "objects": [{ "name": "bottle", "kind": "bottle", "count": 1,
+                      "attributes": ["brown", "glass"], "size_m": 0.3,
+                      "placement": "on the floor", "role": "subject" }],
+        "dynamics": [{ "kind": "rolls", "subject": "bottle", "notes": "slowly across the floor" }],
+        "camera": { "shot": "close", "target": "bottle", "motion": "static" },
+        "duration": 5
+    });
+    let server = http::serve_with(move |seen| {
+        let asked = seen.body.contains("Plan the scene as JSON");
+        // Broken dynamics: compact mode falls back to its starter.
+        let answer = if asked {
+            brief.to_string()
+        } else {
+            "set(find(\"bottle\"), #{ velocity: [1, 0, 0] };".to_string()
+        };
+        Some(http::ok_json(json!({
+            "choices": [{ "message": { "role": "assistant", "content": answer } }],
+            "usage": { "prompt_tokens": 100, "completion_tokens": 20 }
+        })))
+    });
+    let home = tempfile::tempdir().unwrap();
+    let base = server.base.clone();
+    let cwd = home.path().to_path_buf();
+    let (client, _) = connect_recording(move |cmd| {
+        cmd.current_dir(&cwd)
+            .env("C2W_MODEL", "scripted")
+            .env("C2W_BASE_URL", &base)
+            .env("C2W_TIMEOUT_S", "20")
+            .env("C2W_CACHE_DIR", cwd.join("cache"));
+    })
+    .await;
+    let result = call(
+        &client,
+        "generate_world",
+        json!({
+            "prompt": "A brown glass bottle rolled slowly across the sunlit living room floor.",
+            "compact": true,
+            "render": false,
+            "rounds": 1
+        }),
+    )
+    .await;
+    assert_eq!(result.is_error, Some(false), "{}", text(&result));
+    let summary = json_of(&result);
+    assert!(
+        summary["script"].as_str().unwrap().contains("bottle"),
+        "{summary}"
+    );
+    assert_eq!(summary["verdict"], "pass", "{summary}");
+    assert_eq!(summary["model_calls"], 2, "{summary}");
+    let sent = server.seen();
+    assert_eq!(sent.len(), 2);
+    assert!(sent.iter().all(|s| s.path == "/chat/completions"));
+    assert!(
+        summary["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u.as_str().unwrap().ends_with("/world.rhai"))
+    );
+    client.cancel().await.unwrap();
 }

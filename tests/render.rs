@@ -14,8 +14,9 @@ use std::process::Command;
 
 use code2worlds::output::render_at;
 use code2worlds::pipeline::{self, RunOptions};
-use code2worlds::render::{AdapterChoice, Image, Quality, RenderOptions, Renderer};
+use code2worlds::render::{AdapterChoice, Quality, RenderOptions, Renderer, RgbaImage};
 use code2worlds::sim::Simulation;
+use code2worlds::video::{read_png, write_png};
 
 fn small(quality: Quality) -> RenderOptions {
     RenderOptions::new(160, 90)
@@ -36,20 +37,20 @@ fn luma(p: &[u8]) -> f32 {
 /// one-pixel edge shift between drivers is forgiven), then compare luma and
 /// colour. Returns (mean difference, share of pixels off by more than 24
 /// levels).
-fn compare(a: &Image, b: &Image) -> (f32, f32) {
+fn compare(a: &RgbaImage, b: &RgbaImage) -> (f32, f32) {
     assert_eq!(
         (a.width, a.height),
         (b.width, b.height),
         "image sizes differ"
     );
     let (w, h) = (a.width as i32, a.height as i32);
-    let blurred = |img: &Image, x: i32, y: i32, c: usize| -> f32 {
+    let blurred = |img: &RgbaImage, x: i32, y: i32, c: usize| -> f32 {
         let mut sum = 0.0;
         let mut n = 0.0;
         for dy in -1..=1 {
             for dx in -1..=1 {
                 let (sx, sy) = ((x + dx).clamp(0, w - 1), (y + dy).clamp(0, h - 1));
-                sum += img.rgba[((sy * w + sx) * 4) as usize + c] as f32;
+                sum += img.data[((sy * w + sx) * 4) as usize + c] as f32;
                 n += 1.0;
             }
         }
@@ -97,15 +98,15 @@ fn golden_images_match_within_tolerance() {
         let path = dir.join(format!("{name}.png"));
         if bless {
             std::fs::create_dir_all(&dir).unwrap();
-            image.save_png(&path).unwrap();
+            write_png(&path, &image).unwrap();
             continue;
         }
-        let golden = Image::load_png(&path)
+        let golden = read_png(&path)
             .unwrap_or_else(|e| panic!("{}: {e} (bless with C2W_BLESS=1)", path.display()));
         let (mean, bad) = compare(&image, &golden);
         if mean > 3.0 || bad > 0.01 {
             let got = std::env::temp_dir().join(format!("c2w_render_{name}.png"));
-            let _ = image.save_png(&got);
+            let _ = write_png(&got, &image);
             failures.push(format!(
                 "{name} at {t} s: mean difference {mean:.2} levels, {:.2} % of pixels off \
                  (limits 3.0 and 1 %); this run's image is {}",
@@ -244,7 +245,7 @@ fn every_example_renders() {
             Ok((first, later)) => {
                 // Not a blank frame: the picture has some contrast.
                 for (which, img) in [("first", &first), ("later", &later)] {
-                    let lumas: Vec<f32> = img.rgba.chunks(4).map(luma).collect();
+                    let lumas: Vec<f32> = img.data.chunks(4).map(luma).collect();
                     let (lo, hi) = lumas
                         .iter()
                         .fold((255f32, 0f32), |(lo, hi), l| (lo.min(*l), hi.max(*l)));
@@ -379,7 +380,7 @@ fn no_render_writes_no_images_and_render_at_writes_one() {
         .status()
         .unwrap();
     assert!(ok.success());
-    let img = Image::load_png(&png).unwrap();
+    let img = read_png(&png).unwrap();
     assert_eq!((img.width, img.height), (200, 120));
 }
 
@@ -415,7 +416,7 @@ fn default_quality_smooths_slanted_edges() {
     "#;
     let between = |quality: Quality| -> usize {
         let (image, _) = render_at(src, &RunOptions::default(), 0.0, &small(quality)).unwrap();
-        let lumas: Vec<f32> = image.rgba.chunks_exact(4).map(luma).collect();
+        let lumas: Vec<f32> = image.data.chunks_exact(4).map(luma).collect();
         let hi = lumas.iter().cloned().fold(0.0, f32::max);
         lumas
             .iter()

@@ -372,3 +372,143 @@ fn frame_dump_writes_numbered_pngs() {
         .sum();
     assert_eq!(stats.bytes, on_disk);
 }
+
+/// Our muxer's output read by an independent parser (mp4-atom): ftyp, then
+/// moov before mdat (fast start), one H.264 track whose tables agree with
+/// the frames we wrote and with our own reader.
+#[test]
+fn an_independent_parser_reads_our_mp4s() {
+    use mp4_atom::{Codec, Decode, Ftyp, Mdat, Moov, StszSamples};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clip.mp4");
+    encode(&path, 320, 180, 24, 30, Quality::Draft);
+    let bytes = std::fs::read(&path).unwrap();
+    let mut input = std::io::Cursor::new(bytes.as_slice());
+    let ftyp = Ftyp::decode(&mut input).expect("ftyp first");
+    assert!(
+        ftyp.compatible_brands
+            .iter()
+            .chain([&ftyp.major_brand])
+            .any(|b| *b == b"isom".into() || *b == b"mp42".into() || *b == b"avc1".into()),
+        "{ftyp:?}"
+    );
+    let moov = Moov::decode(&mut input).expect("moov before mdat");
+    let mdat_start = input.position() + 8;
+    let mdat = Mdat::decode(&mut input).expect("mdat last");
+    assert_eq!(input.position() as usize, bytes.len(), "nothing after mdat");
+
+    assert_eq!(moov.trak.len(), 1);
+    let trak = &moov.trak[0];
+    let mdhd = &trak.mdia.mdhd;
+    let stbl = &trak.mdia.minf.stbl;
+    // Duration: 30 frames at 24 fps.
+    assert_eq!(mdhd.duration * 24, mdhd.timescale as u64 * 30, "{mdhd:?}");
+    let deltas: u64 = stbl
+        .stts
+        .entries
+        .iter()
+        .map(|e| e.sample_count as u64 * e.sample_delta as u64)
+        .sum();
+    assert_eq!(deltas, mdhd.duration);
+    let Codec::Avc1(avc1) = &stbl.stsd.codecs[0] else {
+        panic!("not avc1: {:?}", stbl.stsd.codecs[0]);
+    };
+    assert_eq!((avc1.visual.width, avc1.visual.height), (320, 180));
+    assert!(!avc1.avcc.sequence_parameter_sets.is_empty());
+    let sizes: Vec<u32> = match &stbl.stsz.samples {
+        StszSamples::Identical { count, size } => vec![*size; *count as usize],
+        StszSamples::Different { sizes } => sizes.clone(),
+    };
+    assert_eq!(sizes.len(), 30);
+    assert_eq!(
+        sizes.iter().map(|&s| s as u64).sum::<u64>(),
+        mdat.data.len() as u64
+    );
+    // Sample offsets from the chunk tables, as any player computes them.
+    let chunks: Vec<u64> = match (&stbl.stco, &stbl.co64) {
+        (Some(c), _) => c.entries.iter().map(|&o| o as u64).collect(),
+        (None, Some(c)) => c.entries.clone(),
+        _ => panic!("no chunk offsets"),
+    };
+    let mut offsets = Vec::new();
+    let stsc = &stbl.stsc.entries;
+    for (i, &start) in chunks.iter().enumerate() {
+        let chunk = i as u32 + 1;
+        let per = stsc
+            .iter()
+            .rev()
+            .find(|e| e.first_chunk <= chunk)
+            .unwrap()
+            .samples_per_chunk;
+        let mut at = start;
+        for _ in 0..per {
+            if offsets.len() < sizes.len() {
+                offsets.push(at);
+                at += sizes[offsets.len() - 1] as u64;
+            }
+        }
+    }
+    assert_eq!(offsets.len(), 30);
+    assert_eq!(offsets[0], mdat_start);
+    let ours = read_mp4(&bytes).unwrap();
+    let theirs: Vec<(u64, u32)> = offsets.iter().copied().zip(sizes.iter().copied()).collect();
+    let mine: Vec<(u64, u32)> = ours.samples.iter().map(|s| (s.offset, s.size)).collect();
+    assert_eq!(mine, theirs);
+    let keyframes: Vec<u32> = stbl.stss.as_ref().expect("stss").entries.clone();
+    let mine: Vec<u32> = ours
+        .samples
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.keyframe)
+        .map(|(i, _)| i as u32 + 1)
+        .collect();
+    assert_eq!(keyframes, mine);
+    assert_eq!(keyframes[0], 1);
+}
+
+/// What fuzz/fuzz_targets/read_mp4.rs checks, on a fixed set of damaged
+/// copies of a real clip (CI does not run the fuzzer): the reader never
+/// panics, and what it accepts stays inside the bytes it was given.
+#[test]
+fn damaged_copies_of_a_real_clip_are_read_or_refused_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clip.mp4");
+    encode(&path, 64, 48, 12, 6, Quality::Draft);
+    let clip = std::fs::read(&path).unwrap();
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let check = |bytes: &[u8]| {
+        let outcome = std::panic::catch_unwind(|| read_mp4(bytes));
+        let read = outcome.unwrap_or_else(|_| panic!("read_mp4 panicked on {} bytes", bytes.len()));
+        if let Ok(track) = read {
+            for s in &track.samples {
+                assert!(s.offset + s.size as u64 <= bytes.len() as u64);
+            }
+        }
+    };
+    for _ in 0..400 {
+        let mut bytes = clip.clone();
+        match next() % 3 {
+            // Overwrite a few bytes, most often in the header, where the
+            // sizes and counts are.
+            0 | 1 => {
+                for _ in 0..1 + next() % 4 {
+                    let span = if next() % 4 == 0 {
+                        bytes.len()
+                    } else {
+                        600.min(bytes.len())
+                    };
+                    let at = (next() as usize) % span;
+                    bytes[at] = next() as u8;
+                }
+            }
+            _ => bytes.truncate((next() as usize) % clip.len()),
+        }
+        check(&bytes);
+    }
+}

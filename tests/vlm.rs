@@ -211,9 +211,91 @@ fn anthropic_request_format_and_answer() {
         image["source"]["data"],
         base64::engine::general_purpose::STANDARD.encode(png(7))
     );
-    let last = content.last().unwrap()["text"].as_str().unwrap();
-    assert!(last.contains("JSON schema") && last.contains("temporal_stability"));
+    // Structured output is a forced tool whose input schema is the review's.
+    assert_eq!(body["tool_choice"]["type"], "tool");
+    assert_eq!(body["tool_choice"]["name"], "vlm_review");
+    let tool = &body["tools"][0];
+    assert_eq!(tool["name"], "vlm_review");
+    assert!(
+        tool["input_schema"]["properties"]["scores"]["properties"]
+            .get("temporal_stability")
+            .is_some()
+    );
+    assert!(code2worlds::llm::strict_violations(&tool["input_schema"]).is_empty());
     assert!(body.get("response_format").is_none());
+}
+
+/// The same review answered as a tool call, as Claude does when forced.
+#[test]
+fn anthropic_tool_answers_are_read_as_the_review() {
+    let server = serve(vec![ok_json(json!({
+        "content": [{ "type": "tool_use", "id": "t1", "name": "vlm_review", "input": review_json() }],
+        "stop_reason": "tool_use",
+        "usage": { "input_tokens": 900, "output_tokens": 80 }
+    }))]);
+    let critic = ProviderCritic::new(config(ProviderKind::Anthropic, &server.base));
+    let review = critic.review(&request()).expect("review");
+    assert_eq!(review.scores.physics, 81);
+    assert_eq!(review.usage.unwrap().output_tokens, 80);
+}
+
+#[test]
+fn streamed_answers_tell_the_observer_as_they_grow() {
+    use code2worlds::llm::{Provider, StreamProgress, block_on};
+    use common::http::event_stream;
+    let piece = |t: &str| json!({ "choices": [{ "delta": { "content": t } }] });
+    let server = serve(vec![
+        event_stream(&[
+            piece("Hel"),
+            piece("lo, "),
+            piece("world"),
+            json!({ "choices": [], "usage": { "prompt_tokens": 11, "completion_tokens": 4 } }),
+        ]),
+        // A server that ignores `stream` answers in one piece: same result.
+        ok_json(openai_answer("whole")),
+    ]);
+    let provider = Provider::new(config(ProviderKind::OpenAi, &server.base)).unwrap();
+    let seen = std::sync::Mutex::new(Vec::<StreamProgress>::new());
+    let observe = |p: StreamProgress| seen.lock().unwrap().push(p);
+    let req = ChatRequest::new(vec![Part::Text("hi".into())]);
+    let r = block_on(provider.chat_streaming(&req, &observe)).unwrap();
+    assert_eq!(r.text, "Hello, world");
+    assert_eq!((r.input_tokens, r.output_tokens), (11, 4));
+    let seen = seen.into_inner().unwrap();
+    assert!(!seen.is_empty());
+    assert!(seen.windows(2).all(|w| w[0].tokens <= w[1].tokens));
+    assert_eq!(seen.last().unwrap().tokens, 4);
+    let sent = server.seen()[0].json();
+    assert_eq!(sent["stream"], true);
+    assert_eq!(sent["stream_options"]["include_usage"], true);
+    let r = block_on(provider.chat_streaming(&req, &|_| {})).unwrap();
+    assert_eq!(r.text, "whole");
+}
+
+#[test]
+fn retry_after_as_an_http_date_is_honoured_not_the_backoff() {
+    // A date already past: retry at once. The backoff would wait 20 s.
+    let past = httpdate::fmt_http_date(std::time::SystemTime::now() - Duration::from_secs(60));
+    let server = serve(vec![
+        status(
+            503,
+            vec![("retry-after", past)],
+            json!({ "error": { "message": "busy" } }),
+        ),
+        ok_json(openai_answer(&review_json().to_string())),
+    ]);
+    let mut c = config(ProviderKind::OpenAi, &server.base);
+    c.retry_base = Duration::from_secs(40);
+    c.retry_cap = Duration::from_secs(40);
+    let started = Instant::now();
+    let review = ProviderCritic::new(c).review(&request()).expect("retried");
+    assert_eq!(review.scores.physics, 81);
+    assert_eq!(server.seen().len(), 2);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -567,4 +649,79 @@ fn run_with_critic_merges_the_vlm_review() {
         .collect();
     assert!(!vlm_findings.is_empty());
     assert!(vlm_findings.iter().all(|f| f["severity"] != "error"));
+}
+
+/// `c2w run --critic --config FILE` takes the vision model from the file's
+/// [models.critic], with no C2W_CRITIC_* variable set.
+#[test]
+fn run_with_critic_reads_the_model_from_c2w_toml() {
+    let server = serve(vec![ok_json(openai_answer(&review_json().to_string()))]);
+    let out = tempfile::tempdir().unwrap();
+    let toml = out.path().join("c2w.toml");
+    std::fs::write(
+        &toml,
+        format!(
+            "[models]\nbase_url = \"{}/v1\"\napi_key_env = \"C2W_TEST_NO_SUCH_KEY\"\n[models.critic]\nmodel = \"toml-vision\"\n",
+            server.base
+        ),
+    )
+    .unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_c2w"));
+    cmd.args([
+        "run",
+        "examples/pendulum.rhai",
+        "--duration",
+        "1",
+        "--size",
+        "160x90",
+    ])
+    .args(["--quality", "draft", "--critic", "--config"])
+    .arg(&toml)
+    .arg("--out")
+    .arg(out.path().join("run"))
+    .current_dir(root);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("C2W_") && k != "C2W_ADAPTER" {
+            cmd.env_remove(k);
+        }
+    }
+    let o = cmd.output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let seen = server.seen();
+    assert_eq!(seen.len(), 1, "one request to the model");
+    assert_eq!(seen[0].json()["model"], "toml-vision");
+    let critic: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("run/critic.json")).unwrap())
+            .unwrap();
+    let vlm = critic["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "vlm")
+        .unwrap();
+    assert_eq!(vlm["status"], "ran: openai:toml-vision");
+
+    // A bad value in the file is an error before anything runs.
+    std::fs::write(&toml, "[models.critic]\nmodel = \"v\"\nmax_retries = 50\n").unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_c2w"))
+        .args([
+            "run",
+            "examples/pendulum.rhai",
+            "--no-render",
+            "--critic",
+            "--config",
+        ])
+        .arg(&toml)
+        .arg("--out")
+        .arg(out.path().join("bad"))
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("max_retries") && err.contains("[models.critic]"),
+        "{err}"
+    );
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::config::RoleModel;
 use crate::llm::{ChatRequest, ChatResponse, LlmError, Part, Provider, ProviderKind};
 use crate::util::fsx::write_json_atomic;
-use crate::util::hash::StateHasher;
+use sha2::{Digest, Sha256};
 
 /// Where a call sits in the pipeline, for the transcript and progress.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -70,14 +70,23 @@ impl Usage {
     }
 }
 
-/// What a cache file holds: the request it answers (images as hashes), so
-/// a hash collision can never replay the wrong answer.
+/// What a cache file holds: the request it answers (images as their
+/// SHA-256), checked on read, so a different request never replays it.
 #[derive(Serialize, Deserialize)]
 struct CachedAnswer {
     request: Value,
     text: String,
     input_tokens: u64,
     output_tokens: u64,
+}
+
+/// Told as a streamed answer grows (`Some`), and when it is done (`None`).
+pub struct LiveLine(Box<dyn Fn(Option<crate::llm::StreamProgress>) + Send + Sync>);
+
+impl LiveLine {
+    pub fn new(f: impl Fn(Option<crate::llm::StreamProgress>) + Send + Sync + 'static) -> LiveLine {
+        LiveLine(Box::new(f))
+    }
 }
 
 /// One role's model behind the cache and the transcript.
@@ -89,6 +98,8 @@ pub struct ModelClient {
     cache_dir: Option<PathBuf>,
     transcript: Option<Transcript>,
     usage: Mutex<Usage>,
+    /// When set, answers are streamed and shown as they come.
+    live: Option<LiveLine>,
 }
 
 impl ModelClient {
@@ -111,7 +122,13 @@ impl ModelClient {
             cache_dir,
             transcript,
             usage: Mutex::new(Usage::default()),
+            live: None,
         })
+    }
+
+    /// Streams answers, telling `live` as they grow.
+    pub fn set_live_line(&mut self, live: LiveLine) {
+        self.live = Some(live);
     }
 
     pub fn role(&self) -> &'static str {
@@ -152,7 +169,17 @@ impl ModelClient {
             return Ok(response);
         }
         let started = Instant::now();
-        let result = self.runtime.block_on(self.provider.chat(req));
+        let result = match &self.live {
+            Some(live) => {
+                let observe = |p| (live.0)(Some(p));
+                let r = self
+                    .runtime
+                    .block_on(self.provider.chat_streaming(req, &observe));
+                (live.0)(None);
+                r
+            }
+            None => self.runtime.block_on(self.provider.chat(req)),
+        };
         match &result {
             Ok(r) => {
                 if let Some(p) = &cache_path {
@@ -233,7 +260,8 @@ impl ModelClient {
         }
     }
 
-    /// Everything that decides the answer, images reduced to hashes.
+    /// Everything that decides the answer, images (and the grammar) reduced
+    /// to their SHA-256.
     fn canonical(&self, req: &ChatRequest) -> Value {
         let c = &self.model.config;
         json!({
@@ -253,7 +281,7 @@ impl ModelClient {
 fn part_json(p: &Part) -> Value {
     match p {
         Part::Text(t) => json!({ "text": t }),
-        Part::Image(png) => json!({ "image": hash_hex(png), "bytes": png.len() }),
+        Part::Image(png) => json!({ "image_sha256": hash_hex(png), "bytes": png.len() }),
     }
 }
 
@@ -269,21 +297,16 @@ fn describe_request(req: &ChatRequest) -> Value {
 }
 
 fn hash_hex(data: impl AsRef<[u8]>) -> String {
-    let mut h = StateHasher::default();
-    h.bytes(data.as_ref());
-    h.hex()
+    Sha256::digest(data.as_ref())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
-/// 128 bits from two differently seeded FNV passes: plenty for a cache
-/// whose entries are verified on read anyway.
+/// The cache file of a request: the SHA-256 of its canonical form, which
+/// holds every text in full and every image as its own SHA-256.
 fn cache_key(canonical: &Value) -> String {
-    let text = canonical.to_string();
-    let mut a = StateHasher::default();
-    a.bytes(text.as_bytes());
-    let mut b = StateHasher::default();
-    b.u64(0x9e37_79b9_7f4a_7c15);
-    b.bytes(text.as_bytes());
-    format!("{}{}.json", a.hex(), b.hex())
+    format!("{}.json", hash_hex(canonical.to_string()))
 }
 
 fn read_cached(path: &Path, canonical: &Value) -> Option<CachedAnswer> {
@@ -337,14 +360,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cache_keys_depend_on_every_input_and_images_only_by_hash() {
+    fn cache_keys_are_sha256_of_the_whole_request_images_included() {
         let a = json!({ "model": "m", "parts": [{ "text": "hi" }] });
         let b = json!({ "model": "m", "parts": [{ "text": "hj" }] });
         assert_ne!(cache_key(&a), cache_key(&b));
         assert_eq!(cache_key(&a), cache_key(&a.clone()));
-        assert_eq!(cache_key(&a).len(), 32 + ".json".len());
-        let img = part_json(&Part::Image(vec![1, 2, 3]));
-        assert_eq!(img["bytes"], 3);
-        assert!(img.to_string().len() < 80);
+        assert_eq!(cache_key(&a).len(), 64 + ".json".len());
+        // The known digest of the empty string: this is SHA-256.
+        assert_eq!(
+            hash_hex(""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        // Images of one length differing in one byte give different keys.
+        let one = part_json(&Part::Image(vec![1, 2, 3]));
+        let other = part_json(&Part::Image(vec![1, 2, 4]));
+        assert_eq!(one["bytes"], 3);
+        assert_ne!(one, other);
+        assert_ne!(
+            cache_key(&json!({ "parts": [one] })),
+            cache_key(&json!({ "parts": [other] }))
+        );
     }
 }

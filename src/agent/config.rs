@@ -3,140 +3,15 @@
 //! environment (`C2W_*` for every role, `C2W_<ROLE>_*` for one), and flags.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::llm::{ProviderConfig, ProviderKind, normalise_base};
+pub use crate::llm::ModelSettings;
+use crate::llm::ProviderConfig;
 
 /// The model roles: the planner writes the brief, the coder writes code,
 /// the critic is the vision-language reviewer.
 pub const ROLES: &[&str] = &["planner", "coder", "critic"];
-
-/// How to reach one model; every field optional so layers can merge.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct ModelSettings {
-    /// openai (any OpenAI-compatible server) or anthropic.
-    pub provider: Option<String>,
-    pub model: Option<String>,
-    pub base_url: Option<String>,
-    /// The environment variable that holds the API key.
-    pub api_key_env: Option<String>,
-    pub timeout_s: Option<f64>,
-    pub max_retries: Option<u32>,
-    pub temperature: Option<f32>,
-    /// US dollars per million input tokens, for the cost in the transcript.
-    pub price_input_per_mtok: Option<f64>,
-    pub price_output_per_mtok: Option<f64>,
-}
-
-impl ModelSettings {
-    /// `other`'s fields win where set.
-    fn overlay(&mut self, other: &ModelSettings) {
-        macro_rules! take {
-            ($($f:ident),*) => { $( if other.$f.is_some() { self.$f = other.$f.clone(); } )* };
-        }
-        take!(
-            provider,
-            model,
-            base_url,
-            api_key_env,
-            timeout_s,
-            max_retries,
-            temperature,
-            price_input_per_mtok,
-            price_output_per_mtok
-        );
-    }
-
-    /// Reads `C2W_{PREFIX}MODEL`, ... through `lookup`.
-    fn from_vars(prefix: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let get = |suffix: &str| {
-            lookup(&format!("C2W_{prefix}{suffix}"))
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
-        fn parse<T: std::str::FromStr>(
-            name: String,
-            v: Option<String>,
-        ) -> Result<Option<T>, String> {
-            v.map(|s| {
-                s.parse()
-                    .map_err(|_| format!("{name} = {s:?} is not a valid number"))
-            })
-            .transpose()
-        }
-        let var = |suffix: &str| format!("C2W_{prefix}{suffix}");
-        Ok(ModelSettings {
-            provider: get("PROVIDER"),
-            model: get("MODEL"),
-            base_url: get("BASE_URL"),
-            api_key_env: get("API_KEY_ENV"),
-            timeout_s: parse(var("TIMEOUT_S"), get("TIMEOUT_S"))?,
-            max_retries: parse(var("MAX_RETRIES"), get("MAX_RETRIES"))?,
-            temperature: parse(var("TEMPERATURE"), get("TEMPERATURE"))?,
-            price_input_per_mtok: parse(var("PRICE_INPUT_PER_MTOK"), get("PRICE_INPUT_PER_MTOK"))?,
-            price_output_per_mtok: parse(
-                var("PRICE_OUTPUT_PER_MTOK"),
-                get("PRICE_OUTPUT_PER_MTOK"),
-            )?,
-        })
-    }
-
-    /// A provider configuration, or `None` when no model is named.
-    pub fn resolve(&self, role: &str) -> Result<Option<ProviderConfig>, String> {
-        let Some(model) = self.model.clone() else {
-            return match &self.provider {
-                Some(_) => Err(format!(
-                    "a provider is configured for the {role} but no model: set model in c2w.toml, C2W_MODEL or --model"
-                )),
-                None => Ok(None),
-            };
-        };
-        let kind = match self
-            .provider
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            Some("openai") | Some("openai-compatible") => ProviderKind::OpenAi,
-            Some("anthropic") => ProviderKind::Anthropic,
-            Some(other) => {
-                return Err(format!(
-                    "the {role}'s provider {other:?} is not known: use openai (any OpenAI-compatible server) or anthropic"
-                ));
-            }
-            None if model.starts_with("claude") => ProviderKind::Anthropic,
-            None => ProviderKind::OpenAi,
-        };
-        let mut c = ProviderConfig::new(kind, model);
-        if let Some(b) = &self.base_url {
-            c.base_url = normalise_base(kind, b);
-        }
-        if let Some(k) = &self.api_key_env {
-            c.api_key_env = Some(k.clone());
-        }
-        if let Some(t) = self.timeout_s {
-            if !(t.is_finite() && t > 0.0 && t <= 3600.0) {
-                return Err(format!(
-                    "the {role}'s timeout_s = {t}: expected seconds between 0 and 3600"
-                ));
-            }
-            c.timeout = Duration::from_secs_f64(t);
-        }
-        if let Some(r) = self.max_retries {
-            c.max_retries = r.min(20);
-        }
-        if let Some(t) = self.temperature {
-            if !(0.0..=2.0).contains(&t) {
-                return Err(format!("the {role}'s temperature = {t}: expected 0 to 2"));
-            }
-            c.temperature = Some(t);
-        }
-        Ok(Some(c))
-    }
-}
 
 /// The `[agent]` table of `c2w.toml`.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -180,7 +55,21 @@ pub struct ModelsTable {
 
 impl ConfigFile {
     pub fn parse(text: &str, origin: &Path) -> Result<ConfigFile, String> {
-        toml::from_str(text).map_err(|e| format!("{}: {e}", origin.display()))
+        let mut file: ConfigFile =
+            toml::from_str(text).map_err(|e| format!("{}: {e}", origin.display()))?;
+        let name = origin.display();
+        let m = &mut file.models;
+        m.shared = std::mem::take(&mut m.shared).from_origin(&format!("{name} [models]"));
+        for (role, table) in [
+            ("planner", &mut m.planner),
+            ("coder", &mut m.coder),
+            ("critic", &mut m.critic),
+        ] {
+            if let Some(t) = table.take() {
+                *table = Some(t.from_origin(&format!("{name} [models.{role}]")));
+            }
+        }
+        Ok(file)
     }
 
     /// `path` if given (it must exist), else `./c2w.toml` when present.
@@ -247,6 +136,84 @@ pub struct AgentConfig {
     pub seed: Option<u64>,
 }
 
+/// One role's settings, layered: `c2w.toml` `[models]`, then its
+/// `[models.ROLE]`, then `C2W_*`, then `C2W_ROLE_*`, then flags.
+pub fn role_settings(
+    file: &ConfigFile,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    flags: &FlagSettings,
+    role: &str,
+) -> Result<ModelSettings, String> {
+    let mut s = file.models.shared.clone();
+    if let Some(r) = file.role(role) {
+        s.overlay(r);
+    }
+    s.overlay(&ModelSettings::from_vars("", lookup)?);
+    s.overlay(&ModelSettings::from_vars(
+        &format!("{}_", role.to_ascii_uppercase()),
+        lookup,
+    )?);
+    s.overlay(&flags.shared);
+    let flag_model = match role {
+        "planner" => &flags.planner_model,
+        "coder" => &flags.coder_model,
+        _ => &flags.critic_model,
+    };
+    if flag_model.is_some() {
+        s.model = flag_model.clone();
+        s.origins.insert("model", format!("--{role}-model"));
+    }
+    Ok(s)
+}
+
+fn role_model(
+    file: &ConfigFile,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    flags: &FlagSettings,
+    role: &str,
+) -> Result<Option<RoleModel>, String> {
+    let s = role_settings(file, lookup, flags, role)?;
+    Ok(s.resolve(role)?.map(|config| RoleModel {
+        config,
+        price_input_per_mtok: s.price_input_per_mtok,
+        price_output_per_mtok: s.price_output_per_mtok,
+    }))
+}
+
+/// The vision-language critic, or `None` when no model is named for it.
+/// The critic is a vision model: it is only used when named for that role
+/// (`[models.critic]`, `C2W_CRITIC_MODEL`, `--critic-model`), never
+/// inherited from a text-only default, though it shares the other settings.
+pub fn critic_model(
+    file: &ConfigFile,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    flags: &FlagSettings,
+) -> Result<Option<RoleModel>, String> {
+    let named = file.role("critic").is_some_and(|r| r.model.is_some())
+        || lookup("C2W_CRITIC_MODEL").is_some_and(|m| !m.trim().is_empty())
+        || flags.critic_model.is_some();
+    if named {
+        role_model(file, lookup, flags, "critic")
+    } else {
+        // Still check a critic table that names no model.
+        role_settings(file, lookup, flags, "critic").and_then(|s| {
+            match (file.role("critic"), s.provider.is_some()) {
+                (Some(r), true) if r.provider.is_some() => s.resolve("critic").map(|_| None),
+                _ => Ok(None),
+            }
+        })
+    }
+}
+
+/// The critic configured for commands that are not the agent (`c2w run
+/// --critic`, `c2w critic`, the MCP server): `config` (else `./c2w.toml`
+/// when present) and the process environment, through the same layers and
+/// checks as `c2w generate`.
+pub fn configured_critic(config: Option<&Path>) -> Result<Option<RoleModel>, String> {
+    let file = ConfigFile::load(config)?;
+    critic_model(&file, &|k| std::env::var(k).ok(), &FlagSettings::default())
+}
+
 impl AgentConfig {
     /// Merges the layers; `lookup` reads the environment.
     pub fn merge(
@@ -254,54 +221,16 @@ impl AgentConfig {
         lookup: &dyn Fn(&str) -> Option<String>,
         flags: &FlagSettings,
     ) -> Result<AgentConfig, String> {
-        let env_shared = ModelSettings::from_vars("", lookup)?;
-        let settings_for = |role: &str| -> Result<ModelSettings, String> {
-            let mut s = file.models.shared.clone();
-            if let Some(r) = file.role(role) {
-                s.overlay(r);
-            }
-            s.overlay(&env_shared);
-            s.overlay(&ModelSettings::from_vars(
-                &format!("{}_", role.to_ascii_uppercase()),
-                lookup,
-            )?);
-            s.overlay(&flags.shared);
-            let flag_model = match role {
-                "planner" => &flags.planner_model,
-                "coder" => &flags.coder_model,
-                _ => &flags.critic_model,
-            };
-            if flag_model.is_some() {
-                s.model = flag_model.clone();
-            }
-            Ok(s)
-        };
-        let role_model = |role: &str| -> Result<Option<RoleModel>, String> {
-            let s = settings_for(role)?;
-            Ok(s.resolve(role)?.map(|config| RoleModel {
-                config,
-                price_input_per_mtok: s.price_input_per_mtok,
-                price_output_per_mtok: s.price_output_per_mtok,
-            }))
-        };
         let missing = |role: &str| {
             format!(
                 "no model for the {role}: name one with --model (or --{role}-model), C2W_MODEL (or C2W_{}_MODEL), or `model` under [models] in c2w.toml; see the README's \"Generate worlds from prompts\"",
                 role.to_ascii_uppercase()
             )
         };
-        let planner = role_model("planner")?.ok_or_else(|| missing("planner"))?;
-        let coder = role_model("coder")?.ok_or_else(|| missing("coder"))?;
-        // The critic is a vision model: it is only used when named for
-        // that role, never inherited from a text-only default.
-        let critic_named = file.role("critic").is_some_and(|r| r.model.is_some())
-            || lookup("C2W_CRITIC_MODEL").is_some_and(|m| !m.trim().is_empty())
-            || flags.critic_model.is_some();
-        let critic = if critic_named {
-            role_model("critic")?
-        } else {
-            None
-        };
+        let planner =
+            role_model(file, lookup, flags, "planner")?.ok_or_else(|| missing("planner"))?;
+        let coder = role_model(file, lookup, flags, "coder")?.ok_or_else(|| missing("coder"))?;
+        let critic = critic_model(file, lookup, flags)?;
         let agent = &file.agent;
         let rounds = flags.rounds.or(agent.rounds).unwrap_or(4).clamp(1, 20);
         let grammar = flags.grammar.or(agent.grammar).unwrap_or(false);
@@ -347,7 +276,9 @@ fn default_cache_dir(lookup: &dyn Fn(&str) -> Option<String>) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::llm::ProviderKind;
     use std::collections::HashMap;
+    use std::time::Duration;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: HashMap<String, String> = pairs
@@ -422,6 +353,86 @@ mod tests {
         assert!(c.critic.is_none());
         assert_eq!(c.coder.config.model, "text-only");
         assert_eq!(c.coder.config.kind, ProviderKind::OpenAi);
+    }
+
+    #[test]
+    fn one_validator_for_every_layer_and_it_names_the_layer() {
+        // Too many retries are an error from the file, the environment and
+        // the critic's own variables alike (never silently clamped).
+        let file = ConfigFile::parse(
+            "[models]\nmodel = \"m\"\nmax_retries = 99\n",
+            Path::new("c2w.toml"),
+        )
+        .unwrap();
+        let e = AgentConfig::merge(&file, &env(&[]), &FlagSettings::default()).unwrap_err();
+        assert!(e.contains("max_retries in c2w.toml [models] = 99"), "{e}");
+        let e = AgentConfig::merge(
+            &ConfigFile::default(),
+            &env(&[("C2W_MODEL", "m"), ("C2W_CODER_MAX_RETRIES", "21")]),
+            &FlagSettings::default(),
+        )
+        .unwrap_err();
+        assert!(e.contains("C2W_CODER_MAX_RETRIES = 21"), "{e}");
+        let e = crate::llm::ProviderConfig::from_vars("critic", |k| match k {
+            "C2W_CRITIC_MODEL" => Some("v".into()),
+            "C2W_CRITIC_MAX_RETRIES" => Some("21".into()),
+            _ => None,
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("C2W_CRITIC_MAX_RETRIES = 21"), "{e}");
+        let ok = crate::llm::ProviderConfig::from_vars("critic", |k| match k {
+            "C2W_CRITIC_MODEL" => Some("v".into()),
+            "C2W_CRITIC_MAX_RETRIES" => Some("20".into()),
+            _ => None,
+        });
+        assert_eq!(ok.unwrap().unwrap().max_retries, 20);
+    }
+
+    #[test]
+    fn the_critic_for_run_comes_from_the_file_and_the_environment() {
+        let file = ConfigFile::parse(
+            r#"
+            [models]
+            base_url = "http://127.0.0.1:8080/v1"
+            timeout_s = 30
+            [models.critic]
+            model = "qwen-vl"
+            "#,
+            Path::new("c2w.toml"),
+        )
+        .unwrap();
+        let c = critic_model(&file, &env(&[]), &FlagSettings::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.config.model, "qwen-vl");
+        assert_eq!(c.config.base_url, "http://127.0.0.1:8080/v1");
+        assert_eq!(c.config.timeout, std::time::Duration::from_secs(30));
+        // C2W_CRITIC_* overrides the file.
+        let c = critic_model(
+            &file,
+            &env(&[("C2W_CRITIC_MODEL", "other"), ("C2W_TIMEOUT_S", "5")]),
+            &FlagSettings::default(),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(c.config.model, "other");
+        assert_eq!(c.config.timeout, std::time::Duration::from_secs(5));
+        // Nothing named for the critic: none, even with a shared model.
+        let shared =
+            ConfigFile::parse("[models]\nmodel = \"text\"\n", Path::new("c2w.toml")).unwrap();
+        assert!(
+            critic_model(&shared, &env(&[]), &FlagSettings::default())
+                .unwrap()
+                .is_none()
+        );
+        // A provider for the critic without a model is an error.
+        let half = ConfigFile::parse(
+            "[models.critic]\nprovider = \"anthropic\"\n",
+            Path::new("c2w.toml"),
+        )
+        .unwrap();
+        let e = critic_model(&half, &env(&[]), &FlagSettings::default()).unwrap_err();
+        assert!(e.contains("provider in c2w.toml [models.critic]"), "{e}");
     }
 
     #[test]

@@ -49,6 +49,30 @@ pub struct GenerateOptions {
     pub render: Option<RenderOptions>,
     pub video_quality: crate::video::Quality,
     pub quiet: bool,
+    /// Stops the generation between stages and rounds, and any world it is
+    /// running (an MCP client that cancels).
+    pub cancel: crate::limits::Cancel,
+}
+
+/// The error of a generation stopped through its cancel flag.
+fn stop_if_cancelled(o: &GenerateOptions) -> Result<(), AgentError> {
+    if o.cancel.is_cancelled() {
+        return Err(AgentError::Usage(
+            "cancelled; continue with --resume from the files written so far".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Run options whose worlds stop when the generation is cancelled.
+fn run_options(o: &GenerateOptions) -> crate::pipeline::RunOptions {
+    crate::pipeline::RunOptions {
+        limits: crate::limits::Limits {
+            cancel: o.cancel.clone(),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
 }
 
 /// What is remembered about the run in `generate.json`.
@@ -285,8 +309,13 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
             error: e,
         })
     };
-    let planner = client("planner", &o.config.planner)?;
-    let coder = client("coder", &o.config.coder)?;
+    let mut planner = client("planner", &o.config.planner)?;
+    let mut coder = client("coder", &o.config.coder)?;
+    for c in [&mut planner, &mut coder] {
+        if let Some(live) = progress.live_line(c.role()) {
+            c.set_live_line(live);
+        }
+    }
     let session = Session::new(Limits::default(), None);
     let index = Index::build(session.registry());
     let cx = StageContext {
@@ -300,6 +329,7 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
     let vision_critic = vision(&o.config);
     let draft_render = round_render(&o);
 
+    stop_if_cancelled(&o)?;
     // 1. The brief.
     let brief_path = out.join("brief.json");
     let brief: Brief = match read_json(&brief_path) {
@@ -329,6 +359,7 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
     let mut pieces = Pieces::default();
     let mut sound = Pieces::default();
 
+    stop_if_cancelled(&o)?;
     // 2. The object stream.
     let objects_dir = out.join("objects");
     for obj in &brief.objects {
@@ -375,6 +406,7 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
         pieces.objects.push((obj.name.clone(), code));
     }
 
+    stop_if_cancelled(&o)?;
     // 3. The scene stream: environment, layout, camera.
     let scene_dir = out.join("scene");
     let builds = |p: &Pieces| -> Result<SceneFacts, String> {
@@ -451,6 +483,7 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
 
     accept(&mut pieces.camera, &mut sound.camera, code, passed);
 
+    stop_if_cancelled(&o)?;
     // 4. PostProcess: the dynamics.
     let facts = builds(&sound).unwrap_or_default();
     let (code, passed) = piece(
@@ -478,6 +511,7 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
     let mut records: Vec<RoundRecord> = Vec::new();
     let mut script = assemble(&brief, seed, &pieces);
     for round in 1..=state.rounds {
+        stop_if_cancelled(&o)?;
         let dir = out.join("rounds").join(round.to_string());
         let script_path = dir.join("world.rhai");
         match read_text(&script_path) {
@@ -563,8 +597,9 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
         }
         None => {
             progress.say("final", &format!("rendering round {best}, the best"));
+            stop_if_cancelled(&o)?;
             let job = WorldJob {
-                run: crate::pipeline::RunOptions::default(),
+                run: run_options(&o),
                 video_quality: o.video_quality,
                 critic: true,
                 brief: Some(brief.clone()),
@@ -642,6 +677,7 @@ fn run_round(
 ) -> Result<RoundRecord, AgentError> {
     let started = Instant::now();
     let mut job = WorldJob::new(dir.to_path_buf(), render);
+    job.run = run_options(o);
     job.critic = true;
     job.brief = Some(brief.clone());
     job.vlm = vlm_choice(&o.config);

@@ -61,17 +61,42 @@ impl fmt::Display for AgentError {
 
 impl std::error::Error for AgentError {}
 
-/// Progress lines on stderr: elapsed time, stage, what is happening.
+/// Progress lines on stderr: elapsed time, stage, what is happening; on a
+/// terminal, also a live line while a model answers.
 pub struct Progress {
     start: Instant,
     quiet: bool,
+    /// The live line, when stderr is a terminal and not quiet.
+    live: Option<indicatif::ProgressBar>,
+}
+
+/// The live line's text: who is answering, tokens so far, seconds since
+/// the request.
+pub fn answer_line(role: &str, tokens: u64, elapsed: std::time::Duration) -> String {
+    format!(
+        "{role}: answering, {tokens} tokens so far, {:.1} s",
+        elapsed.as_secs_f64()
+    )
 }
 
 impl Progress {
     pub fn new(quiet: bool) -> Progress {
+        use std::io::IsTerminal;
+        let live = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                None,
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            bar
+        });
         Progress {
             start: Instant::now(),
             quiet,
+            live,
         }
     }
 
@@ -82,7 +107,38 @@ impl Progress {
     pub fn say(&self, stage: &str, message: &str) {
         if !self.quiet {
             let s = self.start.elapsed().as_secs();
-            eprintln!("[{:>2}:{:02}] {stage}: {message}", s / 60, s % 60);
+            let line = format!("[{:>2}:{:02}] {stage}: {message}", s / 60, s % 60);
+            match &self.live {
+                // Printed above the live line, which is cleared.
+                Some(bar) => {
+                    bar.set_message("");
+                    bar.println(line);
+                }
+                None => eprintln!("{line}"),
+            }
+        }
+    }
+
+    /// A live line for `role`'s answers, when one can be shown: the client
+    /// then streams its answers and tells it as they grow.
+    pub fn live_line(&self, role: &'static str) -> Option<client::LiveLine> {
+        let bar = self.live.clone()?;
+        Some(client::LiveLine::new(
+            move |p: Option<crate::llm::StreamProgress>| match p {
+                Some(p) => {
+                    bar.set_message(answer_line(role, p.tokens, p.elapsed));
+                    bar.tick();
+                }
+                None => bar.set_message(""),
+            },
+        ))
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.live {
+            bar.finish_and_clear();
         }
     }
 }

@@ -215,14 +215,14 @@ pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
             .map(|(_, dynamics)| *dynamics)
     };
     for o in &b.objects {
-        if let Some(kind) = particle_kind(o) {
-            if !b.dynamics.iter().any(|d| d.kind == kind) {
-                b.dynamics.push(crate::brief::DynamicsBrief {
-                    kind: kind.into(),
-                    subject: String::new(),
-                    notes: o.attributes.join(", "),
-                });
-            }
+        if let Some(kind) = particle_kind(o)
+            && !b.dynamics.iter().any(|d| d.kind == kind)
+        {
+            b.dynamics.push(crate::brief::DynamicsBrief {
+                kind: kind.into(),
+                subject: String::new(),
+                notes: o.attributes.join(", "),
+            });
         }
     }
     // Particles of no kind we can tell cannot be built as objects.

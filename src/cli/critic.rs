@@ -11,7 +11,7 @@ use super::{LimitArgs, RenderArgs, read_script, report_error};
 use crate::critic::{Critic, Verdict};
 use crate::output::{Recorder, RecorderOptions};
 use crate::pipeline::job::{VlmChoice, judge, read_brief};
-use crate::pipeline::{self, FrameSink, RunOptions};
+use crate::pipeline::{self, FrameSink, ProgressSink, RunOptions};
 use crate::script::ScriptError;
 use crate::util::fsx::write_json_atomic;
 
@@ -22,6 +22,10 @@ pub struct CriticArgs {
     /// A scene brief (JSON); default: RUN_DIR/brief.json when present.
     #[arg(long, value_name = "FILE")]
     brief: Option<PathBuf>,
+    /// Configuration file naming the vision model under [models.critic]
+    /// (default: ./c2w.toml when present).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Skip the visual checks (they need a graphics adapter).
     #[arg(long)]
     no_render: bool,
@@ -72,6 +76,10 @@ pub fn critic(a: CriticArgs) -> i32 {
         Ok(b) => b,
         Err(e) => return fail(e),
     };
+    let vlm = match VlmChoice::from_config(a.config.as_deref()) {
+        Ok(v) => v,
+        Err(e) => return fail(e),
+    };
     let opts = RunOptions {
         seed: Some(earlier.seed),
         duration: Some(earlier.duration),
@@ -92,12 +100,16 @@ pub fn critic(a: CriticArgs) -> i32 {
         Some(r)
     };
     let mut critic = Critic::new(brief);
+    let (bar, progress) = super::output::frames_bar("critic");
+    let mut progress = ProgressSink(progress);
     let mut sinks: Vec<&mut dyn FrameSink> = vec![&mut critic];
     if let Some(r) = recorder.as_mut().filter(|r| r.is_rendering()) {
         sinks.push(r);
     }
+    sinks.push(&mut progress);
     let result = pipeline::run(&source, &opts, &mut sinks);
     drop(sinks);
+    bar.finish_and_clear();
     if result.report.state_hash != earlier.state_hash {
         eprintln!(
             "warning: the world ended in state {} but the run recorded {}; \
@@ -107,13 +119,7 @@ pub fn critic(a: CriticArgs) -> i32 {
     }
     let visual = recorder.as_mut().and_then(|r| r.take_visual());
     let sheet = a.run_dir.join("contact_sheet.png");
-    let diff = judge(
-        &critic,
-        &result.report,
-        visual.as_ref(),
-        Some(&sheet),
-        &VlmChoice::FromEnv,
-    );
+    let diff = judge(&critic, &result.report, visual.as_ref(), Some(&sheet), &vlm);
     if let Err(e) = write_json_atomic(&a.run_dir.join("critic.json"), &diff) {
         return fail(format!("cannot write critic.json: {e}"));
     }

@@ -64,9 +64,6 @@ pub struct GenerateArgs {
     /// Simulate only: no renders, video or visual checks.
     #[arg(long)]
     no_render: bool,
-    /// No progress lines.
-    #[arg(long, short)]
-    quiet: bool,
     #[command(flatten)]
     render: RenderArgs,
 }
@@ -102,7 +99,8 @@ pub fn generate(a: GenerateArgs) -> i32 {
             api_key_env: a.api_key_env.clone(),
             timeout_s: a.timeout,
             ..Default::default()
-        },
+        }
+        .from_origin("the command line"),
         planner_model: a.planner_model.clone(),
         coder_model: a.coder_model.clone(),
         critic_model: a.critic_model.clone(),
@@ -141,7 +139,8 @@ pub fn generate(a: GenerateArgs) -> i32 {
         config,
         render,
         video_quality: a.render.video_quality(),
-        quiet: a.quiet,
+        quiet: super::output::quiet(),
+        cancel: Default::default(),
     };
     match run_agent(options) {
         Ok(r) => {

@@ -1,17 +1,21 @@
 //! The `c2w` command line.
 
+mod batch;
+mod bench;
 mod check;
 mod critic;
 mod docs;
 mod generate;
+pub mod output;
 mod render;
 pub mod repl;
 mod run;
+pub mod watch;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::limits::Limits;
 use crate::script::ScriptError;
@@ -21,6 +25,8 @@ use crate::script::ScriptError;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    verbosity: output::Verbosity,
 }
 
 #[derive(Subcommand)]
@@ -43,6 +49,25 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// Serve the runtime to LLM clients over the Model Context Protocol (stdio).
     Mcp,
+    /// Generate (or run) many worlds, N at a time, resumably: a JSONL file
+    /// of prompts or a folder of scripts; results.jsonl and summary.md.
+    Batch(batch::BatchArgs),
+    /// The benchmark harness: `c2w bench code4d` or a JSONL of prompts;
+    /// bench.md, bench.json and index.html with every contact sheet.
+    Bench(bench::BenchArgs),
+    /// Print a shell completion script, e.g. `c2w completions bash >
+    /// ~/.local/share/bash-completion/completions/c2w`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// The completion script for `shell`.
+pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "c2w", &mut out);
+    out
 }
 
 /// Limits a script runs under; defaults suit generated scenes.
@@ -126,6 +151,8 @@ pub fn report_error(e: &ScriptError, json: bool) {
 
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    output::init(cli.verbosity);
+    tracing::debug!(version = env!("CARGO_PKG_VERSION"), "c2w starting");
     match cli.command {
         Command::Run(a) => run::run(a),
         Command::Render(a) => render::render(a),
@@ -135,6 +162,19 @@ pub fn main() -> i32 {
         Command::Docs(a) => docs::docs(a),
         Command::Generate(a) => generate::generate(a),
         Command::Mcp => crate::mcp::main(),
+        Command::Completions { shell } => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout();
+            match stdout.write_all(&completions(shell)) {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("error: cannot write the completions: {e}");
+                    1
+                }
+            }
+        }
+        Command::Batch(a) => batch::batch(a),
+        Command::Bench(a) => bench::bench(a),
     }
 }
 

@@ -8,7 +8,7 @@ use super::{LimitArgs, RenderArgs, read_script, report_error};
 use crate::output::{SnapshotError, render_at};
 use crate::pipeline::RunOptions;
 use crate::script::ScriptError;
-use crate::video::{RgbaImage, write_png};
+use crate::video::write_png;
 
 #[derive(Args)]
 pub struct RenderCmdArgs {
@@ -55,8 +55,7 @@ pub fn render(a: RenderCmdArgs) -> i32 {
         .unwrap_or_else(|| default_name(&a.script, a.at));
     match render_at(&source, &opts, a.at, &render_opts) {
         Ok((image, report)) => {
-            let written = RgbaImage::from_vec(image.width, image.height, image.rgba)
-                .and_then(|img| write_png(&out, &img));
+            let written = write_png(&out, &image);
             if let Err(e) = written {
                 return fail(&format!("cannot write {}: {e}", out.display()), a.json);
             }

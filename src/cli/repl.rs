@@ -13,7 +13,7 @@ use crate::render::{RenderOptions, Renderer};
 use crate::script::{Session, reference};
 use crate::sim::Simulation;
 use crate::util::fsx::write_atomic;
-use crate::video::{RgbaImage, write_png};
+use crate::video::write_png;
 use crate::world::World;
 
 #[derive(Args)]
@@ -87,13 +87,11 @@ impl Repl {
             .map_err(|e| e.to_string())?;
         let t = sim.time();
         let path = path.map_or_else(|| snapshot_file_name(t), str::to_string);
-        let img = RgbaImage::from_vec(image.width, image.height, image.rgba)
-            .map_err(|e| e.to_string())?;
-        write_png(std::path::Path::new(&path), &img)
+        write_png(std::path::Path::new(&path), &image)
             .map_err(|e| format!("cannot write {path}: {e}"))?;
         Ok(format!(
             "t = {t:.3} s: wrote {path} ({}x{})",
-            img.width, img.height
+            image.width, image.height
         ))
     }
 

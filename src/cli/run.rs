@@ -8,7 +8,7 @@ use super::{LimitArgs, RenderArgs, read_script, report_error};
 use crate::critic::Verdict;
 use crate::measure::Report;
 use crate::pipeline::RunOptions;
-use crate::pipeline::job::{WorldJob, read_brief, run_job};
+use crate::pipeline::job::{VlmChoice, WorldJob, read_brief, run_job};
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -48,6 +48,16 @@ pub struct RunArgs {
     /// A scene brief (JSON) for the critic to check the world against.
     #[arg(long, value_name = "FILE")]
     brief: Option<PathBuf>,
+    /// Configuration file naming the critic's vision model under
+    /// [models.critic] (default: ./c2w.toml when present).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Run again each time the script (or the brief) is saved; Ctrl-C stops.
+    #[arg(long)]
+    watch: bool,
+    /// With --watch, stop after this many runs (for scripts and tests).
+    #[arg(long, value_name = "N", hide = true, requires = "watch")]
+    watch_runs: Option<u32>,
     #[command(flatten)]
     render: RenderArgs,
     #[command(flatten)]
@@ -62,7 +72,32 @@ pub fn default_out(script: &Path) -> PathBuf {
     PathBuf::from("out").join(stem)
 }
 
+/// How often `--watch` looks at the files.
+const WATCH_POLL: std::time::Duration = std::time::Duration::from_millis(200);
+
 pub fn run(a: RunArgs) -> i32 {
+    if !a.watch {
+        return run_once(&a);
+    }
+    let mut files = vec![a.script.clone()];
+    files.extend(a.brief.clone());
+    let mut detector = super::watch::ChangeDetector::new(files);
+    let mut runs = 0u32;
+    loop {
+        let code = run_once(&a);
+        runs += 1;
+        if a.watch_runs.is_some_and(|n| runs >= n) {
+            return code;
+        }
+        eprintln!(
+            "watching {} for changes (run {runs} exited {code}; Ctrl-C stops)",
+            a.script.display()
+        );
+        detector.wait(WATCH_POLL, None);
+    }
+}
+
+fn run_once(a: &RunArgs) -> i32 {
     let source = match read_script(&a.script) {
         Ok(s) => s,
         Err(e) => {
@@ -75,6 +110,17 @@ pub fn run(a: RunArgs) -> i32 {
         duration: a.duration,
         fps: a.fps,
         limits: a.limits.limits(),
+    };
+    let vlm = if a.critic || a.brief.is_some() {
+        match VlmChoice::from_config(a.config.as_deref()) {
+            Ok(v) => v,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 1;
+            }
+        }
+    } else {
+        VlmChoice::Off("the critic was not asked for".into())
     };
     let brief = match a.brief.as_deref().map(read_brief).transpose() {
         Ok(b) => b,
@@ -91,7 +137,10 @@ pub fn run(a: RunArgs) -> i32 {
             return 1;
         }
     };
+    let (bar, progress) = super::output::frames_bar("run");
     let job = WorldJob {
+        vlm,
+        progress: Some(progress),
         run: opts,
         video_quality: a.render.video_quality(),
         frames: a.frames,
@@ -100,7 +149,9 @@ pub fn run(a: RunArgs) -> i32 {
         brief,
         ..WorldJob::new(out.clone(), render)
     };
-    let mut result = match run_job(&source, job) {
+    let result = run_job(&source, job);
+    bar.finish_and_clear();
+    let mut result = match result {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot write to {}: {e}", out.display());

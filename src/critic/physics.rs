@@ -189,7 +189,7 @@ impl PhysicsRecorder {
             }
         }
         // Particles below the ground (sampled: it is a per-particle query).
-        if frame.index % 4 == 0
+        if frame.index.is_multiple_of(4)
             && let Some(g) = &self.ground
             && !g.is_empty()
         {

@@ -138,12 +138,6 @@ impl VisionCritic for ProviderCritic {
     }
 }
 
-/// The critic configured by `C2W_CRITIC_*`, or `None` when none is.
-pub fn critic_from_env() -> Result<Option<Box<dyn VisionCritic>>, LlmError> {
-    Ok(ProviderConfig::from_env("CRITIC")?
-        .map(|c| Box::new(ProviderCritic::new(c)) as Box<dyn VisionCritic>))
-}
-
 const SYSTEM: &str = "You are the visual critic of code2worlds, a system that turns a request in \
 natural language into a short physically simulated 3D animation written as a world script. You \
 see rendered images of one run. Numeric checks have already measured interpenetration, floating \

@@ -19,7 +19,7 @@ pub(crate) fn headers(key: &str) -> Vec<(&'static str, String)> {
 }
 
 pub(crate) fn body(config: &ProviderConfig, req: &ChatRequest) -> Value {
-    let mut content: Vec<Value> = req
+    let content: Vec<Value> = req
         .parts
         .iter()
         .map(|p| match p {
@@ -34,21 +34,27 @@ pub(crate) fn body(config: &ProviderConfig, req: &ChatRequest) -> Value {
             }),
         })
         .collect();
-    // The schema goes in the prompt; the answer's first JSON object is read.
-    if let Some(s) = &req.schema {
-        content.push(json!({
-            "type": "text",
-            "text": format!(
-                "Answer with exactly one JSON object and nothing else. It must satisfy this JSON schema:\n{}",
-                s.schema
-            )
-        }));
-    }
     let mut body = json!({
         "model": config.model,
         "max_tokens": req.max_tokens,
         "messages": [{ "role": "user", "content": content }]
     });
+    // Structured output is a tool the model must call: its input is the
+    // answer, checked against the schema by the API.
+    if let Some(s) = &req.schema {
+        debug_assert_eq!(
+            super::strict_violations(&s.schema),
+            Vec::<String>::new(),
+            "schema {:?} is not strict",
+            s.name
+        );
+        body["tools"] = json!([{
+            "name": tool_name(&s.name),
+            "description": "Give your answer by calling this tool with it.",
+            "input_schema": s.schema,
+        }]);
+        body["tool_choice"] = json!({ "type": "tool", "name": tool_name(&s.name) });
+    }
     if let Some(s) = &req.system {
         body["system"] = json!(s);
     }
@@ -58,13 +64,43 @@ pub(crate) fn body(config: &ProviderConfig, req: &ChatRequest) -> Value {
     body
 }
 
-/// Text and token counts of a message.
+/// A tool name as the API accepts it: `[a-zA-Z0-9_-]{1,64}`.
+pub(crate) fn tool_name(name: &str) -> String {
+    let n: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(64)
+        .collect();
+    if n.is_empty() { "answer".into() } else { n }
+}
+
+/// Text and token counts of a message. A tool call's input is the answer,
+/// as JSON text.
 pub(crate) fn parse(v: &Value) -> Result<(String, u64, u64), LlmError> {
     let Some(blocks) = v["content"].as_array() else {
         return Err(LlmError::Malformed(
             "the message has no content array".into(),
         ));
     };
+    let usage = &v["usage"];
+    let tokens = (
+        usage["input_tokens"].as_u64().unwrap_or(0),
+        usage["output_tokens"].as_u64().unwrap_or(0),
+    );
+    if let Some(input) = blocks
+        .iter()
+        .find(|b| b["type"] == "tool_use")
+        .map(|b| &b["input"])
+        .filter(|i| i.is_object())
+    {
+        return Ok((input.to_string(), tokens.0, tokens.1));
+    }
     // Only text blocks carry the answer (thinking blocks and others do not).
     let text: String = blocks
         .iter()

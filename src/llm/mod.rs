@@ -11,12 +11,16 @@ mod config;
 mod error;
 mod json;
 mod openai;
+mod schema;
 mod transport;
 
-pub use config::{ProviderConfig, ProviderKind, normalise_base};
+pub use config::{MAX_RETRIES, ModelSettings, ProviderConfig, ProviderKind, normalise_base};
 pub use error::LlmError;
 pub use json::first_json_object;
-pub use transport::{Provider, block_on, chat_blocking};
+pub use schema::{STRICT_KEYWORDS, make_strict, strict_schema_for, strict_violations};
+pub use transport::{
+    Provider, StreamObserver, StreamProgress, backoff, block_on, chat_blocking, retry_after,
+};
 
 use serde::Serialize;
 
@@ -43,8 +47,9 @@ pub struct ChatRequest {
     pub system: Option<String>,
     pub parts: Vec<Part>,
     /// Ask for structured output. OpenAI-compatible servers get it as a
-    /// strict `response_format`; Anthropic gets it in the prompt. Either way
-    /// [`ChatResponse::json`] finds the object in the answer.
+    /// strict `response_format`; Anthropic as the input schema of a tool it
+    /// must call. Either way [`ChatResponse::json`] finds the object in the
+    /// answer. The schema must pass [`strict_violations`].
     pub schema: Option<JsonSchema>,
     pub max_tokens: u32,
     /// When `None`, the configuration's; when neither is set, the server's

@@ -39,6 +39,19 @@ pub struct RunWorldRequest {
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
+pub struct GenerateWorldRequest {
+    /// What the world should show, in plain words, e.g. "a red ball rolls
+    /// off a table".
+    pub prompt: String,
+    /// Run-and-repair rounds at most (default 2).
+    pub rounds: Option<u32>,
+    /// Small prompts for small local models (default from c2w.toml).
+    pub compact: Option<bool>,
+    /// Render the final world and return its contact sheet (default true).
+    pub render: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct ScriptRequest {
     /// The world script (Rhai source text).
     pub script: String,
@@ -105,18 +118,31 @@ impl ToolOutput {
     }
 }
 
-/// Simulates the script with the critic on, renders it unless told not to,
-/// and summarises the run. The run folder is temporary.
+/// How a caller steers a tool while it runs.
+#[derive(Default)]
+pub struct Control {
+    /// Stops the run when raised (the client cancelled).
+    pub cancel: crate::limits::Cancel,
+    /// Told after each frame.
+    pub progress: Option<crate::pipeline::FrameProgress>,
+}
+
+/// [`run_world_in`] in a temporary folder removed afterwards.
 pub fn run_world(req: &RunWorldRequest) -> ToolOutput {
+    match tempfile::Builder::new().prefix("c2w-mcp-").tempdir() {
+        Ok(d) => run_world_in(req, &d.path().join("run"), Control::default()),
+        Err(e) => ToolOutput::internal(format!("cannot make a run folder: {e}")),
+    }
+}
+
+/// Simulates the script with the critic on, renders it unless told not to,
+/// writes the run folder `out` and summarises the run.
+pub fn run_world_in(req: &RunWorldRequest, out: &std::path::Path, control: Control) -> ToolOutput {
     if let Some(d) = req.duration
         && !(d.is_finite() && d > 0.0)
     {
         return ToolOutput::internal(format!("duration must be a number of seconds > 0, got {d}"));
     }
-    let dir = match tempfile::Builder::new().prefix("c2w-mcp-").tempdir() {
-        Ok(d) => d,
-        Err(e) => return ToolOutput::internal(format!("cannot make a run folder: {e}")),
-    };
     let mut render_skipped = None;
     let render = if req.render.unwrap_or(true) {
         match RenderOptions::new(DEFAULT_SIZE.0, DEFAULT_SIZE.1).with_env() {
@@ -130,15 +156,21 @@ pub fn run_world(req: &RunWorldRequest) -> ToolOutput {
         render_skipped = Some("not requested".into());
         None
     };
-    let out = dir.path().join("run");
+    let out = out.to_path_buf();
+    let limits = crate::limits::Limits {
+        cancel: control.cancel,
+        ..Default::default()
+    };
     let job = WorldJob {
         run: RunOptions {
             seed: req.seed,
             duration: req.duration,
+            limits,
             ..Default::default()
         },
         critic: true,
-        vlm: VlmChoice::FromEnv,
+        vlm: VlmChoice::Configured,
+        progress: control.progress,
         ..WorldJob::new(out.clone(), render)
     };
     let outcome = match run_job(&req.script, job) {
@@ -284,4 +316,78 @@ pub fn api_docs(query: Option<&str>) -> ToolOutput {
 /// The stdlib's generators and assets.
 pub fn list_assets() -> ToolOutput {
     ToolOutput::text(super::docs::asset_catalog())
+}
+
+/// Generates a world from a prompt with the agent, as `c2w generate` does:
+/// models from `c2w.toml` and the environment, into `out`. Returns the
+/// script, the critic's verdict and the contact sheet.
+pub fn generate_world(
+    req: &GenerateWorldRequest,
+    out: &std::path::Path,
+    control: Control,
+) -> ToolOutput {
+    use crate::agent::config::{ConfigFile, FlagSettings};
+    use crate::agent::{AgentConfig, GenerateOptions, generate};
+    if req.prompt.trim().is_empty() {
+        return ToolOutput::internal("prompt is empty: say what the world should show");
+    }
+    let file = match ConfigFile::load(None) {
+        Ok(f) => f,
+        Err(e) => return ToolOutput::internal(e),
+    };
+    let flags = FlagSettings {
+        rounds: Some(req.rounds.unwrap_or(2)),
+        compact: req.compact,
+        ..Default::default()
+    };
+    let config = match AgentConfig::merge(&file, &|k| std::env::var(k).ok(), &flags) {
+        Ok(c) => c,
+        Err(e) => return ToolOutput::internal(format!("the agent's models: {e}")),
+    };
+    let render = if req.render.unwrap_or(true) {
+        RenderOptions::new(DEFAULT_SIZE.0, DEFAULT_SIZE.1)
+            .with_env()
+            .ok()
+    } else {
+        None
+    };
+    let options = GenerateOptions {
+        prompt: Some(req.prompt.clone()),
+        out: out.to_path_buf(),
+        resume: false,
+        config,
+        render,
+        video_quality: Default::default(),
+        // Stdout is the protocol; progress lines stay off.
+        quiet: true,
+        cancel: control.cancel,
+    };
+    match generate(options) {
+        Ok(r) => {
+            let script = std::fs::read_to_string(r.out.join("world.rhai")).unwrap_or_default();
+            let f = &r.final_world;
+            let sheet = std::fs::read(r.out.join("contact_sheet.png")).ok();
+            let (calls, tokens) = r.usage.iter().fold((0, 0), |(c, t), (_, u)| {
+                (c + u.calls, t + u.input_tokens + u.output_tokens)
+            });
+            ToolOutput {
+                is_error: false,
+                text: json!({
+                    "ok": f.error.is_none(),
+                    "verdict": f.verdict,
+                    "score": f.score,
+                    "error": f.error,
+                    "findings": f.findings.iter().take(MAX_FINDINGS).collect::<Vec<_>>(),
+                    "best_round": r.best_round,
+                    "rounds": r.rounds.len(),
+                    "model_calls": calls,
+                    "tokens": tokens,
+                    "script": script,
+                })
+                .to_string(),
+                png: sheet,
+            }
+        }
+        Err(e) => ToolOutput::internal(format!("the agent failed: {e}")),
+    }
 }

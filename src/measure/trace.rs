@@ -133,7 +133,7 @@ impl Trace {
         });
         // A hash at every whole simulated second (and at the start).
         let fps = world.settings.fps as u64;
-        if frame.index % fps == 0 {
+        if frame.index.is_multiple_of(fps) {
             self.hashes.push(HashMark {
                 frame: frame.index,
                 t: frame.time,

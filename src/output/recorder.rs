@@ -220,13 +220,11 @@ impl Recorder {
         let time = index as f64 / self.fps as f64;
         let image = done.image;
         if let Some(v) = &mut self.visual {
-            v.look(index, time, image.width, image.height, &image.rgba);
+            v.look(index, time, image.width, image.height, &image.data);
         }
         let wants_still = (self.opts.sheet && self.sheet_frames.contains(&index))
             || self.snaps.contains_key(&index);
-        let still = wants_still
-            .then(|| RgbaImage::from_vec(image.width, image.height, image.rgba.clone()).ok())
-            .flatten();
+        let still = wants_still.then(|| image.clone());
         if let Some(still) = still {
             if let Some(times) = self.snaps.get(&index) {
                 for &t in times {
@@ -243,13 +241,13 @@ impl Recorder {
         }
         let mut failure = None;
         if let Some(d) = &mut self.dumper
-            && let Err(e) = d.push(image.rgba.clone())
+            && let Err(e) = d.push(image.data.clone())
         {
             failure = Some(("cannot write a frame", e));
         }
         if failure.is_none()
             && let Some(v) = &mut self.video
-            && let Err(e) = v.push(image.rgba)
+            && let Err(e) = v.push(image.data)
         {
             failure = Some(("video encoding failed", e));
         }

@@ -7,7 +7,7 @@ use std::time::Instant;
 use super::frame_index_at;
 use crate::measure::Report;
 use crate::pipeline::{self, FrameSink, RunOptions};
-use crate::render::{Image, RenderError, RenderOptions, Renderer};
+use crate::render::{RenderError, RenderOptions, Renderer, RgbaImage};
 use crate::script::{ErrorKind, ScriptError};
 use crate::sim::Frame;
 use crate::world::World;
@@ -32,7 +32,7 @@ impl fmt::Display for SnapshotError {
 struct OneFrame {
     renderer: Renderer,
     index: u64,
-    image: Option<Result<Image, RenderError>>,
+    image: Option<Result<RgbaImage, RenderError>>,
 }
 
 impl FrameSink for OneFrame {
@@ -51,7 +51,7 @@ pub fn render_at(
     opts: &RunOptions,
     time: f64,
     render: &RenderOptions,
-) -> Result<(Image, Report), SnapshotError> {
+) -> Result<(RgbaImage, Report), SnapshotError> {
     if !time.is_finite() || time < 0.0 {
         return Err(SnapshotError::Render(RenderError::Options(format!(
             "the snapshot time must be a number of seconds >= 0, got {time}"

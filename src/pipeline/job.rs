@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::{FrameSink, RunOptions};
 use crate::brief::Brief;
-use crate::critic::vlm::VisionCritic;
+use crate::critic::vlm::{ProviderCritic, VisionCritic};
 use crate::critic::{CheckStatus, Critic, CriticDiff};
 use crate::measure::{Report, Trace};
 use crate::output::{Recorder, RecorderOptions};
@@ -15,11 +15,28 @@ use crate::util::fsx::{write_atomic, write_json_atomic};
 
 /// Which vision-language model reviews the contact sheet, if any.
 pub enum VlmChoice {
-    /// Whatever `C2W_CRITIC_*` configures (see docs/vlm.md).
-    FromEnv,
+    /// Whatever the configuration names for the critic role: `./c2w.toml`
+    /// and the environment (`C2W_*`, `C2W_CRITIC_*`), as `c2w generate`
+    /// reads them (see [`crate::agent::config::configured_critic`]).
+    Configured,
     /// No review; the diff says why.
     Off(String),
     Given(Box<dyn VisionCritic + Send + Sync>),
+}
+
+impl VlmChoice {
+    /// The critic that `config` (else `./c2w.toml`) and the environment
+    /// name, resolved now so that a bad configuration is an error before
+    /// the run rather than a skipped check after it.
+    pub fn from_config(config: Option<&Path>) -> Result<VlmChoice, String> {
+        Ok(match crate::agent::config::configured_critic(config)? {
+            Some(m) => VlmChoice::Given(Box::new(ProviderCritic::new(m.config))),
+            None => VlmChoice::Off(
+                "no vision-language model is configured ([models.critic] in c2w.toml or C2W_CRITIC_MODEL)"
+                    .into(),
+            ),
+        })
+    }
 }
 
 /// What to do with a script beyond simulating it.
@@ -40,6 +57,8 @@ pub struct WorldJob {
     /// Checked by the critic (implies it); written as `brief.json`.
     pub brief: Option<Brief>,
     pub vlm: VlmChoice,
+    /// Told after each frame (frames done, frames in all).
+    pub progress: Option<super::FrameProgress>,
 }
 
 impl WorldJob {
@@ -55,7 +74,8 @@ impl WorldJob {
             snaps: Vec::new(),
             critic: false,
             brief: None,
-            vlm: VlmChoice::FromEnv,
+            vlm: VlmChoice::Configured,
+            progress: None,
         }
     }
 }
@@ -81,7 +101,7 @@ impl JobOutcome {
 /// and `critic.json` when judged, and `report.json` last, so its presence
 /// means the folder is complete. Only a failure to write is an `Err`; a
 /// script's error is in the report.
-pub fn run_job(source: &str, job: WorldJob) -> std::io::Result<JobOutcome> {
+pub fn run_job(source: &str, mut job: WorldJob) -> std::io::Result<JobOutcome> {
     let mut recorder = job.render.clone().map(|render| {
         let mut ro = RecorderOptions::new(job.out.clone(), render);
         ro.video = job.video;
@@ -99,6 +119,10 @@ pub fn run_job(source: &str, job: WorldJob) -> std::io::Result<JobOutcome> {
     }
     if let Some(c) = critic.as_mut() {
         sinks.push(c);
+    }
+    let mut progress = job.progress.take().map(super::ProgressSink);
+    if let Some(p) = progress.as_mut() {
+        sinks.push(p);
     }
     let mut result = super::run(source, &job.run, &mut sinks);
     drop(sinks);
@@ -149,14 +173,14 @@ pub fn judge(
         name: "vlm".into(),
         status: format!("skipped: {why}"),
     };
-    let from_env;
+    let configured;
     let chosen: Result<Option<&dyn VisionCritic>, String> = match vlm {
         VlmChoice::Off(why) => Err(why.clone()),
         VlmChoice::Given(v) => Ok(Some(v.as_ref() as &dyn VisionCritic)),
-        VlmChoice::FromEnv => match crate::critic::vlm::critic_from_env() {
+        VlmChoice::Configured => match crate::agent::config::configured_critic(None) {
             Ok(v) => {
-                from_env = v;
-                Ok(from_env.as_deref())
+                configured = v.map(|m| ProviderCritic::new(m.config));
+                Ok(configured.as_ref().map(|c| c as &dyn VisionCritic))
             }
             Err(e) => Err(format!("bad configuration: {e}")),
         },
@@ -165,7 +189,10 @@ pub fn judge(
         Err(why) => (Vec::new(), skipped(why), None),
         Ok(None) => (
             Vec::new(),
-            skipped("no vision-language model is configured (C2W_CRITIC_MODEL)".into()),
+            skipped(
+                "no vision-language model is configured ([models.critic] in c2w.toml or C2W_CRITIC_MODEL)"
+                    .into(),
+            ),
             None,
         ),
         Ok(Some(v)) => match contact_sheet.and_then(|p| std::fs::read(p).ok()) {

@@ -32,6 +32,20 @@ pub trait FrameSink {
     fn end(&mut self, _world: &World, _last: Option<&Frame>) {}
 }
 
+/// Told after each frame: frames done, frames in all.
+pub type FrameProgress = Box<dyn FnMut(u64, u64) + Send>;
+
+/// A [`FrameSink`] that reports progress (for progress bars and the MCP
+/// server's progress notifications).
+pub struct ProgressSink(pub FrameProgress);
+
+impl FrameSink for ProgressSink {
+    fn accept(&mut self, world: &World, frame: &Frame) -> Result<(), ScriptError> {
+        (self.0)(frame.index + 1, world.settings.frame_count());
+        Ok(())
+    }
+}
+
 /// A built, validated world, still inside the script session that owns its
 /// callbacks.
 pub struct Built {
@@ -214,6 +228,7 @@ pub fn simulate(built: Built, sinks: &mut [&mut dyn FrameSink], start: Instant) 
         mut timings,
         deadline,
     } = built;
+    let cancel = session.host().borrow().limits.cancel.clone();
     let t_sim = Instant::now();
     let (mut sim, mut trace, mut tracker, settings) = session.with_world_mut(|w| {
         let sim = Simulation::new(w);
@@ -260,6 +275,10 @@ pub fn simulate(built: Built, sinks: &mut [&mut dyn FrameSink], start: Instant) 
         });
         if let Err(e) = sink_result {
             error = Some(e);
+            break;
+        }
+        if cancel.is_cancelled() {
+            error = Some(crate::script::error::cancelled());
             break;
         }
         if Instant::now() > deadline {

@@ -1,86 +1,5 @@
-//! Rendered images and the analysis buffers, with the helpers the critic
-//! and the tests use.
-
-use std::io::BufWriter;
-use std::path::Path;
-
-use super::RenderError;
-
-/// An RGBA8 image, sRGB-encoded, rows top to bottom.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Image {
-    pub width: u32,
-    pub height: u32,
-    pub rgba: Vec<u8>,
-}
-
-impl Image {
-    pub fn pixel(&self, x: u32, y: u32) -> [u8; 4] {
-        let i = (y as usize * self.width as usize + x as usize) * 4;
-        [
-            self.rgba[i],
-            self.rgba[i + 1],
-            self.rgba[i + 2],
-            self.rgba[i + 3],
-        ]
-    }
-
-    pub fn encode_png(&self) -> Result<Vec<u8>, RenderError> {
-        let mut out = Vec::new();
-        {
-            let mut enc = png::Encoder::new(&mut out, self.width, self.height);
-            enc.set_color(png::ColorType::Rgba);
-            enc.set_depth(png::BitDepth::Eight);
-            let mut w = enc
-                .write_header()
-                .map_err(|e| RenderError::Options(format!("PNG encoding: {e}")))?;
-            w.write_image_data(&self.rgba)
-                .map_err(|e| RenderError::Options(format!("PNG encoding: {e}")))?;
-        }
-        Ok(out)
-    }
-
-    pub fn save_png(&self, path: &Path) -> std::io::Result<()> {
-        let bytes = self
-            .encode_png()
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
-        let file = std::fs::File::create(path)?;
-        let mut w = BufWriter::new(file);
-        std::io::Write::write_all(&mut w, &bytes)?;
-        std::io::Write::flush(&mut w)
-    }
-
-    /// Reads an 8-bit RGB or RGBA PNG.
-    pub fn load_png(path: &Path) -> std::io::Result<Image> {
-        let file = std::fs::File::open(path)?;
-        let mut dec = png::Decoder::new(std::io::BufReader::new(file));
-        dec.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-        let mut reader = dec.read_info().map_err(std::io::Error::other)?;
-        let size = reader
-            .output_buffer_size()
-            .ok_or_else(|| std::io::Error::other("PNG too large"))?;
-        let mut buf = vec![0; size];
-        let info = reader.next_frame(&mut buf).map_err(std::io::Error::other)?;
-        buf.truncate(info.buffer_size());
-        let rgba = match info.color_type {
-            png::ColorType::Rgba => buf,
-            png::ColorType::Rgb => buf
-                .chunks_exact(3)
-                .flat_map(|c| [c[0], c[1], c[2], 255])
-                .collect(),
-            other => {
-                return Err(std::io::Error::other(format!(
-                    "unsupported PNG colour type {other:?}"
-                )));
-            }
-        };
-        Ok(Image {
-            width: info.width,
-            height: info.height,
-            rgba,
-        })
-    }
-}
+//! The analysis buffers rendered beside each image, with the helpers the
+//! critic and the tests use. Images themselves are [`crate::video::RgbaImage`].
 
 /// What each pixel sees: which entity and how far away.
 #[derive(Debug, Clone, PartialEq)]
@@ -187,18 +106,5 @@ mod tests {
         assert_eq!(a.camera_inside(), Some(1));
         assert_eq!(a.bounding_rect(0), Some((1, 0, 2, 0)));
         assert_eq!(a.bounding_rect(7), None);
-    }
-
-    #[test]
-    fn png_round_trip() {
-        let img = Image {
-            width: 3,
-            height: 2,
-            rgba: (0..24).map(|v| v as u8 * 10).collect(),
-        };
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("a.png");
-        img.save_png(&p).unwrap();
-        assert_eq!(Image::load_png(&p).unwrap(), img);
     }
 }

@@ -1,7 +1,7 @@
 //! Headless rendering with wgpu, on a GPU or on the CPU (Mesa lavapipe).
 //!
 //! A [`Renderer`] reads one [`crate::sim::Frame`] plus the static geometry
-//! of the [`crate::world::World`] and draws it into an sRGB [`Image`]. It
+//! of the [`crate::world::World`] and draws it into an sRGB [`RgbaImage`]. It
 //! keeps its own state (pipelines, render targets, meshes uploaded once per
 //! entity shape) and never holds on to the world: anything that changes per
 //! frame (transforms, visibility, materials, lights, camera, environment,
@@ -42,7 +42,8 @@ pub mod scene;
 pub mod shadow;
 pub mod liquid;
 
+pub use crate::video::RgbaImage;
 pub use error::RenderError;
-pub use image::{Analysis, Image};
+pub use image::Analysis;
 pub use options::{ADAPTER_ENV, AdapterChoice, Antialiasing, MAX_SIDE, Quality, RenderOptions};
 pub use renderer::{Rendered, Renderer};

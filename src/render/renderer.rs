@@ -11,7 +11,7 @@ use glam::{Mat4, Vec3};
 use super::camera::CameraRig;
 use super::globals::{Globals, PointLightRaw, PostRaw, v4};
 use super::gpu::Gpu;
-use super::image::{Analysis, Image};
+use super::image::Analysis;
 use super::lighting::{Lighting, lighting};
 use super::meshes::MeshCache;
 use super::options::{Antialiasing, RenderOptions};
@@ -23,6 +23,7 @@ use super::scene::{self, DrawRun, ScenePlan};
 use super::shadow::{self, ShadowFit};
 use super::{RenderError, globals};
 use crate::sim::Frame;
+use crate::video::RgbaImage;
 use crate::world::World;
 
 /// How long to wait for the GPU before calling it stuck.
@@ -33,7 +34,7 @@ const GPU_TIMEOUT: Duration = Duration::from_secs(120);
 pub struct Rendered {
     /// `Frame::index` of the frame drawn.
     pub index: u64,
-    pub image: Image,
+    pub image: RgbaImage,
     /// CPU time to prepare, encode and submit the frame, milliseconds.
     pub submit_ms: f64,
     /// Time spent waiting for the GPU and copying the pixels out.
@@ -408,7 +409,7 @@ impl Renderer {
     }
 
     /// Renders one frame and waits for its pixels.
-    pub fn render(&mut self, world: &World, frame: &Frame) -> Result<Image, RenderError> {
+    pub fn render(&mut self, world: &World, frame: &Frame) -> Result<RgbaImage, RenderError> {
         if !self.pending.is_empty() {
             return Err(RenderError::Busy);
         }
@@ -515,10 +516,10 @@ impl Renderer {
         match result {
             Ok(rgba) => Ok(Rendered {
                 index: s.index,
-                image: Image {
+                image: RgbaImage {
                     width: self.opts.width,
                     height: self.opts.height,
-                    rgba,
+                    data: rgba,
                 },
                 submit_ms: s.submit_ms,
                 readback_ms: start.elapsed().as_secs_f64() * 1000.0,

@@ -103,8 +103,16 @@ impl From<ApiError> for Box<EvalAltResult> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopReason {
     Timeout,
+    Cancelled,
     HookBudget,
     Memory,
+}
+
+/// The error of a run stopped through [`crate::limits::Cancel`].
+pub fn cancelled() -> ScriptError {
+    let mut e = ScriptError::new(ErrorKind::Timeout, "the run was cancelled");
+    e.hint = "The caller stopped the run; nothing is wrong with the script.".into();
+    e
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -478,6 +486,7 @@ fn classify(err: &EvalAltResult, registry: &Registry) -> ScriptError {
                     e.hint = "Do less work per step: use every(interval, ...) instead of on_step, or simplify the callback.".into();
                     e
                 }
+                Some(StopReason::Cancelled) => cancelled(),
                 _ => ScriptError::new(
                     ErrorKind::Timeout,
                     "the run exceeded its wall-clock time limit",

@@ -127,6 +127,8 @@ pub enum OptType {
     Points,
     /// A list of [time, count] pairs.
     Bursts,
+    /// A list of closed outlines, each a list of [x, z] points.
+    Outlines,
 }
 
 impl OptType {
@@ -156,6 +158,7 @@ impl OptType {
             OptType::Material => "preset name or material map".into(),
             OptType::Points => "list of [x, y, z]".into(),
             OptType::Bursts => "list of [time, count]".into(),
+            OptType::Outlines => "list of outlines, each a list of [x, z]".into(),
         }
     }
 }

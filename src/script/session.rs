@@ -33,6 +33,7 @@ struct Meter {
     /// Heap in use when the current evaluation began.
     memory_base: Cell<usize>,
     memory_budget: Cell<usize>,
+    cancel: crate::limits::Cancel,
 }
 
 pub struct Session {
@@ -55,7 +56,10 @@ impl Session {
             limits.clone(),
             seed_override,
         )));
-        let meter = Rc::new(Meter::default());
+        let meter = Rc::new(Meter {
+            cancel: limits.cancel.clone(),
+            ..Meter::default()
+        });
         meter.hook_budget.set(limits.max_hook_operations);
         meter.memory_budget.set(limits.max_script_memory);
         let mut engine = Engine::new();
@@ -98,11 +102,15 @@ impl Session {
                         return Some(Dynamic::from(StopReasonToken(StopReason::HookBudget)));
                     }
                 }
-                if ops & 0xfff == 0
-                    && let Some(d) = m.deadline.get()
-                    && Instant::now() > d
-                {
-                    return Some(Dynamic::from(StopReasonToken(StopReason::Timeout)));
+                if ops & 0xfff == 0 {
+                    if m.cancel.is_cancelled() {
+                        return Some(Dynamic::from(StopReasonToken(StopReason::Cancelled)));
+                    }
+                    if let Some(d) = m.deadline.get()
+                        && Instant::now() > d
+                    {
+                        return Some(Dynamic::from(StopReasonToken(StopReason::Timeout)));
+                    }
                 }
                 None
             });

@@ -269,7 +269,7 @@ impl Simulation {
         self.physics.step();
         self.physics.write_back(world);
         let transforms = world.world_transforms();
-        let sample_air = self.step_index % self.substeps.max(1) as u64 == 0;
+        let sample_air = self.step_index.is_multiple_of(self.substeps.max(1) as u64);
         self.particles
             .step(world, &transforms, t, self.dt, sample_air);
         self.fluids

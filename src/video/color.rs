@@ -213,7 +213,7 @@ pub fn yuv420_to_rgba(yuv: &Yuv420) -> Result<RgbaImage> {
 /// Peak signal-to-noise ratio over the R, G and B channels of two RGBA
 /// buffers of equal size, in dB; infinite when they are identical.
 pub fn psnr_rgb(a: &[u8], b: &[u8]) -> Result<f64> {
-    if a.len() != b.len() || a.is_empty() || a.len() % 4 != 0 {
+    if a.len() != b.len() || a.is_empty() || !a.len().is_multiple_of(4) {
         return Err(VideoError::invalid(format!(
             "PSNR needs two RGBA buffers of equal size, got {} and {} bytes",
             a.len(),

@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use super::atomic::write_atomic_parts;
 use super::error::{Result, VideoError, panic_message};
 use super::image::{RgbaImage, byte_len, check_frame_len};
+use super::write_atomic_parts;
 
 /// Encodes RGBA8 pixels as a PNG (tagged sRGB).
 fn encode_png(
@@ -38,15 +38,22 @@ fn encode_png(
     Ok(out)
 }
 
-/// Writes `image` as a PNG at `path`, atomically.
+impl RgbaImage {
+    /// The image as PNG bytes, tagged sRGB.
+    pub fn encode_png(&self) -> Result<Vec<u8>> {
+        encode_png(
+            self.width,
+            self.height,
+            &self.data,
+            png::Compression::Balanced,
+        )
+    }
+}
+
+/// Writes `image` as a PNG (tagged sRGB) at `path`, atomically: the one way
+/// the crate writes PNG files.
 pub fn write_png(path: &Path, image: &RgbaImage) -> Result<()> {
-    let bytes = encode_png(
-        image.width,
-        image.height,
-        &image.data,
-        png::Compression::Balanced,
-    )?;
-    write_atomic_parts(path, &[&bytes])
+    write_atomic_parts(path, &[&image.encode_png()?])
 }
 
 /// Reads an 8-bit PNG of any colour type as RGBA.
@@ -277,5 +284,28 @@ fn png_worker(
                 ));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pngs_are_tagged_srgb_written_whole_and_read_back() {
+        let img = RgbaImage::from_vec(3, 2, (0..24).map(|v| v as u8 * 10).collect()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.png");
+        write_png(&p, &img).unwrap();
+        assert_eq!(read_png(&p).unwrap(), img);
+        let bytes = std::fs::read(&p).unwrap();
+        assert_eq!(bytes, img.encode_png().unwrap());
+        let info = png::Decoder::new(std::io::Cursor::new(&bytes))
+            .read_info()
+            .unwrap()
+            .info()
+            .clone();
+        assert!(info.srgb.is_some(), "no sRGB chunk");
+        assert!(RgbaImage::from_vec(3, 2, vec![0; 5]).is_err());
     }
 }

@@ -26,7 +26,6 @@
 //! All files are written through a temporary file and a rename, so a reader
 //! sees the old file or the whole new one.
 
-mod atomic;
 mod color;
 mod decode;
 mod error;
@@ -51,3 +50,8 @@ pub use sheet::{
     SheetOptions, SheetTile, contact_sheet, contact_sheet_from_mp4, sheet_frame_indices, time_label,
 };
 pub use writer::{VideoStats, VideoWriter};
+
+/// Writes `parts` to `path` atomically, through the crate's one writer.
+pub(crate) fn write_atomic_parts(path: &std::path::Path, parts: &[&[u8]]) -> Result<()> {
+    crate::util::fsx::write_atomic_parts(path, parts).map_err(|e| VideoError::io(path, e))
+}

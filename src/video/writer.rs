@@ -7,12 +7,12 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use super::atomic::write_atomic_parts;
 use super::color::{Yuv420, even_up, rgba_to_yuv420};
 use super::error::{Result, VideoError, panic_message};
 use super::h264::{H264Encoder, Quality, check_size};
 use super::image::check_frame_len;
 use super::mp4write::{SampleInfo, TrackSpec, build_header};
+use super::write_atomic_parts;
 
 /// Frames that may wait between caller and encoder. Small: enough to absorb
 /// a slow frame on either side, while bounding memory at a few frames.

@@ -344,72 +344,124 @@ fn orient_outwards(m: &mut Mesh) {
     }
 }
 
-/// Ear-clipping triangulation of a simple polygon (either winding).
-/// Returns counter-clockwise triangles, or an empty list for a degenerate one.
-pub fn triangulate(poly: &[Vec2]) -> Vec<[u32; 3]> {
-    let n = poly.len();
-    if n < 3 {
-        return Vec::new();
+/// Why a polygon could not be triangulated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TriangulationError(pub String);
+
+impl std::fmt::Display for TriangulationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
-    let area: f32 = (0..n)
+}
+
+/// Twice the signed area (positive when counter-clockwise).
+fn signed_area2(ring: &[Vec2]) -> f64 {
+    let n = ring.len();
+    (0..n)
         .map(|i| {
-            let (a, b) = (poly[i], poly[(i + 1) % n]);
-            a.x * b.y - b.x * a.y
+            let (a, b) = (ring[i], ring[(i + 1) % n]);
+            a.x as f64 * b.y as f64 - b.x as f64 * a.y as f64
         })
-        .sum();
-    let mut idx: Vec<u32> = (0..n as u32).collect();
-    if area < 0.0 {
-        idx.reverse();
+        .sum()
+}
+
+/// Triangulates a simple polygon (either winding); see
+/// [`triangulate_with_holes`].
+pub fn triangulate(poly: &[Vec2]) -> Result<Vec<[u32; 3]>, TriangulationError> {
+    triangulate_with_holes(poly, &[])
+}
+
+/// Triangulates a polygon with holes (earcut). Indices run over the outline's
+/// points, then each hole's in order; triangles are counter-clockwise.
+/// A degenerate polygon, or one whose triangles do not cover its area (it
+/// crosses itself, or a hole pokes out of it), is an error rather than a
+/// partial result.
+pub fn triangulate_with_holes(
+    outline: &[Vec2],
+    holes: &[Vec<Vec2>],
+) -> Result<Vec<[u32; 3]>, TriangulationError> {
+    if outline.len() < 3 {
+        return Err(TriangulationError(format!(
+            "an outline needs at least 3 points, got {}",
+            outline.len()
+        )));
     }
-    let mut out = Vec::new();
-    let cross = |a: Vec2, b: Vec2, c: Vec2| (b - a).perp_dot(c - a);
-    let mut guard = 0;
-    while idx.len() > 3 && guard < n * n {
-        guard += 1;
-        let m = idx.len();
-        let mut clipped = false;
-        for i in 0..m {
-            let (ia, ib, ic) = (idx[(i + m - 1) % m], idx[i], idx[(i + 1) % m]);
-            let (a, b, c) = (poly[ia as usize], poly[ib as usize], poly[ic as usize]);
-            if cross(a, b, c) <= 1e-12 {
-                continue;
+    if let Some((i, h)) = holes.iter().enumerate().find(|(_, h)| h.len() < 3) {
+        return Err(TriangulationError(format!(
+            "hole {i} needs at least 3 points, got {}",
+            h.len()
+        )));
+    }
+    let area = signed_area2(outline).abs();
+    if area.is_nan() || area <= 1e-12 {
+        return Err(TriangulationError(
+            "the outline encloses no area (all points on a line?)".into(),
+        ));
+    }
+    let mut points: Vec<[f64; 2]> = outline.iter().map(|p| [p.x as f64, p.y as f64]).collect();
+    let mut hole_starts = Vec::with_capacity(holes.len());
+    for h in holes {
+        hole_starts.push(points.len() as u32);
+        points.extend(h.iter().map(|p| [p.x as f64, p.y as f64]));
+    }
+    if points.iter().flatten().any(|v| !v.is_finite()) {
+        return Err(TriangulationError("a point is not a finite number".into()));
+    }
+    let mut flat: Vec<u32> = Vec::new();
+    earcut::Earcut::new().earcut(points.iter().copied(), &hole_starts, &mut flat);
+    if flat.is_empty() {
+        return Err(TriangulationError(
+            "the outline could not be triangulated (it crosses itself or is degenerate)".into(),
+        ));
+    }
+    // earcut clips what it can; a triangulation whose area differs from the
+    // polygon's means the polygon was not simple.
+    let deviation = earcut::deviation(points.iter().copied(), &hole_starts, &flat);
+    if deviation.is_nan() || deviation > 1e-6 {
+        return Err(TriangulationError(format!(
+            "the outline could not be triangulated: it crosses itself, or a hole overlaps \
+             the outline or another hole (triangles cover {:.1} % off its area)",
+            deviation * 100.0
+        )));
+    }
+    let tris = flat
+        .chunks_exact(3)
+        .map(|t| {
+            let [a, b, c] = [t[0], t[1], t[2]].map(|i| points[i as usize]);
+            let cross = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]);
+            if cross < 0.0 {
+                [t[0], t[2], t[1]]
+            } else {
+                [t[0], t[1], t[2]]
             }
-            let inside = idx.iter().any(|&j| {
-                if j == ia || j == ib || j == ic {
-                    return false;
-                }
-                let p = poly[j as usize];
-                cross(a, b, p) >= 0.0 && cross(b, c, p) >= 0.0 && cross(c, a, p) >= 0.0
-            });
-            if inside {
-                continue;
-            }
-            out.push([ia, ib, ic]);
-            idx.remove(i);
-            clipped = true;
-            break;
-        }
-        if !clipped {
-            break;
-        }
-    }
-    if idx.len() == 3 {
-        out.push([idx[0], idx[1], idx[2]]);
-    }
-    out
+        })
+        .collect();
+    Ok(tris)
 }
 
 /// Extrudes a 2D outline in the XZ plane (x, z) upwards by `height`.
-pub fn extrude(outline: &[Vec2], height: f32) -> Mesh {
-    let tris = triangulate(outline);
-    let n = outline.len() as u32;
+pub fn extrude(outline: &[Vec2], height: f32) -> Result<Mesh, TriangulationError> {
+    extrude_with_holes(outline, &[], height)
+}
+
+/// Extrudes an outline with holes (through-openings: windows, rings,
+/// frames) upwards by `height`.
+pub fn extrude_with_holes(
+    outline: &[Vec2],
+    holes: &[Vec<Vec2>],
+    height: f32,
+) -> Result<Mesh, TriangulationError> {
+    let tris = triangulate_with_holes(outline, holes)?;
+    let rings: Vec<&[Vec2]> = std::iter::once(outline)
+        .chain(holes.iter().map(Vec::as_slice))
+        .collect();
     let mut m = Mesh::default();
     // Caps: outline (x, y) maps to world (x, -z) so a CCW outline seen from
     // above stays CCW.
     let to3 = |p: Vec2, y: f32| Vec3::new(p.x, y, -p.y);
     for (y, normal) in [(height, Vec3::Y), (0.0, Vec3::NEG_Y)] {
         let base = m.positions.len() as u32;
-        for p in outline {
+        for p in rings.iter().flat_map(|r| r.iter()) {
             m.push_vertex(to3(*p, y), normal);
         }
         for t in &tris {
@@ -420,35 +472,45 @@ pub fn extrude(outline: &[Vec2], height: f32) -> Mesh {
             }
         }
     }
-    // Walls, with their own vertices so edges stay sharp.
-    let mut walls = Mesh::default();
-    for i in 0..n {
-        let (a, b) = (outline[i as usize], outline[((i + 1) % n) as usize]);
-        let (a0, b0, a1, b1) = (to3(a, 0.0), to3(b, 0.0), to3(a, height), to3(b, height));
-        let nrm = (b0 - a0).cross(a1 - a0).try_normalize().unwrap_or(Vec3::X);
-        let k = walls.push_vertex(a0, nrm);
-        walls.push_vertex(b0, nrm);
-        walls.push_vertex(b1, nrm);
-        walls.push_vertex(a1, nrm);
-        walls.indices.push([k, k + 1, k + 2]);
-        walls.indices.push([k, k + 2, k + 3]);
-    }
-    orient_outwards(&mut walls);
-    for t in &walls.indices {
-        let [a, b, c] = t.map(|i| walls.positions[i as usize]);
-        let nrm = (b - a).cross(c - a).try_normalize().unwrap_or(Vec3::X);
-        for i in t {
-            walls.normals[*i as usize] = nrm;
+    // Walls, with their own vertices so edges stay sharp. Material lies to
+    // the left of an edge walked counter-clockwise round the outline and
+    // clockwise round a hole, so each wall faces the other way.
+    for (k, ring) in rings.iter().enumerate() {
+        let ccw = signed_area2(ring) > 0.0;
+        let material_left = if k == 0 { ccw } else { !ccw };
+        let n = ring.len();
+        for i in 0..n {
+            let (a, b) = (ring[i], ring[(i + 1) % n]);
+            let d = b - a;
+            let right = if material_left {
+                Vec2::new(d.y, -d.x)
+            } else {
+                Vec2::new(-d.y, d.x)
+            };
+            let outward = to3(right, 0.0).try_normalize().unwrap_or(Vec3::X);
+            let (a0, b0, a1, b1) = (to3(a, 0.0), to3(b, 0.0), to3(a, height), to3(b, height));
+            let base = m.positions.len() as u32;
+            for p in [a0, b0, b1, a1] {
+                m.push_vertex(p, outward);
+            }
+            let face = (b0 - a0).cross(b1 - a0);
+            if face.dot(outward) >= 0.0 {
+                m.indices.push([base, base + 1, base + 2]);
+                m.indices.push([base, base + 2, base + 3]);
+            } else {
+                m.indices.push([base, base + 2, base + 1]);
+                m.indices.push([base, base + 3, base + 2]);
+            }
         }
     }
-    m.append(walls);
     orient_outwards(&mut m);
-    m
+    Ok(m)
 }
 
 /// Sweeps a closed 2D cross-section along a 3D path (rotation-minimising
 /// frames), closing both ends. `scales` optionally tapers it along the path.
-pub fn sweep(section: &[Vec2], path: &[Vec3], scales: &[f32]) -> Mesh {
+pub fn sweep(section: &[Vec2], path: &[Vec3], scales: &[f32]) -> Result<Mesh, TriangulationError> {
+    let tris = triangulate(section)?;
     let mut m = Mesh::default();
     let k = section.len() as u32;
     let mut normal_ref = {
@@ -488,7 +550,6 @@ pub fn sweep(section: &[Vec2], path: &[Vec3], scales: &[f32]) -> Mesh {
             m.indices.push([a, d, c]);
         }
     }
-    let tris = triangulate(section);
     let last = (path.len() as u32 - 1) * k;
     for t in &tris {
         m.indices.push([t[0], t[2], t[1]]);
@@ -496,7 +557,7 @@ pub fn sweep(section: &[Vec2], path: &[Vec3], scales: &[f32]) -> Mesh {
     }
     orient_outwards(&mut m);
     m.recompute_normals();
-    m
+    Ok(m)
 }
 
 pub fn heightfield_mesh(heights: &[f32], rows: usize, cols: usize, width: f32, depth: f32) -> Mesh {
@@ -604,13 +665,93 @@ mod tests {
             Vec2::new(1.0, 2.0),
             Vec2::new(0.0, 2.0),
         ];
-        assert_eq!(triangulate(&l_shape).len(), 4);
-        let m = extrude(&l_shape, 0.5);
-        assert!(
-            (signed_volume(&m) - 1.5).abs() < 1e-4,
-            "{}",
-            signed_volume(&m)
-        );
+        assert_eq!(triangulate(&l_shape).unwrap().len(), 4);
+        let mut cw = l_shape;
+        cw.reverse();
+        for outline in [&l_shape, &cw] {
+            let m = extrude(outline, 0.5).unwrap();
+            assert!(
+                (signed_volume(&m) - 1.5).abs() < 1e-4,
+                "{}",
+                signed_volume(&m)
+            );
+        }
+    }
+
+    fn square(c: Vec2, half: f32) -> Vec<Vec2> {
+        [(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)]
+            .into_iter()
+            .map(|(x, y)| c + Vec2::new(x, y) * half)
+            .collect()
+    }
+
+    #[test]
+    fn holes_are_cut_through_and_their_walls_face_into_them() {
+        let outer = square(Vec2::ZERO, 1.0);
+        let hole = square(Vec2::new(0.2, 0.0), 0.25);
+        let tris = triangulate_with_holes(&outer, std::slice::from_ref(&hole)).unwrap();
+        let area: f32 = tris
+            .iter()
+            .map(|t| {
+                let p = |i: u32| {
+                    if (i as usize) < 4 {
+                        outer[i as usize]
+                    } else {
+                        hole[i as usize - 4]
+                    }
+                };
+                let (a, b, c) = (p(t[0]), p(t[1]), p(t[2]));
+                let cross = (b - a).perp_dot(c - a);
+                assert!(cross > 0.0, "triangles are counter-clockwise");
+                cross / 2.0
+            })
+            .sum();
+        assert!((area - (4.0 - 0.25)).abs() < 1e-5, "{area}");
+        // A hole given either way round gives the same solid.
+        let mut reversed = hole.clone();
+        reversed.reverse();
+        for h in [hole, reversed] {
+            let m = extrude_with_holes(&outer, &[h], 2.0).unwrap();
+            assert!(
+                (signed_volume(&m) - 3.75 * 2.0).abs() < 1e-3,
+                "{}",
+                signed_volume(&m)
+            );
+            // The hole's walls are inside the outline and face its centre.
+            for (p, n) in m.positions.iter().zip(&m.normals) {
+                if n.y == 0.0 && p.x.abs() < 0.9 && p.z.abs() < 0.9 {
+                    let to_centre = Vec3::new(0.2 - p.x, 0.0, -p.z);
+                    assert!(n.dot(to_centre) > 0.0, "wall at {p} faces {n}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_failed_triangulation_is_an_error_not_a_partial_mesh() {
+        let line = [Vec2::ZERO, Vec2::X, Vec2::X * 2.0];
+        assert!(triangulate(&line).is_err());
+        assert!(triangulate(&line[..2]).is_err());
+        // A bow tie crosses itself: no triangulation covers it.
+        let bow_tie = [
+            Vec2::new(0.0, 0.0),
+            Vec2::new(2.0, 2.0),
+            Vec2::new(2.0, 0.0),
+            Vec2::new(0.0, 2.0),
+        ];
+        assert!(triangulate(&bow_tie).is_err());
+        let crossed = [
+            Vec2::new(0.0, 0.0),
+            Vec2::new(3.0, 3.0),
+            Vec2::new(3.0, 0.0),
+            Vec2::new(0.0, 1.0),
+        ];
+        let e = triangulate(&crossed).unwrap_err();
+        assert!(e.0.contains("crosses itself"), "{e}");
+        // A hole bigger than the outline.
+        let e = triangulate_with_holes(&square(Vec2::ZERO, 1.0), &[square(Vec2::ZERO, 3.0)]);
+        assert!(e.is_err());
+        assert!(extrude(&bow_tie, 1.0).is_err());
     }
 
     #[test]
@@ -626,7 +767,7 @@ mod tests {
             Vec3::new(0.0, 1.0, 0.0),
             Vec3::new(0.0, 2.0, 0.0),
         ];
-        let m = sweep(&square, &path, &[]);
+        let m = sweep(&square, &path, &[]).unwrap();
         assert!(
             (signed_volume(&m) - 2.0).abs() < 1e-3,
             "{}",

@@ -51,6 +51,20 @@ pub fn ok_json(body: Value) -> Reply {
     }
 }
 
+/// A streamed answer: each event's data as server-sent events.
+pub fn event_stream(events: &[Value]) -> Reply {
+    let mut body = String::new();
+    for e in events {
+        body.push_str(&format!("data: {e}\n\n"));
+    }
+    body.push_str("data: [DONE]\n\n");
+    Reply::Answer {
+        status: 200,
+        headers: vec![("content-type", "text/event-stream".into())],
+        body,
+    }
+}
+
 pub fn status(code: u16, headers: Vec<(&'static str, String)>, body: Value) -> Reply {
     Reply::Answer {
         status: code,
@@ -147,8 +161,17 @@ fn handle(stream: TcpStream, respond: &dyn Fn(&Seen) -> Option<Reply>, log: &Mut
             headers,
             body,
         } => {
+            // JSON unless the reply names its own type (an event stream).
+            let typed = headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("content-type"));
             let mut out = format!(
-                "HTTP/1.1 {status} Canned\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
+                "HTTP/1.1 {status} Canned\r\n{}content-length: {}\r\nconnection: close\r\n",
+                if typed {
+                    ""
+                } else {
+                    "content-type: application/json\r\n"
+                },
                 body.len()
             );
             for (n, v) in headers {

@@ -24,6 +24,12 @@ const SEGMENT_OPTS: &[OptSpec] = &[opt(
     "32",
     "steps around the axis",
 )];
+const EXTRUDE_OPTS: &[OptSpec] = &[opt(
+    "holes",
+    OptType::Outlines,
+    "[]",
+    "outlines cut through the solid (windows, rings, frames); inside the outline, not touching it or each other",
+)];
 const SWEEP_OPTS: &[OptSpec] = &[opt(
     "taper",
     OptType::Range {
@@ -77,8 +83,8 @@ pub static EXTRUDE: FnDoc = FnDoc {
         ),
         ("height", "metres, upwards"),
     ],
-    doc: "Extrudes a 2D outline upwards into a solid: walls, signs, stars, leaves with thickness.",
-    options: &[TRANSFORM_OPTS, LOOK_OPTS, BODY_OPTS],
+    doc: "Extrudes a 2D outline upwards into a solid: walls, signs, stars, leaves with thickness; `holes` cuts openings through it.",
+    options: &[TRANSFORM_OPTS, LOOK_OPTS, BODY_OPTS, EXTRUDE_OPTS],
     example: "let step = extrude([[0, 0], [2, 0], [2, 1], [1, 1], [1, 2], [0, 2]], 0.2, #{ material: \"stone\" });",
 };
 
@@ -220,7 +226,12 @@ fn build_lathe(profile: &Dynamic, options: Option<&Dynamic>) -> ApiResult<Shape>
     Ok(mesh_shape(m))
 }
 
-fn build_extrude(outline: &Dynamic, height: &Dynamic) -> ApiResult<Shape> {
+fn build_extrude(
+    outline: &Dynamic,
+    height: &Dynamic,
+    options: Option<&Dynamic>,
+) -> ApiResult<Shape> {
+    let o = Opts::parse(&EXTRUDE, options)?;
     let p = points2_arg(EXTRUDE.name, "outline", outline)?;
     let h = positive(EXTRUDE.name, "height", height)?;
     if p.len() < 3 {
@@ -229,13 +240,18 @@ fn build_extrude(outline: &Dynamic, height: &Dynamic) -> ApiResult<Shape> {
             "'outline' needs at least 3 points",
         ));
     }
-    if mesh::triangulate(&p).is_empty() {
-        return Err(ApiError::validation(
-            EXTRUDE.name,
-            "'outline' is degenerate (all points on a line?)",
-        ));
-    }
-    let m = mesh::extrude(&p, h);
+    let holes = match o.raw("holes") {
+        None => Vec::new(),
+        Some(v) => array_arg(EXTRUDE.name, "holes", v)?
+            .iter()
+            .enumerate()
+            .map(|(i, h)| points2_arg(EXTRUDE.name, &format!("holes[{i}]"), h))
+            .collect::<ApiResult<Vec<_>>>()?,
+    };
+    let m = mesh::extrude_with_holes(&p, &holes, h).map_err(|e| {
+        ApiError::validation(EXTRUDE.name, format!("cannot triangulate the outline: {e}"))
+            .with_hint("Give the outline's points in order round its edge, without crossings; holes lie inside it and do not touch it or each other.")
+    })?;
     check_mesh(EXTRUDE.name, &m)?;
     Ok(mesh_shape(m))
 }
@@ -267,7 +283,10 @@ fn build_sweep(section: &Dynamic, path: &Dynamic, options: Option<&Dynamic>) -> 
     let scales: Vec<f32> = (0..n)
         .map(|i| a + (b - a) * i as f32 / (n - 1) as f32)
         .collect();
-    let m = mesh::sweep(&s, &p, &scales);
+    let m = mesh::sweep(&s, &p, &scales).map_err(|e| {
+        ApiError::validation(SWEEP.name, format!("cannot triangulate the section: {e}"))
+            .with_hint("Give the section's points in order round its edge, without crossings.")
+    })?;
     check_mesh(SWEEP.name, &m)?;
     Ok(mesh_shape(m))
 }
@@ -370,7 +389,7 @@ pub fn register(api: &mut Api) {
             Ok(create(
                 &h1,
                 &EXTRUDE,
-                build_extrude(&p, &h)?,
+                build_extrude(&p, &h, None)?,
                 None,
                 call_line(&ctx),
             )?)
@@ -383,7 +402,7 @@ pub fn register(api: &mut Api) {
             Ok(create(
                 &h2,
                 &EXTRUDE,
-                build_extrude(&p, &h)?,
+                build_extrude(&p, &h, Some(&options))?,
                 Some(&options),
                 call_line(&ctx),
             )?)
