@@ -10,9 +10,11 @@ fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).map(|v| v.parse::<f64>().unwrap_or(0.0)))
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .map(|v| v.parse::<f64>().unwrap_or(0.0))
+            })
         })
         .unwrap_or(0.0)
         / 1024.0

@@ -32,11 +32,18 @@ fn a_glass_filled_by_a_pour_holds_its_particles() {
     // particle radius of slack) and above its bottom.
     let inner = 0.033 + 0.004;
     for p in [w.min, w.max] {
-        assert!(p.x.abs() <= inner && p.z.abs() <= inner, "{p:?} outside the glass");
+        assert!(
+            p.x.abs() <= inner && p.z.abs() <= inner,
+            "{p:?} outside the glass"
+        );
     }
     assert!(w.min.y >= 0.005, "below the glass bottom: {:?}", w.min);
     assert!(w.max.y <= 0.1, "over the rim: {:?}", w.max);
-    assert!(r.report.expectations.iter().all(|x| x.passed), "{:?}", r.report.expectations);
+    assert!(
+        r.report.expectations.iter().all(|x| x.passed),
+        "{:?}",
+        r.report.expectations
+    );
     // The count never drops over the run.
     let counts: Vec<u32> = t.frames.iter().map(|f| f.fluids["water"].count).collect();
     assert!(counts.windows(2).all(|w| w[1] >= w[0]), "{counts:?}");
@@ -56,7 +63,11 @@ expect("piles", sand, #{ min_angle: 25, max_angle: 40 });
     let last = &t.frames.last().unwrap().fluids["sand"];
     let slope = last.slope.expect("a pile");
     assert!((25.0..=40.0).contains(&slope), "slope {slope} degrees");
-    assert!(r.report.expectations[0].passed, "{:?}", r.report.expectations);
+    assert!(
+        r.report.expectations[0].passed,
+        "{:?}",
+        r.report.expectations
+    );
     // A pile, not a puddle: taller than a few grains.
     assert!(last.max.y > 0.05, "{last:?}");
 }
@@ -71,7 +82,11 @@ fn child_hash(src: &str, dir: &std::path::Path) -> String {
         .arg(dir.join("out"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     v["state_hash"].as_str().unwrap().to_string()
 }
@@ -119,7 +134,10 @@ let ball = sphere(0.05, #{ name: "ball", position: [0, 0.25, 0], body: "dynamic"
     // Dry, the ball rests on the floor; in water the liquid holds it up
     // (weakly: the solver's pressure is soft, see the README).
     assert!(dry < 0.06, "dry ball at {dry}");
-    assert!(wet_end > dry + 0.01, "ball in water ends at {wet_end} (dry {dry})");
+    assert!(
+        wet_end > dry + 0.01,
+        "ball in water ends at {wet_end} (dry {dry})"
+    );
     // The ball splashes the water: its surface rises where it goes in.
     let level0 = t.frames[1].fluids["water"].max.y;
     let splash = t
@@ -133,17 +151,61 @@ let ball = sphere(0.05, #{ name: "ball", position: [0, 0.25, 0], body: "dynamic"
 #[test]
 fn bad_parameters_give_structured_errors() {
     let cases: &[(&str, ErrorKind, &str)] = &[
-        ("liquid(\"lava\", #{});", ErrorKind::Validation, "unknown preset"),
-        ("liquid(#{ particle_radius: -1 });", ErrorKind::Validation, "particle_radius"),
-        ("liquid(#{ viscosty: 0.2 });", ErrorKind::Validation, "unknown option"),
-        ("liquid(#{ friction: 0.5 });", ErrorKind::Validation, "for grains"),
-        ("grains(#{ viscosity: 0.5 });", ErrorKind::Validation, "for liquid"),
-        ("let b = box(1); pour(b, #{});", ErrorKind::Validation, "not a liquid"),
-        ("let w = liquid(#{}); fill(w, #{});", ErrorKind::Validation, "where to fill"),
-        ("let w = liquid(#{}); fill(w, #{ min: [0, 0, 0] });", ErrorKind::Validation, "both"),
-        ("let w = liquid(#{}); pour(w, #{ start: 3, stop: 1 });", ErrorKind::Validation, "before"),
-        ("let w = liquid(#{}); pour(w, #{ kind: \"gush\" });", ErrorKind::Validation, "kind"),
-        ("let w = liquid(#{}); expect(\"piles\", w);", ErrorKind::Validation, "piles"),
+        (
+            "liquid(\"lava\", #{});",
+            ErrorKind::Validation,
+            "unknown preset",
+        ),
+        (
+            "liquid(#{ particle_radius: -1 });",
+            ErrorKind::Validation,
+            "particle_radius",
+        ),
+        (
+            "liquid(#{ viscosty: 0.2 });",
+            ErrorKind::Validation,
+            "unknown option",
+        ),
+        (
+            "liquid(#{ friction: 0.5 });",
+            ErrorKind::Validation,
+            "for grains",
+        ),
+        (
+            "grains(#{ viscosity: 0.5 });",
+            ErrorKind::Validation,
+            "for liquid",
+        ),
+        (
+            "let b = box(1); pour(b, #{});",
+            ErrorKind::Validation,
+            "not a liquid",
+        ),
+        (
+            "let w = liquid(#{}); fill(w, #{});",
+            ErrorKind::Validation,
+            "where to fill",
+        ),
+        (
+            "let w = liquid(#{}); fill(w, #{ min: [0, 0, 0] });",
+            ErrorKind::Validation,
+            "both",
+        ),
+        (
+            "let w = liquid(#{}); pour(w, #{ start: 3, stop: 1 });",
+            ErrorKind::Validation,
+            "before",
+        ),
+        (
+            "let w = liquid(#{}); pour(w, #{ kind: \"gush\" });",
+            ErrorKind::Validation,
+            "kind",
+        ),
+        (
+            "let w = liquid(#{}); expect(\"piles\", w);",
+            ErrorKind::Validation,
+            "piles",
+        ),
         (
             "let w = liquid(#{ particle_radius: 0.001 }); fill(w, #{ min: [-5, 0, -5], max: [5, 5, 5] });",
             ErrorKind::Limit,

@@ -77,7 +77,14 @@ impl FluidRecorder {
 
     pub fn findings(&self, world: &World, last: &Frame) -> Vec<Finding> {
         let mut out = Vec::new();
-        let finding = |id: &str, sev, who: String, t: f64, obs: String, exp: String, msg: String, fix: &str| Finding {
+        let finding = |id: &str,
+                       sev,
+                       who: String,
+                       t: f64,
+                       obs: String,
+                       exp: String,
+                       msg: String,
+                       fix: &str| Finding {
             id: id.into(),
             category: Category::Physics,
             severity: sev,

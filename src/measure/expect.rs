@@ -388,7 +388,10 @@ fn evaluate(x: &Expectation, tr: &Track) -> ExpectationResult {
                 tr.best,
                 format!(">= {min_count} particles held, more than at the start"),
                 if ok {
-                    format!("'{name}' filled: {:.0} particles held (from {start:.0})", tr.best)
+                    format!(
+                        "'{name}' filled: {:.0} particles held (from {start:.0})",
+                        tr.best
+                    )
                 } else {
                     format!(
                         "'{name}' holds {:.0} particles at the end (from {start:.0}), expected at least {min_count} and a rise",
@@ -469,7 +472,12 @@ pub fn container_box(world: &World, frame: &Frame, id: EntityId) -> Option<(Vec3
 }
 
 /// Particles of `body` (any fluid when `None`) inside a container's box.
-pub fn held_count(world: &World, frame: &Frame, container: EntityId, body: Option<EntityId>) -> usize {
+pub fn held_count(
+    world: &World,
+    frame: &Frame,
+    container: EntityId,
+    body: Option<EntityId>,
+) -> usize {
     let Some((lo, hi)) = container_box(world, frame, container) else {
         return 0;
     };

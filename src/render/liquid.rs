@@ -36,7 +36,7 @@ pub struct SurfaceMesh {
 pub fn surface_mesh(points: &[Vec3], radius: f32) -> SurfaceMesh {
     let mut out = SurfaceMesh::default();
     let pts: Vec<Vec3> = points.iter().copied().filter(|p| p.is_finite()).collect();
-    if pts.is_empty() || !(radius > 0.0) {
+    if pts.is_empty() || radius.is_nan() || radius <= 0.0 {
         return out;
     }
     let reach = 2.0 * radius;
@@ -173,9 +173,11 @@ pub fn surface_mesh(points: &[Vec3], radius: f32) -> SurfaceMesh {
                     }
                     // Outward is +axis when the inside is at the lower end.
                     if here {
-                        out.indices.extend_from_slice(&[v[0], v[1], v[2], v[0], v[2], v[3]]);
+                        out.indices
+                            .extend_from_slice(&[v[0], v[1], v[2], v[0], v[2], v[3]]);
                     } else {
-                        out.indices.extend_from_slice(&[v[0], v[2], v[1], v[0], v[3], v[2]]);
+                        out.indices
+                            .extend_from_slice(&[v[0], v[2], v[1], v[0], v[3], v[2]]);
                     }
                 }
             }
@@ -212,9 +214,9 @@ fn grain_mesh() -> (Vec<Vertex>, Vec<u32>) {
         })
         .collect();
     let indices = vec![
-        0, 11, 5, 0, 5, 1, 0, 1, 7, 0, 7, 10, 0, 10, 11, 1, 5, 9, 5, 11, 4, 11, 10, 2, 10, 7, 6,
-        7, 1, 8, 3, 9, 4, 3, 4, 2, 3, 2, 6, 3, 6, 8, 3, 8, 9, 4, 9, 5, 2, 4, 11, 6, 2, 10, 8, 6,
-        7, 9, 8, 1,
+        0, 11, 5, 0, 5, 1, 0, 1, 7, 0, 7, 10, 0, 10, 11, 1, 5, 9, 5, 11, 4, 11, 10, 2, 10, 7, 6, 7,
+        1, 8, 3, 9, 4, 3, 4, 2, 3, 2, 6, 3, 6, 8, 3, 8, 9, 4, 9, 5, 2, 4, 11, 6, 2, 10, 8, 6, 7, 9,
+        8, 1,
     ];
     (vertices, indices)
 }
@@ -226,7 +228,9 @@ fn grow_buffer(
     usage: wgpu::BufferUsages,
     bytes: &[u8],
 ) {
-    let fits = slot.as_ref().is_some_and(|b| b.size() >= bytes.len() as u64);
+    let fits = slot
+        .as_ref()
+        .is_some_and(|b| b.size() >= bytes.len() as u64);
     if !fits {
         let size = (bytes.len() as u64).next_power_of_two().max(256);
         *slot = Some(gpu.device.create_buffer(&wgpu::BufferDescriptor {
@@ -264,7 +268,13 @@ pub struct LiquidRenderer {
 impl LiquidRenderer {
     /// Builds this frame's surfaces and grain instances, appending the
     /// instances to `instances` (uploaded by the caller).
-    pub fn prepare(&mut self, gpu: &Gpu, world: &World, frame: &Frame, instances: &mut Vec<InstanceRaw>) {
+    pub fn prepare(
+        &mut self,
+        gpu: &Gpu,
+        world: &World,
+        frame: &Frame,
+        instances: &mut Vec<InstanceRaw>,
+    ) {
         self.surfaces.clear();
         self.grains = None;
         if frame.fluids.is_empty() {
@@ -278,12 +288,22 @@ impl LiquidRenderer {
             .fluids
             .iter()
             .filter(|v| v.kind == FluidKind::Liquid)
-            .chain(frame.fluids.iter().filter(|v| v.kind == FluidKind::Granular));
+            .chain(
+                frame
+                    .fluids
+                    .iter()
+                    .filter(|v| v.kind == FluidKind::Granular),
+            );
         for view in ordered {
             let Some(e) = world.entities.get(view.entity.index()) else {
                 continue;
             };
-            if !frame.visible.get(view.entity.index()).copied().unwrap_or(true) {
+            if !frame
+                .visible
+                .get(view.entity.index())
+                .copied()
+                .unwrap_or(true)
+            {
                 continue;
             }
             let mat = frame
@@ -327,8 +347,14 @@ impl LiquidRenderer {
                         }
                         let shade = (1.0 + variation * tint * 0.6).max(0.0);
                         // Warmer and cooler grains, not only lighter and darker.
-                        let c = (color * shade * Vec3::new(1.0, 1.0 - 0.1 * tint * variation, 1.0 - 0.25 * tint * variation))
-                            .clamp(Vec3::ZERO, Vec3::ONE);
+                        let c = (color
+                            * shade
+                            * Vec3::new(
+                                1.0,
+                                1.0 - 0.1 * tint * variation,
+                                1.0 - 0.25 * tint * variation,
+                            ))
+                        .clamp(Vec3::ZERO, Vec3::ONE);
                         let m = Mat4::from_scale_rotation_translation(
                             Vec3::splat(view.radius * 1.05),
                             glam::Quat::IDENTITY,
@@ -344,16 +370,20 @@ impl LiquidRenderer {
             self.grains = Some((first, count));
             if self.grain.is_none() {
                 let (v, i) = grain_mesh();
-                let vb = gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                    label: Some("grain vertices"),
-                    contents: bytemuck::cast_slice(&v),
-                    usage: wgpu::BufferUsages::VERTEX,
-                });
-                let ib = gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                    label: Some("grain indices"),
-                    contents: bytemuck::cast_slice(&i),
-                    usage: wgpu::BufferUsages::INDEX,
-                });
+                let vb = gpu
+                    .device
+                    .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                        label: Some("grain vertices"),
+                        contents: bytemuck::cast_slice(&v),
+                        usage: wgpu::BufferUsages::VERTEX,
+                    });
+                let ib = gpu
+                    .device
+                    .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                        label: Some("grain indices"),
+                        contents: bytemuck::cast_slice(&i),
+                        usage: wgpu::BufferUsages::INDEX,
+                    });
                 self.grain = Some((vb, ib, i.len() as u32));
             }
         }
@@ -411,9 +441,19 @@ impl LiquidRenderer {
     }
 }
 
-fn instance(model: Mat4, color: Vec3, opacity: f32, roughness: f32, ident: [u32; 4]) -> InstanceRaw {
+fn instance(
+    model: Mat4,
+    color: Vec3,
+    opacity: f32,
+    roughness: f32,
+    ident: [u32; 4],
+) -> InstanceRaw {
     let n = glam::Mat3::from_mat4(model).inverse().transpose();
-    let n = if n.is_finite() { n } else { glam::Mat3::IDENTITY };
+    let n = if n.is_finite() {
+        n
+    } else {
+        glam::Mat3::IDENTITY
+    };
     let mut raw = InstanceRaw::zeroed();
     raw.model = model.to_cols_array_2d();
     raw.normal = [

@@ -33,6 +33,7 @@ mod globals;
 mod gpu;
 mod image;
 pub mod lighting;
+pub mod liquid;
 mod meshes;
 mod options;
 pub mod particles;
@@ -40,7 +41,6 @@ mod pipelines;
 mod renderer;
 pub mod scene;
 pub mod shadow;
-pub mod liquid;
 
 pub use crate::video::RgbaImage;
 pub use error::RenderError;

@@ -108,7 +108,8 @@ impl Obstacle {
             }
             ObstacleShape::Shell(shape) => {
                 let look = 2.0 * radius;
-                let Some(proj) = shape.project_local_point_with_max_dist(local, false, radius + look)
+                let Some(proj) =
+                    shape.project_local_point_with_max_dist(local, false, radius + look)
                 else {
                     return Err(look);
                 };
@@ -146,8 +147,10 @@ impl Obstacle {
                     return Err(0.0);
                 }
                 let e = radius.max(1e-3);
-                let hx = h(local.x + e, local.z).unwrap_or(h0) - h(local.x - e, local.z).unwrap_or(h0);
-                let hz = h(local.x, local.z + e).unwrap_or(h0) - h(local.x, local.z - e).unwrap_or(h0);
+                let hx =
+                    h(local.x + e, local.z).unwrap_or(h0) - h(local.x - e, local.z).unwrap_or(h0);
+                let hz =
+                    h(local.x, local.z + e).unwrap_or(h0) - h(local.x, local.z - e).unwrap_or(h0);
                 let n = Vec3::new(-hx / (2.0 * e), 1.0, -hz / (2.0 * e)).normalize();
                 // Distance from the local tangent plane.
                 let dist = (local.y - h0) * n.y;
@@ -447,7 +450,12 @@ impl FluidSystem {
         sys
     }
 
-    fn build_obstacles(&mut self, world: &World, physics: &PhysicsBridge, transforms: &[Transform]) {
+    fn build_obstacles(
+        &mut self,
+        world: &World,
+        physics: &PhysicsBridge,
+        transforms: &[Transform],
+    ) {
         let margin = world
             .fluids
             .iter()
@@ -463,7 +471,9 @@ impl FluidSystem {
             if c.is_sensor() {
                 continue;
             }
-            let body = c.parent().and_then(|b| physics.world.bodies.get(b).map(|rb| (b, rb)));
+            let body = c
+                .parent()
+                .and_then(|b| physics.world.bodies.get(b).map(|rb| (b, rb)));
             let is_fixed = body.is_none_or(|(_, rb)| rb.is_fixed());
             let entity = EntityId(i as u32);
             let shape = match (&world.entity(entity).shape, c.shared_shape().shape_type()) {
@@ -501,9 +511,7 @@ impl FluidSystem {
                 pose: *c.position(),
                 min: aabb.mins - grow,
                 max: aabb.maxs + grow,
-                body: body
-                    .filter(|(_, rb)| rb.is_dynamic())
-                    .map(|(b, _)| b),
+                body: body.filter(|(_, rb)| rb.is_dynamic()).map(|(b, _)| b),
                 linvel,
                 angvel,
                 centre,

@@ -9,11 +9,11 @@
 //! [`crate::world::Command`]s.
 
 pub mod animate;
+pub mod fluid;
 pub mod frame;
+pub mod granular;
 pub mod particles;
 pub mod physics;
-pub mod fluid;
-pub mod granular;
 pub mod spatial_hash;
 
 use glam::Vec3;

@@ -70,9 +70,16 @@ pub struct Source {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Region {
-    Box { min: Vec3, max: Vec3 },
+    Box {
+        min: Vec3,
+        max: Vec3,
+    },
     /// Upright cylinder standing on `base`.
-    Cylinder { base: Vec3, radius: f32, height: f32 },
+    Cylinder {
+        base: Vec3,
+        radius: f32,
+        height: f32,
+    },
 }
 
 impl Region {
@@ -147,9 +154,7 @@ impl FluidBody {
         let d = 2.0 * self.radius;
         match self.kind {
             FluidKind::Liquid => d * d * d,
-            FluidKind::Granular => {
-                4.0 / 3.0 * std::f32::consts::PI * self.radius.powi(3) / 0.62
-            }
+            FluidKind::Granular => 4.0 / 3.0 * std::f32::consts::PI * self.radius.powi(3) / 0.62,
         }
     }
 

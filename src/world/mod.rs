@@ -9,12 +9,12 @@ pub mod animation;
 pub mod entity;
 pub mod expect;
 pub mod field;
+pub mod fluid;
 pub mod light;
 pub mod material;
 pub mod mesh;
 pub mod particles;
 pub mod physics;
-pub mod fluid;
 
 use glam::Vec3;
 use serde::Serialize;

@@ -21,7 +21,12 @@ pub const LIQUID_PRESETS: &[&str] = &["water", "wine", "honey", "milk", "oil", "
 pub const GRAIN_PRESETS: &[&str] = &["sand", "sugar", "salt", "gravel", "rice", "soil"];
 
 const BODY_OPTS: &[OptSpec] = &[
-    opt("name", OptType::Text, "none", "unique name (expect(), reports)"),
+    opt(
+        "name",
+        OptType::Text,
+        "none",
+        "unique name (expect(), reports)",
+    ),
     opt("color", OptType::Color, "preset's", "colour"),
     opt(
         "opacity",
@@ -122,7 +127,12 @@ const POUR_OPTS: &[OptSpec] = &[
         "pour",
         "pour (a round stream), jet (narrow and fast), spill (a wide sheet over a lip)",
     ),
-    opt("position", OptType::Vec3, "[0, 1, 0]", "the mouth of the stream"),
+    opt(
+        "position",
+        OptType::Vec3,
+        "[0, 1, 0]",
+        "the mouth of the stream",
+    ),
     opt(
         "velocity",
         OptType::Vec3,
@@ -317,7 +327,11 @@ fn make_body(
             .with_suggestions(closest(&name, presets.iter().copied(), 3))
             .with_hint(format!("Presets: {}.", presets.join(", ")))
     })?;
-    let preset_name: &'static str = presets.iter().copied().find(|x| *x == name).unwrap_or(default);
+    let preset_name: &'static str = presets
+        .iter()
+        .copied()
+        .find(|x| *x == name)
+        .unwrap_or(default);
     if kind == FluidKind::Liquid {
         for key in ["friction", "repose", "variation"] {
             if o.has(key) {
@@ -329,8 +343,10 @@ fn make_body(
             }
         }
     } else if o.has("viscosity") {
-        return Err(ApiError::validation(func, "'viscosity' is for liquid(), not grains")
-            .with_hint("Grains take friction or repose (degrees)."));
+        return Err(
+            ApiError::validation(func, "'viscosity' is for liquid(), not grains")
+                .with_hint("Grains take friction or repose (degrees)."),
+        );
     }
     let mut friction = o.f32("friction")?.unwrap_or(p.friction);
     if let Some(deg) = o.f32("repose")? {
@@ -439,7 +455,9 @@ fn pour(host: &SharedHost, body: &Dynamic, options: &Dynamic) -> ApiResult<()> {
     require_building(host, func)?;
     let o = Opts::parse(&POUR, Some(options))?;
     let bi = body_arg(host, func, body)?;
-    let kind = o.choice("kind", SourceKind::parse)?.unwrap_or(SourceKind::Pour);
+    let kind = o
+        .choice("kind", SourceKind::parse)?
+        .unwrap_or(SourceKind::Pour);
     let (v0, w0) = match kind {
         SourceKind::Pour => (Vec3::new(0.0, -0.3, 0.0), 0.01),
         SourceKind::Jet => (Vec3::new(0.0, 3.0, 0.0), 0.005),
@@ -549,7 +567,10 @@ fn fill(host: &SharedHost, body: &Dynamic, options: &Dynamic) -> ApiResult<()> {
         .transpose()?;
     let region = if o.has("min") || o.has("max") {
         let (Some(a), Some(b)) = (o.vec3("min")?, o.vec3("max")?) else {
-            return Err(ApiError::validation(func, "a box region needs both 'min' and 'max'"));
+            return Err(ApiError::validation(
+                func,
+                "a box region needs both 'min' and 'max'",
+            ));
         };
         Region::Box {
             min: a.min(b),
@@ -570,17 +591,17 @@ fn fill(host: &SharedHost, body: &Dynamic, options: &Dynamic) -> ApiResult<()> {
             height,
         }
     } else if let Some(c) = inside {
-        let (lo, hi) = entity_bounds(host, c).ok_or_else(|| {
-            ApiError::validation(func, "'inside': the container has no geometry")
-        })?;
+        let (lo, hi) = entity_bounds(host, c)
+            .ok_or_else(|| ApiError::validation(func, "'inside': the container has no geometry"))?;
         let level = o.f32("level")?.unwrap_or(0.6);
         Region::Box {
             min: lo,
             max: Vec3::new(hi.x, lo.y + (hi.y - lo.y) * level, hi.z),
         }
     } else {
-        return Err(ApiError::validation(func, "say where to fill")
-            .with_hint("Give inside: container (with level), or min and max, or base, radius and height."));
+        return Err(ApiError::validation(func, "say where to fill").with_hint(
+            "Give inside: container (with level), or min and max, or base, radius and height.",
+        ));
     };
     let mut h = host.borrow_mut();
     let b = &mut h.world.fluids[bi];
@@ -632,7 +653,14 @@ pub fn register(api: &mut Api) {
                 Ok(make_body(&h1, doc, kind, None, Some(&o), call_line(&ctx))?)
             },
             move |ctx: NativeCallContext, p: Dynamic, o: Dynamic| -> R<EntityHandle> {
-                Ok(make_body(&h2, doc, kind, Some(&p), Some(&o), call_line(&ctx))?)
+                Ok(make_body(
+                    &h2,
+                    doc,
+                    kind,
+                    Some(&p),
+                    Some(&o),
+                    call_line(&ctx),
+                )?)
             }
         );
     }

@@ -9,6 +9,7 @@ mod entities;
 mod events;
 mod expect;
 mod fields;
+mod fluids;
 mod lights;
 mod math;
 mod mesh;
@@ -17,7 +18,6 @@ mod physics;
 mod shapes;
 mod vector;
 mod world;
-mod fluids;
 
 use rhai::{Dynamic, Engine, NativeCallContext};
 
