@@ -155,6 +155,11 @@ pub const DYNAMICS_KINDS: &[&str] = &[
     "drapes",
     "wobbles",
     "squashes",
+    "pours",
+    "fills",
+    "spills",
+    "splashes",
+    "piles",
 ];
 
 impl Brief {

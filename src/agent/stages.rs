@@ -644,9 +644,11 @@ fn dynamics_words(kind: &str) -> &'static str {
         "sways" | "wind" => "wind sway field",
         "drifts" | "rises" => "follow_path drift oscillate",
         "pulsates" | "glows" | "flickers" => "oscillate emissive point_light",
-        "rain" | "snow" | "falling_leaves" | "embers" | "steam" | "fire" | "flows" => {
+        "rain" | "snow" | "falling_leaves" | "embers" | "steam" | "fire" => {
             "emitter particles preset"
         }
+        "flows" | "piles" => "grains pour fill",
+        "pours" | "fills" | "spills" | "splashes" => "liquid pour fill sink",
         "time_of_day" => "animate sun time_of_day sky",
         "flutters" | "drapes" | "waves" => "cloth pin attach wind flutters",
         "wobbles" | "squashes" => "soft_body wobbles compliance",

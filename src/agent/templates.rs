@@ -585,28 +585,62 @@ pub fn dynamics_starter(brief: &Brief, facts: &SceneFacts) -> Option<String> {
                     "oscillate({handle}, \"{property}\", {amplitude}, {hz});"
                 ));
             }
-            ("flows", _) => {
-                // Grains pouring from the subject's top (a dune's crest),
-                // sliding down what they land on.
+            ("flows" | "piles", _) => {
+                // Grains (with friction) pouring from the subject's top, a
+                // dune's crest: they slide where it is steep and pile up.
                 let (at, span) = match facts.thing(&d.subject) {
                     Some(t) => (
                         Vec3::new(
                             (t.min.x + t.max.x) * 0.5,
-                            t.max.y,
+                            t.max.y + 0.1,
                             (t.min.z + t.max.z) * 0.5,
                         ),
-                        (t.max.z - t.min.z).clamp(0.5, 20.0) * 0.6,
+                        (t.max.z - t.min.z).clamp(0.1, 10.0) * 0.3,
                     ),
-                    None => (Vec3::new(0.0, 2.0, 0.0), 2.0),
+                    None => (Vec3::new(0.0, 1.0, 0.0), 0.1),
                 };
+                let r = (span * 0.01).clamp(0.003, 0.05);
                 lines.push(format!(
-                    "emitter(\"dust\", #{{ name: \"flows\", shape: \"box\", position: {}, size: [0.3, 0.05, {}], \
-                     rate: 500, velocity: [0.6, -0.1, 0], spread: 25, lifetime: [4, 6], ground: \"slide\", \
-                     gravity: 1.0, drag: 0.4, max: 6000 }});",
+                    "let flows = grains(\"sand\", #{{ name: \"flows\", particle_radius: {}, max: 4000 }});",
+                    num(r)
+                ));
+                lines.push(format!(
+                    "pour(flows, #{{ kind: \"spill\", position: {}, velocity: [0.5, 0, 0], width: {} }});",
                     vec3(at),
                     num(span)
                 ));
-                lines.push("expect(\"particles_fall\", \"flows\");".into());
+                lines.push("expect(\"pours\", flows);".into());
+            }
+            ("pours" | "fills" | "spills" | "splashes", _) => {
+                // Liquid poured into (or spilling from) the subject.
+                let thing = facts.thing(&d.subject);
+                let (at, width) = match thing {
+                    Some(t) => (
+                        Vec3::new(
+                            (t.min.x + t.max.x) * 0.5,
+                            t.max.y + 0.2,
+                            (t.min.z + t.max.z) * 0.5,
+                        ),
+                        ((t.max.x - t.min.x) * 0.1).clamp(0.004, 0.1),
+                    ),
+                    None => (Vec3::new(0.0, 1.0, 0.0), 0.01),
+                };
+                let r = (width * 0.5).clamp(0.003, 0.03);
+                lines.push(format!(
+                    "let liquid_body = liquid(\"water\", #{{ name: \"liquid\", particle_radius: {}, max: 3000 }});",
+                    num(r)
+                ));
+                let kind = if d.kind == "spills" { "spill" } else { "pour" };
+                lines.push(format!(
+                    "pour(liquid_body, #{{ kind: \"{kind}\", position: {}, velocity: [0, -0.5, 0], width: {}, stop: {} }});",
+                    vec3(at),
+                    num(width),
+                    num((brief.duration.max(2.0) * 0.6) as f32)
+                ));
+                lines.push("expect(\"pours\", liquid_body);".into());
+                if d.kind == "fills" && thing.is_some() {
+                    lines.push(format!("expect(\"fills\", {handle});"));
+                }
             }
             ("time_of_day", _) => {
                 // From before sunrise to after sunset unless the words say

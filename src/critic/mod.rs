@@ -8,6 +8,7 @@
 pub mod corpus;
 pub mod deformable;
 pub mod finding;
+pub mod fluid;
 pub mod intent;
 pub mod physics;
 pub mod plausible;

@@ -144,6 +144,7 @@ pub struct PhysicsRecorder {
     frames: u64,
     last_time: f64,
     fps: u32,
+    fluid: super::fluid::FluidRecorder,
 }
 
 impl PhysicsRecorder {
@@ -163,6 +164,7 @@ impl PhysicsRecorder {
             frames: 0,
             last_time: 0.0,
             fps: 24,
+            fluid: Default::default(),
         }
     }
 
@@ -177,6 +179,7 @@ impl PhysicsRecorder {
     }
 
     pub fn record(&mut self, world: &World, frame: &Frame) {
+        self.fluid.record(world, frame);
         if self.ground.is_none() {
             self.ground = Some(Ground::from_world(world, &frame.transforms));
             // The ground proper: planes and terrain, not table tops.
@@ -368,7 +371,9 @@ impl PhysicsRecorder {
             world,
             last,
         };
-        CHECKS.iter().flat_map(|check| check(&run)).collect()
+        let mut out: Vec<Finding> = CHECKS.iter().flat_map(|check| check(&run)).collect();
+        out.extend(self.fluid.findings(world, last));
+        out
     }
 }
 

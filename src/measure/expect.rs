@@ -43,6 +43,8 @@ struct Track {
     turns: u32,
     final_speed: f32,
     worst_stretch: f32,
+    first: Option<f64>,
+    slope: Option<f32>,
 }
 
 pub struct ExpectationTracker {
@@ -88,6 +90,8 @@ impl ExpectationTracker {
                     turns: 0,
                     final_speed: 0.0,
                     worst_stretch: 0.0,
+                    first: None,
+                    slope: None,
                 }
             })
             .collect();
@@ -226,6 +230,34 @@ impl ExpectationTracker {
                         }
                         tr.final_speed = d.stats.mean_speed;
                         tr.worst_stretch = tr.worst_stretch.max(d.stats.max_stretch);
+                    }
+                }
+                ExpectKind::Fills { body, .. } => {
+                    let held = held_count(world, frame, id, *body) as f64;
+                    tr.first.get_or_insert(held);
+                    tr.best = held;
+                    tr.at = Some(t);
+                }
+                ExpectKind::Pours { .. } => {
+                    if let Some(v) = frame.fluids.iter().find(|f| f.entity == id) {
+                        tr.best = v.stats.emitted as f64;
+                        let n = v.stats.count;
+                        tr.max_count = tr.max_count.max(n);
+                        if v.stats.moving > 0.0 && t > 0.0 {
+                            // Mean vertical displacement of the body, per frame.
+                            let cy = v.stats.centroid.y as f64;
+                            if let Some(prev) = tr.first {
+                                tr.vy_sum += cy - prev;
+                                tr.vy_frames += 1;
+                            }
+                            tr.first = Some(cy);
+                        }
+                    }
+                }
+                ExpectKind::Piles { .. } => {
+                    if let Some(v) = frame.fluids.iter().find(|f| f.entity == id) {
+                        tr.slope = v.stats.slope;
+                        tr.at = Some(t);
                     }
                 }
             }
@@ -465,6 +497,67 @@ fn evaluate(x: &Expectation, tr: &Track) -> ExpectationResult {
                 },
             )
         }
+        ExpectKind::Fills { min_count, .. } => {
+            let start = tr.first.unwrap_or(0.0);
+            let ok = tr.best >= *min_count as f64 && tr.best > start;
+            (
+                ok,
+                tr.best,
+                format!(">= {min_count} particles held, more than at the start"),
+                if ok {
+                    format!(
+                        "'{name}' filled: {:.0} particles held (from {start:.0})",
+                        tr.best
+                    )
+                } else {
+                    format!(
+                        "'{name}' holds {:.0} particles at the end (from {start:.0}), expected at least {min_count} and a rise",
+                        tr.best
+                    )
+                },
+            )
+        }
+        ExpectKind::Pours { min_count } => {
+            // Born from a source, or (for a fill that runs down, as in an
+            // hourglass) a body whose centre sinks by 2 cm or more.
+            let descent = -tr.vy_sum;
+            let ok = tr.best >= *min_count as f64 || descent >= 0.02;
+            (
+                ok,
+                tr.best,
+                format!(">= {min_count} particles poured, or the body's centre sinks >= 2 cm"),
+                if ok {
+                    format!(
+                        "'{name}' poured ({:.0} particles born, centre sank {:.3} m)",
+                        tr.best, descent
+                    )
+                } else {
+                    format!(
+                        "'{name}' poured only {:.0} particles and its centre sank {descent:.3} m, expected at least {min_count} particles",
+                        tr.best
+                    )
+                },
+            )
+        }
+        ExpectKind::Piles {
+            min_angle,
+            max_angle,
+        } => {
+            let s = tr.slope.map_or(-1.0, |s| s as f64);
+            let ok = s >= *min_angle as f64 && s <= *max_angle as f64;
+            (
+                ok,
+                s,
+                format!("slope in [{min_angle}, {max_angle}] degrees"),
+                match tr.slope {
+                    Some(v) if ok => format!("'{name}' piled at {v:.1} degrees"),
+                    Some(v) => format!(
+                        "'{name}' ends with a slope of {v:.1} degrees, expected {min_angle} to {max_angle}"
+                    ),
+                    None => format!("'{name}' forms no pile (too few grains or flat)"),
+                },
+            )
+        }
     };
     ExpectationResult {
         kind: x.kind.name().to_string(),
@@ -476,4 +569,44 @@ fn evaluate(x: &Expectation, tr: &Track) -> ExpectationResult {
         line: x.line,
         at: tr.at,
     }
+}
+
+/// World box of a container: its collider, or its parts' colliders.
+pub fn container_box(world: &World, frame: &Frame, id: EntityId) -> Option<(Vec3, Vec3)> {
+    let mut out: Option<(Vec3, Vec3)> = frame.aabbs.get(id.index()).copied().flatten();
+    for e in &world.entities {
+        if e.id == id || world.body_owner(e.id) != Some(id) && e.parent != Some(id) {
+            continue;
+        }
+        if let Some((lo, hi)) = frame.aabbs.get(e.id.index()).copied().flatten() {
+            out = Some(match out {
+                Some((a, b)) => (a.min(lo), b.max(hi)),
+                None => (lo, hi),
+            });
+        }
+    }
+    out
+}
+
+/// Particles of `body` (any fluid when `None`) inside a container's box.
+pub fn held_count(
+    world: &World,
+    frame: &Frame,
+    container: EntityId,
+    body: Option<EntityId>,
+) -> usize {
+    let Some((lo, hi)) = container_box(world, frame, container) else {
+        return 0;
+    };
+    frame
+        .fluids
+        .iter()
+        .filter(|f| body.is_none_or(|b| b == f.entity))
+        .map(|f| {
+            f.positions
+                .iter()
+                .filter(|p| p.cmpge(lo).all() && p.cmple(hi).all())
+                .count()
+        })
+        .sum()
 }

@@ -33,6 +33,10 @@ pub struct TraceFrame {
     pub entities: BTreeMap<String, EntityPose>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub particles: BTreeMap<String, ParticleSummary>,
+    /// Liquid and granular bodies by name: count, centroid, bounds,
+    /// volume, speeds, pile slope.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub fluids: BTreeMap<String, crate::sim::fluid::FluidStats>,
     /// Cloth and soft bodies by name: centroid, bounds, mean vertex speed,
     /// max stretch, volume ratio, penetration into rigid geometry.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -181,12 +185,18 @@ impl Trace {
             s.final_centroid = st.centroid;
             deformables.insert(name, st);
         }
+        let fluids = frame
+            .fluids
+            .iter()
+            .map(|f| (world.entity(f.entity).label(), f.stats.clone()))
+            .collect();
         self.frames.push(TraceFrame {
             frame: frame.index,
             t: frame.time,
             entities,
             particles,
             deformables,
+            fluids,
         });
         // A hash at every whole simulated second (and at the start).
         let fps = world.settings.fps as u64;

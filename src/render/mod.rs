@@ -34,6 +34,7 @@ mod globals;
 mod gpu;
 mod image;
 pub mod lighting;
+pub mod liquid;
 mod meshes;
 mod options;
 pub mod particles;

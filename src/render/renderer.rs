@@ -226,6 +226,7 @@ pub struct Renderer {
     next_slot: usize,
     analysis: Option<AnalysisTargets>,
     particle_scratch: Vec<ParticleRaw>,
+    liquid: super::liquid::LiquidRenderer,
 }
 
 impl Renderer {
@@ -367,6 +368,7 @@ impl Renderer {
             next_slot: 0,
             analysis: None,
             particle_scratch: Vec::new(),
+            liquid: Default::default(),
         })
     }
 
@@ -582,6 +584,8 @@ impl Renderer {
         if let Some(f) = &fit {
             plan.add_shadow_casters(&f.view_proj);
         }
+        self.liquid
+            .prepare(&self.gpu, world, frame, &mut plan.instances);
         let g = self.globals(frame, &cam, &light, fit.as_ref());
         self.gpu
             .queue
@@ -753,6 +757,12 @@ impl Renderer {
                 pass.set_vertex_buffer(1, self.instances.buffer.slice(..));
                 self.draw_runs(&mut pass, &plan.shadow);
             }
+            if shadows {
+                pass.set_pipeline(&self.pipelines.shadow);
+                pass.set_bind_group(0, &self.globals_bg, &[]);
+                pass.set_vertex_buffer(1, self.instances.buffer.slice(..));
+                self.liquid.draw_grains(&mut pass);
+            }
         }
         {
             let (view, resolve) = match &self.targets.msaa_view {
@@ -788,12 +798,19 @@ impl Renderer {
             pass.set_vertex_buffer(1, self.instances.buffer.slice(..));
             let opaque = [&self.pipelines.mesh[0][0], &self.pipelines.mesh[1][0]];
             self.draw_mesh_runs(&mut pass, &plan.opaque, |c| c as usize, &opaque);
+            pass.set_pipeline(&self.pipelines.mesh[1][0]);
+            self.liquid.draw_grains(&mut pass);
             // The sky after opaque surfaces: only uncovered pixels run it.
             pass.set_pipeline(&self.pipelines.sky);
             pass.draw(0..3, 0..1);
             let transparent = [&self.pipelines.mesh[0][1], &self.pipelines.mesh[1][1]];
             pass.set_vertex_buffer(1, self.instances.buffer.slice(..));
             self.draw_mesh_runs(&mut pass, &plan.transparent, |c| c as usize, &transparent);
+            if self.liquid.has_surfaces() {
+                pass.set_pipeline(&self.pipelines.mesh[0][1]);
+                pass.set_vertex_buffer(1, self.instances.buffer.slice(..));
+                self.liquid.draw_surfaces(&mut pass);
+            }
             if particle_count > 0 {
                 pass.set_pipeline(&self.pipelines.particles);
                 pass.set_vertex_buffer(0, self.particles.buffer.slice(..));
@@ -911,6 +928,9 @@ impl Renderer {
             let pipes = [&self.pipelines.analysis[0], &self.pipelines.analysis[1]];
             self.draw_mesh_runs(&mut pass, &plan.opaque, |_| 0, &pipes);
             self.draw_mesh_runs(&mut pass, &plan.transparent, |_| 0, &pipes);
+            pass.set_pipeline(pipes[0]);
+            self.liquid.draw_grains(&mut pass);
+            self.liquid.draw_surfaces(&mut pass);
         }
         let (w, h) = (self.opts.width, self.opts.height);
         for (tex, buf) in [

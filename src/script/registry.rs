@@ -23,6 +23,7 @@ pub enum Topic {
     Events,
     Expectations,
     Cloth,
+    Fluids,
 }
 
 impl Topic {
@@ -42,6 +43,7 @@ impl Topic {
         Topic::Events,
         Topic::Expectations,
         Topic::Cloth,
+        Topic::Fluids,
     ];
 
     pub fn name(self) -> &'static str {
@@ -61,6 +63,7 @@ impl Topic {
             Topic::Events => "events",
             Topic::Expectations => "expectations",
             Topic::Cloth => "cloth",
+            Topic::Fluids => "fluids",
         }
     }
 
@@ -81,6 +84,7 @@ impl Topic {
             Topic::Events => "Time hooks and snapshots",
             Topic::Expectations => "Expectations",
             Topic::Cloth => "Cloth and soft bodies",
+            Topic::Fluids => "Liquids and grains",
         }
     }
 }

@@ -57,6 +57,8 @@ pub struct Frame {
     pub wind: Vec3,
     /// Hash of the exact simulation state at this frame.
     pub state_hash: u64,
+    /// Liquid and granular bodies, in the world's order.
+    pub fluids: Vec<super::fluid::FluidView>,
     /// Cloth and soft bodies: live vertices and measured state.
     pub deformables: Vec<DeformView>,
 }

@@ -10,10 +10,13 @@
 
 pub mod animate;
 pub mod cloth;
+pub mod fluid;
 pub mod frame;
+pub mod granular;
 pub mod particles;
 pub mod physics;
 pub mod softbody;
+pub mod spatial_hash;
 
 use glam::Vec3;
 
@@ -44,6 +47,8 @@ pub struct Simulation {
     initial_penetrations: Vec<(EntityId, EntityId, f32)>,
     /// Cloth and soft bodies.
     pub deform: cloth::Deformables,
+    /// Liquids and grains.
+    pub fluids: fluid::FluidSystem,
 }
 
 impl Simulation {
@@ -58,6 +63,7 @@ impl Simulation {
         physics.sync(world, &transforms, dt as f32);
         let particles = ParticleSystem::new(world, &transforms);
         let deform = cloth::Deformables::new(world, &transforms);
+        let fluids = fluid::FluidSystem::new(world, &physics, &transforms);
         let mut sim = Simulation {
             physics,
             particles,
@@ -70,6 +76,7 @@ impl Simulation {
             kinematic: Vec::new(),
             initial_penetrations: Vec::new(),
             deform,
+            fluids,
         };
         sim.initial_penetrations = sim.physics.initial_penetrations();
         sim.refresh_kinematic(world);
@@ -272,6 +279,8 @@ impl Simulation {
         self.particles
             .step(world, &transforms, t, self.dt, sample_air);
         self.deform.step(world, &transforms, t, self.dt, sample_air);
+        self.fluids
+            .step(world, &mut self.physics, t, self.dt as f32);
         self.step_index += 1;
         world.time = t_next;
     }
@@ -298,6 +307,7 @@ impl Simulation {
                 h.vec3(*v);
             }
         }
+        self.fluids.hash_into(&mut h);
         h.finish()
     }
 
@@ -365,6 +375,7 @@ impl Simulation {
             state_hash: self.state_hash(world, &transforms),
             deformables: self.deform_views(),
             transforms,
+            fluids: self.fluids.views(world),
         }
     }
 }

@@ -47,6 +47,17 @@ pub enum ExpectKind {
     /// A cloth settles (mean vertex speed below `speed` at the end) with
     /// its stretch under 10 %.
     Drapes { speed: f32 },
+    /// A container's held particles (of `body`, a liquid or grains entity;
+    /// any fluid when `None`) rise to at least `min_count`.
+    Fills {
+        body: Option<EntityId>,
+        min_count: u32,
+    },
+    /// A liquid or granular body's particles are born and fall: at least
+    /// `min_count` emitted, moving downwards on average.
+    Pours { min_count: u32 },
+    /// A granular body ends as a pile whose slope is within the range.
+    Piles { min_angle: f32, max_angle: f32 },
 }
 
 impl ExpectKind {
@@ -64,6 +75,9 @@ impl ExpectKind {
             ExpectKind::Flutters { .. } => "flutters",
             ExpectKind::Wobbles { .. } => "wobbles",
             ExpectKind::Drapes { .. } => "drapes",
+            ExpectKind::Fills { .. } => "fills",
+            ExpectKind::Pours { .. } => "pours",
+            ExpectKind::Piles { .. } => "piles",
         }
     }
 }
@@ -81,6 +95,9 @@ pub const EXPECT_KINDS: &[&str] = &[
     "flutters",
     "wobbles",
     "drapes",
+    "fills",
+    "pours",
+    "piles",
 ];
 
 #[derive(Debug, Clone, Serialize)]

@@ -10,6 +10,7 @@ pub mod deformable;
 pub mod entity;
 pub mod expect;
 pub mod field;
+pub mod fluid;
 pub mod light;
 pub mod material;
 pub mod mesh;
@@ -140,6 +141,8 @@ pub struct World {
     pub warnings: Vec<String>,
     /// Cloth and soft bodies, each drawn through its entity.
     pub deformables: Vec<Deformable>,
+    /// Liquids and granular bodies (see [`fluid`]).
+    pub fluids: Vec<fluid::FluidBody>,
     /// Every name in use, so lookups and uniqueness checks stay cheap in
     /// worlds of thousands of entities.
     name_index: std::collections::BTreeMap<String, Named>,

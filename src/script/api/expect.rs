@@ -79,7 +79,31 @@ const EXPECT_OPTS: &[OptSpec] = &[
             max: 1_000_000,
         },
         "1",
-        "particles_fall/rise: live particles at some point",
+        "particles_fall/rise: live particles at some point; fills: particles held; pours: particles born",
+    ),
+    opt(
+        "body",
+        OptType::Entity,
+        "any liquid or grains",
+        "fills: the liquid or grains that fill the container",
+    ),
+    opt(
+        "min_angle",
+        OptType::Float {
+            min: 0.0,
+            max: 90.0,
+        },
+        "20",
+        "piles: least slope, degrees",
+    ),
+    opt(
+        "max_angle",
+        OptType::Float {
+            min: 0.0,
+            max: 90.0,
+        },
+        "45",
+        "piles: greatest slope, degrees",
     ),
     opt(
         "min_speed",
@@ -106,7 +130,7 @@ pub static EXPECT: FnDoc = FnDoc {
     params: &[
         (
             "kind",
-            "\"moves\", \"stays_still\", \"rests\", \"above_ground\", \"reaches\", \"no_overlap\", \"rotates\", \"particles_fall\", \"particles_rise\", \"flutters\" (cloth keeps moving), \"wobbles\" (soft body) or \"drapes\" (cloth settles)",
+            "\"moves\", \"stays_still\", \"rests\", \"above_ground\", \"reaches\", \"no_overlap\", \"rotates\", \"particles_fall\", \"particles_rise\", \"flutters\" (cloth keeps moving), \"wobbles\" (soft body), \"drapes\" (cloth settles), \"fills\" (a container), \"pours\" or \"piles\" (a liquid or grains)",
         ),
         ("subject", "an Entity or Emitter, or its name"),
     ],
@@ -204,6 +228,20 @@ fn add(
         "drapes" => ExpectKind::Drapes {
             speed: o.f32("speed")?.unwrap_or(0.05),
         },
+        "fills" => ExpectKind::Fills {
+            body: o
+                .raw("body")
+                .map(|d| entity_arg(host, func, "body", d))
+                .transpose()?,
+            min_count: o.int("min_count")?.unwrap_or(50) as u32,
+        },
+        "pours" => ExpectKind::Pours {
+            min_count: o.int("min_count")?.unwrap_or(50) as u32,
+        },
+        "piles" => ExpectKind::Piles {
+            min_angle: o.f32("min_angle")?.unwrap_or(20.0),
+            max_angle: o.f32("max_angle")?.unwrap_or(45.0),
+        },
         other => {
             return Err(ApiError::validation(
                 func,
@@ -257,6 +295,25 @@ fn add(
         .with_hint(format!(
             "Make the subject with {made}; for rigid bodies use \"moves\" or \"rotates\"."
         )));
+    }
+    if let (ExpectKind::Pours { .. } | ExpectKind::Piles { .. }, Subject::Entity(id)) =
+        (&kind, subject)
+    {
+        let h = host.borrow();
+        let fluid = h.world.fluids.iter().find(|f| f.entity == id);
+        let ok = match kind {
+            ExpectKind::Piles { .. } => {
+                fluid.is_some_and(|f| f.kind == crate::world::fluid::FluidKind::Granular)
+            }
+            _ => fluid.is_some(),
+        };
+        if !ok {
+            return Err(ApiError::validation(
+                func,
+                format!("\"{k}\" is about a liquid or grains body: its subject must be one"),
+            )
+            .with_hint("Pass what liquid(...) or grains(...) returned (piles: grains)."));
+        }
     }
     let mut h = host.borrow_mut();
     let subject_name = match subject {

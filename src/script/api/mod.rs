@@ -10,6 +10,7 @@ mod entities;
 mod events;
 mod expect;
 mod fields;
+mod fluids;
 mod lights;
 mod math;
 mod mesh;
@@ -100,6 +101,7 @@ pub fn register_all(engine: &mut Engine, registry: &mut Registry, host: SharedHo
     events::register(&mut api);
     expect::register(&mut api);
     cloth::register(&mut api);
+    fluids::register(&mut api);
 }
 
 /// The script line of the current call, for diagnostics.

@@ -624,7 +624,9 @@ fn make_emitter(
         ));
     }
     let mut h = host.borrow_mut();
-    let total_max: u64 = h.world.emitters.iter().map(|x| x.max as u64).sum::<u64>() + e.max as u64;
+    let total_max: u64 = h.world.emitters.iter().map(|x| x.max as u64).sum::<u64>()
+        + e.max as u64
+        + h.world.fluids.iter().map(|f| f.max as u64).sum::<u64>();
     if total_max > h.limits.max_particles as u64 {
         return Err(ApiError::limit(
             func,

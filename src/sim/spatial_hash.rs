@@ -1,0 +1,185 @@
+//! A spatial hash built by counting sort, and the neighbour lists the fluid
+//! solvers read. Both are flat arrays indexed by particle, rebuilt each
+//! substep: the same shape a GPU compute pass would use (one pass counting
+//! particles per cell, a prefix sum, one pass scattering indices).
+
+use glam::Vec3;
+
+pub struct SpatialHash {
+    cell: f32,
+    /// Start of each bucket in `sorted`; `table + 1` entries.
+    starts: Vec<u32>,
+    /// Particle indices ordered by bucket, by index within a bucket.
+    sorted: Vec<u32>,
+    bucket_of: Vec<u32>,
+}
+
+fn cell_coord(p: Vec3, inv: f32) -> [i32; 3] {
+    let f = |x: f32| {
+        let c = libm::floorf(x * inv);
+        // Far-away or non-finite positions all land in one cell.
+        if c.is_finite() {
+            c.clamp(-1.0e9, 1.0e9) as i32
+        } else {
+            0
+        }
+    };
+    [f(p.x), f(p.y), f(p.z)]
+}
+
+fn bucket(c: [i32; 3], table: usize) -> usize {
+    let h = (c[0] as u32).wrapping_mul(73_856_093)
+        ^ (c[1] as u32).wrapping_mul(19_349_663)
+        ^ (c[2] as u32).wrapping_mul(83_492_791);
+    h as usize % table
+}
+
+impl Default for SpatialHash {
+    fn default() -> Self {
+        SpatialHash {
+            cell: 1.0,
+            starts: vec![0, 0],
+            sorted: Vec::new(),
+            bucket_of: Vec::new(),
+        }
+    }
+}
+
+impl SpatialHash {
+    /// Sorts `points` into cells of size `cell`.
+    pub fn build(&mut self, points: &[Vec3], cell: f32) {
+        let n = points.len();
+        let table = (2 * n).max(64);
+        self.cell = cell.max(1e-6);
+        let inv = 1.0 / self.cell;
+        self.starts.clear();
+        self.starts.resize(table + 1, 0);
+        self.bucket_of.clear();
+        for p in points {
+            let b = bucket(cell_coord(*p, inv), table);
+            self.bucket_of.push(b as u32);
+            self.starts[b + 1] += 1;
+        }
+        for i in 0..table {
+            self.starts[i + 1] += self.starts[i];
+        }
+        let mut fill: Vec<u32> = self.starts[..table].to_vec();
+        self.sorted.clear();
+        self.sorted.resize(n, 0);
+        for (i, b) in self.bucket_of.iter().enumerate() {
+            let slot = &mut fill[*b as usize];
+            self.sorted[*slot as usize] = i as u32;
+            *slot += 1;
+        }
+    }
+
+    /// Calls `f` with every point index in the 27 cells around `p` (and
+    /// possibly a few more that share their buckets), each once.
+    pub fn around(&self, p: Vec3, mut f: impl FnMut(u32)) {
+        let table = self.starts.len() - 1;
+        let c = cell_coord(p, 1.0 / self.cell);
+        let mut buckets = [0usize; 27];
+        let mut k = 0;
+        for dx in -1..=1 {
+            for dy in -1..=1 {
+                for dz in -1..=1 {
+                    buckets[k] = bucket(
+                        [
+                            c[0].wrapping_add(dx),
+                            c[1].wrapping_add(dy),
+                            c[2].wrapping_add(dz),
+                        ],
+                        table,
+                    );
+                    k += 1;
+                }
+            }
+        }
+        // Two cells can share a bucket: visit each bucket once.
+        buckets.sort_unstable();
+        let mut last = usize::MAX;
+        for b in buckets {
+            if b == last {
+                continue;
+            }
+            last = b;
+            for &i in &self.sorted[self.starts[b] as usize..self.starts[b + 1] as usize] {
+                f(i);
+            }
+        }
+    }
+}
+
+/// Neighbours of every particle within a radius, in compressed rows:
+/// particle i's are `list[offsets[i]..offsets[i + 1]]`, in ascending order.
+#[derive(Default)]
+pub struct Neighbours {
+    pub offsets: Vec<u32>,
+    pub list: Vec<u32>,
+    scratch: Vec<u32>,
+}
+
+impl Neighbours {
+    /// Finds, for each point, the others closer than `radius` (at most
+    /// `cap` each, the nearest kept when there are more).
+    pub fn build(&mut self, hash: &SpatialHash, points: &[Vec3], radius: f32, cap: usize) {
+        let r2 = radius * radius;
+        self.offsets.clear();
+        self.list.clear();
+        self.offsets.push(0);
+        for (i, p) in points.iter().enumerate() {
+            self.scratch.clear();
+            hash.around(*p, |j| {
+                if j as usize != i && points[j as usize].distance_squared(*p) < r2 {
+                    self.scratch.push(j);
+                }
+            });
+            self.scratch.sort_unstable();
+            if self.scratch.len() > cap {
+                // Crowded (a compressed clump): keep the nearest.
+                let mut by_dist: Vec<(f32, u32)> = self
+                    .scratch
+                    .iter()
+                    .map(|&j| (points[j as usize].distance_squared(*p), j))
+                    .collect();
+                by_dist.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                self.scratch = by_dist[..cap].iter().map(|x| x.1).collect();
+                self.scratch.sort_unstable();
+            }
+            self.list.extend_from_slice(&self.scratch);
+            self.offsets.push(self.list.len() as u32);
+        }
+    }
+
+    pub fn of(&self, i: usize) -> &[u32] {
+        &self.list[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neighbours_match_brute_force() {
+        let mut pts = Vec::new();
+        let mut s = 12345u32;
+        for _ in 0..500 {
+            let mut r = || {
+                s = s.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                (s >> 8) as f32 / (1 << 24) as f32
+            };
+            pts.push(Vec3::new(r(), r(), r()) * 0.5);
+        }
+        let mut h = SpatialHash::default();
+        h.build(&pts, 0.05);
+        let mut n = Neighbours::default();
+        n.build(&h, &pts, 0.05, 1000);
+        for (i, p) in pts.iter().enumerate() {
+            let brute: Vec<u32> = (0..pts.len() as u32)
+                .filter(|&j| j as usize != i && pts[j as usize].distance_squared(*p) < 0.0025)
+                .collect();
+            assert_eq!(n.of(i), brute.as_slice(), "particle {i}");
+        }
+    }
+}
