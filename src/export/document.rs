@@ -119,7 +119,7 @@ impl Builder {
         bytes: &[u8],
         target: Option<json::buffer::Target>,
     ) -> Index<json::buffer::View> {
-        while self.bin.len() % 4 != 0 {
+        while !self.bin.len().is_multiple_of(4) {
             self.bin.push(0);
         }
         let offset = self.bin.len();
@@ -791,7 +791,7 @@ pub(crate) fn build(ex: &Exporter, world: &World) -> Document {
         nodes: roots.into_iter().map(Index::new).collect(),
     });
     b.root.scene = Some(scene);
-    while b.bin.len() % 4 != 0 {
+    while !b.bin.len().is_multiple_of(4) {
         b.bin.push(0);
     }
     if !b.bin.is_empty() {
