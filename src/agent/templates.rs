@@ -37,6 +37,14 @@ fn num(v: f32) -> String {
         .to_string()
 }
 
+/// Millimetre sizes (particle radii) need more places than positions do.
+fn fine_num(v: f32) -> String {
+    format!("{:.4}", v)
+        .trim_end_matches('0')
+        .trim_end_matches('.')
+        .to_string()
+}
+
 fn vec3(v: Vec3) -> String {
     format!("[{}, {}, {}]", num(v.x), num(v.y), num(v.z))
 }
@@ -602,7 +610,7 @@ pub fn dynamics_starter(brief: &Brief, facts: &SceneFacts) -> Option<String> {
                 let r = (span * 0.01).clamp(0.003, 0.05);
                 lines.push(format!(
                     "let flows = grains(\"sand\", #{{ name: \"flows\", particle_radius: {}, max: 4000 }});",
-                    num(r)
+                    fine_num(r)
                 ));
                 lines.push(format!(
                     "pour(flows, #{{ kind: \"spill\", position: {}, velocity: [0.5, 0, 0], width: {} }});",
@@ -628,7 +636,7 @@ pub fn dynamics_starter(brief: &Brief, facts: &SceneFacts) -> Option<String> {
                 let r = (width * 0.5).clamp(0.003, 0.03);
                 lines.push(format!(
                     "let liquid_body = liquid(\"water\", #{{ name: \"liquid\", particle_radius: {}, max: 3000 }});",
-                    num(r)
+                    fine_num(r)
                 ));
                 let kind = if d.kind == "spills" { "spill" } else { "pour" };
                 lines.push(format!(
