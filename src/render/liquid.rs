@@ -130,7 +130,7 @@ pub fn surface_mesh(points: &[Vec3], radius: f32) -> SurfaceMesh {
                 }
                 let local = acc / count;
                 let pos = lo + (Vec3::new(x as f32, y as f32, z as f32) + local) * cell;
-                // Normal: against the density gradient (trilinear).
+                // Fallback for a vertex no quad uses: against the density gradient.
                 let gx = (v[1] - v[0]) + (v[3] - v[2]) + (v[5] - v[4]) + (v[7] - v[6]);
                 let gy = (v[2] - v[0]) + (v[3] - v[1]) + (v[6] - v[4]) + (v[7] - v[5]);
                 let gz = (v[4] - v[0]) + (v[5] - v[1]) + (v[6] - v[2]) + (v[7] - v[3]);
@@ -181,6 +181,23 @@ pub fn surface_mesh(points: &[Vec3], radius: f32) -> SurfaceMesh {
                     }
                 }
             }
+        }
+    }
+    // Shade with the mesh's own area-weighted normals: the single-cell
+    // density gradient wobbles between particles and can point inward on a
+    // flat face, while the quads' winding is outward by construction.
+    let mut mesh_normals = vec![Vec3::ZERO; out.vertices.len()];
+    for tri in out.indices.chunks_exact(3) {
+        let [a, b, c] =
+            [tri[0], tri[1], tri[2]].map(|i| Vec3::from_array(out.vertices[i as usize].position));
+        let n = (b - a).cross(c - a);
+        for i in tri {
+            mesh_normals[*i as usize] += n;
+        }
+    }
+    for (v, n) in out.vertices.iter_mut().zip(mesh_normals) {
+        if let Some(n) = n.try_normalize() {
+            v.normal = n.to_array();
         }
     }
     out
