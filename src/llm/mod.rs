@@ -6,11 +6,11 @@
 //! [`Provider::chat`] is async; [`chat_blocking`] runs one request on its
 //! own current-thread runtime for callers that are not async.
 
-mod anthropic;
+pub(crate) mod anthropic;
 mod config;
 mod error;
 mod json;
-mod openai;
+pub(crate) mod openai;
 mod schema;
 mod transport;
 

@@ -7,10 +7,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::measure::{Counts, Report};
-use crate::output::{SnapshotError, render_at};
-use crate::pipeline::RunOptions;
 use crate::pipeline::check::check;
 use crate::pipeline::job::{VlmChoice, WorldJob, run_job};
+use crate::pipeline::{RunOptions, SnapshotError, render_at};
 use crate::render::RenderOptions;
 use crate::script::ScriptError;
 
@@ -246,7 +245,7 @@ pub fn export_world(req: &ExportWorldRequest) -> (ToolOutput, Option<Vec<u8>>) {
     if let Some(n) = req.max_particles {
         opts.max_particles = n.clamp(1, 200_000);
     }
-    let (doc, report) = crate::export::export_script(&req.script, &run, opts);
+    let (doc, report) = crate::pipeline::export::export_script(&req.script, &run, opts);
     let Some(doc) = doc else {
         let error = report
             .error
