@@ -26,6 +26,7 @@ pub mod retrieve;
 pub mod scene_facts;
 pub mod stages;
 pub mod templates;
+pub mod words;
 
 use std::fmt;
 use std::time::Instant;

@@ -403,6 +403,7 @@ pub fn generate_world(
     control: Control,
 ) -> ToolOutput {
     use crate::agent::config::{ConfigFile, FlagSettings};
+    use crate::agent::generate::outcome_json;
     use crate::agent::{AgentConfig, GenerateOptions, generate};
     if req.prompt.trim().is_empty() {
         return ToolOutput::internal("prompt is empty: say what the world should show");
@@ -450,8 +451,8 @@ pub fn generate_world(
                 is_error: false,
                 text: json!({
                     "ok": f.error.is_none(),
-                    "verdict": f.verdict,
-                    "score": f.score,
+                    "verdict": outcome_json::verdict_name(f.verdict),
+                    "score": outcome_json::score_value(f.score),
                     "error": f.error,
                     "findings": f.findings.iter().take(MAX_FINDINGS).collect::<Vec<_>>(),
                     "best_round": r.best_round,
