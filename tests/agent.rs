@@ -13,6 +13,7 @@ use std::time::Duration;
 use code2worlds::agent::config::{ConfigFile, FlagSettings};
 use code2worlds::agent::{AgentConfig, AgentError, GenerateOptions, GenerateOutcome, generate};
 use code2worlds::critic::Verdict;
+use code2worlds::llm::STAGE_HEADER;
 use common::http::{Reply, Seen, Server, ok_json, serve_with, status};
 use serde_json::{Value, json};
 
@@ -58,28 +59,24 @@ fn user_text(seen: &Seen) -> String {
     }
 }
 
-/// Which stage a request is for.
+/// Which stage a request is for, as the request says (`object ball` is
+/// the object stage).
 fn stage_of(seen: &Seen) -> &'static str {
-    let text = user_text(seen);
-    if text.contains("Plan the scene as JSON") {
-        "plan"
-    } else if text.contains("Task: write one Rhai function") {
-        "object"
-    } else if text.contains("Task: write the environment only") {
-        "environment"
-    } else if text.contains("Task: place the objects") {
-        "layout"
-    } else if text.contains("Task: write one camera") {
-        "camera"
-    } else if text.contains("Task: write the dynamics only") {
-        "dynamics"
-    } else if text.contains("Task: return the whole corrected script") {
-        "repair"
-    } else if text.contains("Task: rewrite only the part under") {
-        "repair_section"
-    } else {
-        "unknown"
-    }
+    let stage = seen.header(STAGE_HEADER).unwrap_or("");
+    let first = stage.split(' ').next().unwrap_or("");
+    [
+        "plan",
+        "object",
+        "environment",
+        "layout",
+        "camera",
+        "dynamics",
+        "repair",
+        "repair_section",
+    ]
+    .into_iter()
+    .find(|s| *s == first)
+    .unwrap_or("unknown")
 }
 
 fn openai(content: &str) -> Reply {
@@ -503,8 +500,13 @@ fn rate_limits_are_waited_out() {
 /// Sends a seen request on to another server and relays its answer.
 fn forward(mut to: std::net::TcpStream, seen: &Seen) -> Reply {
     use std::io::{Read, Write};
+    // The stage header goes along: the other server answers by it.
+    let stage = seen
+        .header(STAGE_HEADER)
+        .map(|s| format!("{STAGE_HEADER}: {s}\r\n"))
+        .unwrap_or_default();
     let req = format!(
-        "POST {} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}",
+        "POST {} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n{stage}content-length: {}\r\nconnection: close\r\n\r\n{}",
         seen.path,
         seen.body.len(),
         seen.body

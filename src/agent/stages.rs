@@ -863,7 +863,9 @@ pub fn repair_section(
     let (title, range) = secs[index].clone();
     let lines: Vec<&str> = script.lines().collect();
     let body = lines[range.clone()].join("\n");
-    let (site, what, reference) = repair_context(cx, problem, round, 4, 1800);
+    let (mut site, what, reference) = repair_context(cx, problem, round, 4, 1800);
+    // A different request from the whole-script repair: say so.
+    site.stage = "repair_section".into();
     // The other sections as context: names and positions the part may use.
     let task = format!(
         "Reference:\n{reference}\n\

@@ -112,6 +112,7 @@ impl ProviderCritic {
             // The configuration's temperature applies.
             temperature: None,
             grammar: None,
+            stage: None,
         })
     }
 }
