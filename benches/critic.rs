@@ -8,10 +8,11 @@
 use std::path::Path;
 use std::time::Instant;
 
-use code2worlds::critic::{Critic, corpus};
+use code2worlds::critic::Critic;
 use code2worlds::output::{Recorder, RecorderOptions};
-use code2worlds::pipeline::{self, FrameSink, RunOptions};
+use code2worlds::pipeline::{self, RunOptions, corpus};
 use code2worlds::render::{Quality, RenderOptions};
+use code2worlds::sim::FrameSink;
 
 /// Precision and recall per check on each corpus: the one written beside
 /// the checks, and the second one written before they were generalised.
@@ -55,7 +56,7 @@ impl<S: FrameSink> FrameSink for Timed<'_, S> {
         &mut self,
         world: &code2worlds::world::World,
         frame: &code2worlds::sim::Frame,
-    ) -> Result<(), code2worlds::script::ScriptError> {
+    ) -> Result<(), code2worlds::sim::SinkError> {
         let t = Instant::now();
         let r = self.inner.accept(world, frame);
         self.spent += t.elapsed();

@@ -8,9 +8,9 @@
 use std::time::Instant;
 
 use code2worlds::output::{Recorder, RecorderOptions};
-use code2worlds::pipeline::{FrameSink, RunOptions, build};
+use code2worlds::pipeline::{RunOptions, build};
 use code2worlds::render::{Quality, RenderOptions, Renderer};
-use code2worlds::sim::{Frame, Simulation};
+use code2worlds::sim::{Frame, FrameSink, Simulation};
 
 const SCENE: &str = r#"
 world(#{ duration: 10, fps: 24, seed: 7 });

@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use code2worlds::agent::config::{ConfigFile, FlagSettings};
 use code2worlds::agent::{AgentConfig, AgentError, GenerateOptions, GenerateOutcome, generate};
+use code2worlds::critic::Verdict;
+use code2worlds::llm::STAGE_HEADER;
 use common::http::{Reply, Seen, Server, ok_json, serve_with, status};
 use serde_json::{Value, json};
 
@@ -57,28 +59,24 @@ fn user_text(seen: &Seen) -> String {
     }
 }
 
-/// Which stage a request is for.
+/// Which stage a request is for, as the request says (`object ball` is
+/// the object stage).
 fn stage_of(seen: &Seen) -> &'static str {
-    let text = user_text(seen);
-    if text.contains("Plan the scene as JSON") {
-        "plan"
-    } else if text.contains("Task: write one Rhai function") {
-        "object"
-    } else if text.contains("Task: write the environment only") {
-        "environment"
-    } else if text.contains("Task: place the objects") {
-        "layout"
-    } else if text.contains("Task: write one camera") {
-        "camera"
-    } else if text.contains("Task: write the dynamics only") {
-        "dynamics"
-    } else if text.contains("Task: return the whole corrected script") {
-        "repair"
-    } else if text.contains("Task: rewrite only the part under") {
-        "repair_section"
-    } else {
-        "unknown"
-    }
+    let stage = seen.header(STAGE_HEADER).unwrap_or("");
+    let first = stage.split(' ').next().unwrap_or("");
+    [
+        "plan",
+        "object",
+        "environment",
+        "layout",
+        "camera",
+        "dynamics",
+        "repair",
+        "repair_section",
+    ]
+    .into_iter()
+    .find(|s| *s == first)
+    .unwrap_or("unknown")
 }
 
 fn openai(content: &str) -> Reply {
@@ -205,7 +203,12 @@ fn a_full_pipeline_plans_builds_and_passes_in_one_round() {
         ]
     );
     assert_eq!(r.rounds.len(), 1);
-    assert_eq!(r.rounds[0].verdict, "pass", "{:?}", r.rounds[0]);
+    assert_eq!(
+        r.rounds[0].verdict,
+        Some(Verdict::Pass),
+        "{:?}",
+        r.rounds[0]
+    );
     assert!(r.final_world.passed(), "{:?}", r.final_world);
     // Every file the pipeline promises.
     for f in [
@@ -276,7 +279,12 @@ fn compact_mode_writes_the_environment_layout_and_camera_from_the_brief() {
     );
     let cam = read(out.join("scene/camera.rhai"));
     assert!(cam.contains("target: find(\"ball\")"), "{cam}");
-    assert_eq!(r.rounds[0].verdict, "pass", "{:?}", r.rounds[0]);
+    assert_eq!(
+        r.rounds[0].verdict,
+        Some(Verdict::Pass),
+        "{:?}",
+        r.rounds[0]
+    );
 }
 
 /// The rolling bottle (Code4D c4d-09) in compact mode, with a model that
@@ -317,7 +325,12 @@ fn compact_mode_finishes_the_rolling_bottle_with_two_model_calls() {
     assert!(object.contains("assets::bottle(position"), "{object}");
     let layout = read(out.join("scene/layout.rhai"));
     assert_eq!(layout, "let bottle = make_bottle([0, 0, 0]);");
-    assert_eq!(r.rounds[0].verdict, "pass", "{:?}", r.rounds[0]);
+    assert_eq!(
+        r.rounds[0].verdict,
+        Some(Verdict::Pass),
+        "{:?}",
+        r.rounds[0]
+    );
 }
 
 /// Compact mode repairs the one section the critic's findings point at:
@@ -346,8 +359,13 @@ fn compact_mode_repairs_one_section() {
         "{asked}"
     );
     assert_eq!(r.rounds.len(), 2);
-    assert_eq!(r.rounds[0].verdict, "fail");
-    assert_eq!(r.rounds[1].verdict, "pass", "{:?}", r.rounds[1]);
+    assert_eq!(r.rounds[0].verdict, Some(Verdict::Fail));
+    assert_eq!(
+        r.rounds[1].verdict,
+        Some(Verdict::Pass),
+        "{:?}",
+        r.rounds[1]
+    );
     let round2 = read(out.join("rounds/2/world.rhai"));
     // Only the dynamics changed: everything before it is round 1's.
     let round1 = read(out.join("rounds/1/world.rhai"));
@@ -397,8 +415,13 @@ fn a_syntax_error_is_repaired_in_round_two() {
     assert_eq!(st.iter().filter(|s| **s == "dynamics").count(), 2);
     assert_eq!(st.last(), Some(&"repair"));
     assert_eq!(r.rounds.len(), 2);
-    assert_eq!(r.rounds[0].verdict, "error");
-    assert_eq!(r.rounds[1].verdict, "pass", "{:?}", r.rounds[1]);
+    assert_eq!(r.rounds[0].verdict, None);
+    assert_eq!(
+        r.rounds[1].verdict,
+        Some(Verdict::Pass),
+        "{:?}",
+        r.rounds[1]
+    );
     assert_eq!(r.best_round, 2);
     // The repairer was told the structured error: kind, line, message.
     let repair = server
@@ -424,8 +447,13 @@ fn a_critic_failure_is_repaired() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("gen");
     let r = generate(options(&out, config(&server.base, None, &[]))).unwrap();
-    assert_eq!(r.rounds[0].verdict, "fail");
-    assert_eq!(r.rounds[1].verdict, "pass", "{:?}", r.rounds[1]);
+    assert_eq!(r.rounds[0].verdict, Some(Verdict::Fail));
+    assert_eq!(
+        r.rounds[1].verdict,
+        Some(Verdict::Pass),
+        "{:?}",
+        r.rounds[1]
+    );
     let repair = server
         .seen()
         .iter()
@@ -464,7 +492,7 @@ fn rate_limits_are_waited_out() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("gen");
     let r = generate(options(&out, config(&server.base, None, &[]))).unwrap();
-    assert_eq!(r.rounds[0].verdict, "pass");
+    assert_eq!(r.rounds[0].verdict, Some(Verdict::Pass));
     let t = transcript(&out);
     assert_eq!(t[0]["attempts"], 2, "{}", t[0]);
 }
@@ -472,8 +500,13 @@ fn rate_limits_are_waited_out() {
 /// Sends a seen request on to another server and relays its answer.
 fn forward(mut to: std::net::TcpStream, seen: &Seen) -> Reply {
     use std::io::{Read, Write};
+    // The stage header goes along: the other server answers by it.
+    let stage = seen
+        .header(STAGE_HEADER)
+        .map(|s| format!("{STAGE_HEADER}: {s}\r\n"))
+        .unwrap_or_default();
     let req = format!(
-        "POST {} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}",
+        "POST {} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n{stage}content-length: {}\r\nconnection: close\r\n\r\n{}",
         seen.path,
         seen.body.len(),
         seen.body
@@ -575,7 +608,7 @@ fn anthropic_messages_drive_the_pipeline() {
     cfg.planner.config.api_key = Some("test-key".into());
     cfg.coder.config.api_key = Some("test-key".into());
     let r = generate(options(&out, cfg)).unwrap();
-    assert_eq!(r.rounds[0].verdict, "pass");
+    assert_eq!(r.rounds[0].verdict, Some(Verdict::Pass));
     let seen = server.seen();
     assert!(seen.iter().all(|s| s.path == "/v1/messages"));
     assert!(
@@ -641,7 +674,7 @@ fn an_interrupted_run_resumes_without_redoing_finished_stages() {
     o.prompt = None;
     let r = generate(o).unwrap();
     assert_eq!(stages(&fresh), ["layout", "camera", "dynamics"]);
-    assert_eq!(r.rounds[0].verdict, "pass");
+    assert_eq!(r.rounds[0].verdict, Some(Verdict::Pass));
     // The transcript kept the calls of both sessions.
     assert_eq!(transcript(&out).len(), 4 + 3);
     // Resuming a finished run redoes nothing, the final render included.

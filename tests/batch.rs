@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use code2worlds::llm::STAGE_HEADER;
 use common::http::{Reply, Seen, Server, ok_json, serve_with, status};
 use serde_json::{Value, json};
 
@@ -52,21 +53,23 @@ fn user_text(seen: &Seen) -> String {
     }
 }
 
+/// Which stage a request is for, as the request says (`object ball` is
+/// the object stage).
 fn stage_of(seen: &Seen) -> &'static str {
-    let t = user_text(seen);
-    let stages = [
-        ("Plan the scene as JSON", "plan"),
-        ("Task: write one Rhai function", "object"),
-        ("Task: write the environment only", "environment"),
-        ("Task: place the objects", "layout"),
-        ("Task: write one camera", "camera"),
-        ("Task: write the dynamics only", "dynamics"),
-        ("Task: return the whole corrected script", "repair"),
-    ];
-    stages
-        .iter()
-        .find(|(k, _)| t.contains(k))
-        .map_or("unknown", |(_, s)| s)
+    let stage = seen.header(STAGE_HEADER).unwrap_or("");
+    let first = stage.split(' ').next().unwrap_or("");
+    [
+        "plan",
+        "object",
+        "environment",
+        "layout",
+        "camera",
+        "dynamics",
+        "repair",
+    ]
+    .into_iter()
+    .find(|s| *s == first)
+    .unwrap_or("unknown")
 }
 
 fn openai(content: &str) -> Reply {

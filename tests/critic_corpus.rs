@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use code2worlds::critic::corpus;
+use code2worlds::pipeline::corpus;
 use code2worlds::render::{Quality, RenderOptions};
 
 /// Visual cases render small and fast; the checks are relative measures.

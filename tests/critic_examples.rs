@@ -5,8 +5,9 @@ mod common;
 
 use code2worlds::critic::{Critic, Verdict};
 use code2worlds::output::{Recorder, RecorderOptions};
-use code2worlds::pipeline::{self, FrameSink, RunOptions};
+use code2worlds::pipeline::{self, RunOptions};
 use code2worlds::render::{Quality, RenderOptions};
+use code2worlds::sim::FrameSink;
 
 #[test]
 fn every_example_passes_the_critic() {

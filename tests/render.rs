@@ -12,8 +12,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use code2worlds::output::render_at;
-use code2worlds::pipeline::{self, RunOptions};
+use code2worlds::pipeline::{self, RunOptions, render_at};
 use code2worlds::render::{AdapterChoice, Quality, RenderOptions, Renderer, RgbaImage};
 use code2worlds::sim::Simulation;
 use code2worlds::video::{read_png, write_png};

@@ -1,16 +1,15 @@
 //! A dynamic cylinder standing on a thin fixed body rests on it instead of
 //! sinking through (a can on a coaster).
 
-use code2worlds::pipeline::{self, FrameSink, RunOptions};
-use code2worlds::script::ScriptError;
-use code2worlds::sim::Frame;
+use code2worlds::pipeline::{self, RunOptions};
+use code2worlds::sim::{Frame, FrameSink, SinkError};
 use code2worlds::world::World;
 
 #[derive(Default)]
 struct Last(Option<(World, Frame)>);
 
 impl FrameSink for Last {
-    fn accept(&mut self, world: &World, frame: &Frame) -> Result<(), ScriptError> {
+    fn accept(&mut self, world: &World, frame: &Frame) -> Result<(), SinkError> {
         self.0 = Some((world.clone(), frame.clone()));
         Ok(())
     }

@@ -150,6 +150,16 @@ impl ModelClient {
     /// One call: replayed from the cache when the same request was answered
     /// before, else sent; either way written to the transcript.
     pub fn chat(&self, site: &CallSite, req: &ChatRequest) -> Result<ChatResponse, LlmError> {
+        let staged;
+        let req = if req.stage.is_none() {
+            staged = ChatRequest {
+                stage: Some(site.stage.clone()),
+                ..req.clone()
+            };
+            &staged
+        } else {
+            req
+        };
         let canonical = self.canonical(req);
         let cache_path = self
             .cache_dir

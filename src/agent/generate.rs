@@ -88,10 +88,13 @@ struct RunState {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RoundRecord {
     pub round: u32,
-    /// "pass", "fail" (the critic's verdict) or "error" (the script failed).
-    pub verdict: String,
-    /// The critic's score; -1 when the script failed.
-    pub score: i32,
+    /// The critic's verdict; `None` when the script failed (written
+    /// "error").
+    #[serde(with = "outcome_json::verdict")]
+    pub verdict: Option<Verdict>,
+    /// The critic's score; `None` when the script failed (written -1).
+    #[serde(with = "outcome_json::score")]
+    pub score: Option<u32>,
     pub findings: usize,
     pub error: Option<String>,
     pub elapsed_ms: u64,
@@ -104,10 +107,13 @@ pub struct RoundRecord {
 pub struct FinalRecord {
     /// The round whose script it is.
     pub round: u32,
-    /// "pass", "fail" or "error".
-    pub verdict: String,
-    /// The critic's score; -1 when the script failed.
-    pub score: i32,
+    /// The critic's verdict; `None` when the script failed (written
+    /// "error").
+    #[serde(with = "outcome_json::verdict")]
+    pub verdict: Option<Verdict>,
+    /// The critic's score; `None` when the script failed (written -1).
+    #[serde(with = "outcome_json::score")]
+    pub score: Option<u32>,
     pub error: Option<String>,
     /// The critic's findings, a line each.
     pub findings: Vec<String>,
@@ -115,7 +121,60 @@ pub struct FinalRecord {
 
 impl FinalRecord {
     pub fn passed(&self) -> bool {
-        self.verdict == "pass"
+        self.verdict == Some(Verdict::Pass)
+    }
+}
+
+/// How a round's or the final world's outcome is written: the verdict as
+/// "pass", "fail" or "error", the score as a number, -1 without one. The
+/// files and the tool answers keep this form for their readers (`c2w
+/// batch` reads `final.json`; a resumed run reads its rounds back).
+pub mod outcome_json {
+    use crate::critic::Verdict;
+
+    pub fn verdict_name(v: Option<Verdict>) -> &'static str {
+        match v {
+            Some(Verdict::Pass) => "pass",
+            Some(Verdict::Fail) => "fail",
+            None => "error",
+        }
+    }
+
+    pub fn score_value(s: Option<u32>) -> i64 {
+        s.map_or(-1, i64::from)
+    }
+
+    pub mod verdict {
+        use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+        use crate::critic::Verdict;
+
+        pub fn serialize<S: Serializer>(v: &Option<Verdict>, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(super::verdict_name(*v))
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Verdict>, D::Error> {
+            match String::deserialize(d)?.as_str() {
+                "pass" => Ok(Some(Verdict::Pass)),
+                "fail" => Ok(Some(Verdict::Fail)),
+                "error" => Ok(None),
+                other => Err(D::Error::custom(format!(
+                    "verdict must be pass, fail or error, not {other}"
+                ))),
+            }
+        }
+    }
+
+    pub mod score {
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(v: &Option<u32>, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_i64(super::score_value(*v))
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+            Ok(u32::try_from(i64::deserialize(d)?).ok())
+        }
     }
 }
 
@@ -522,7 +581,11 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
             Some(r) => {
                 progress.say(
                     &format!("round {round}"),
-                    &format!("done earlier: {} (score {})", r.verdict, r.score),
+                    &format!(
+                        "done earlier: {} (score {})",
+                        outcome_json::verdict_name(r.verdict),
+                        outcome_json::score_value(r.score)
+                    ),
                 );
                 r
             }
@@ -538,14 +601,16 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
                         Some(e) => format!("script error: {}", first_line(e)),
                         None => format!(
                             "critic {}: score {}, {} findings",
-                            r.verdict, r.score, r.findings
+                            outcome_json::verdict_name(r.verdict),
+                            outcome_json::score_value(r.score),
+                            r.findings
                         ),
                     },
                 );
                 r
             }
         };
-        let passed = record.verdict == "pass";
+        let passed = record.verdict == Some(Verdict::Pass);
         records.push(record);
         if passed || round == state.rounds {
             break;
@@ -639,19 +704,15 @@ fn final_record(round: u32, error: Option<&ScriptError>, diff: Option<&CriticDif
     match (error, diff) {
         (Some(e), _) => FinalRecord {
             round,
-            verdict: "error".into(),
-            score: -1,
+            verdict: None,
+            score: None,
             error: Some(error_text(e)),
             findings: Vec::new(),
         },
         (None, Some(d)) => FinalRecord {
             round,
-            verdict: if d.verdict == Verdict::Pass {
-                "pass".into()
-            } else {
-                "fail".into()
-            },
-            score: d.score as i32,
+            verdict: Some(d.verdict),
+            score: Some(d.score),
             error: None,
             findings: d
                 .findings
@@ -661,8 +722,8 @@ fn final_record(round: u32, error: Option<&ScriptError>, diff: Option<&CriticDif
         },
         (None, None) => FinalRecord {
             round,
-            verdict: "fail".into(),
-            score: 0,
+            verdict: Some(Verdict::Fail),
+            score: Some(0),
             error: None,
             findings: Vec::new(),
         },
@@ -688,8 +749,8 @@ fn run_round(
     let record = match (&outcome.report.error, &outcome.diff) {
         (Some(e), _) => RoundRecord {
             round,
-            verdict: "error".into(),
-            score: -1,
+            verdict: None,
+            score: None,
             findings: 0,
             error: Some(error_text(e)),
             elapsed_ms: started.elapsed().as_millis() as u64,
@@ -697,11 +758,8 @@ fn run_round(
         },
         (None, Some(d)) => RoundRecord {
             round,
-            verdict: match d.verdict {
-                Verdict::Pass => "pass".into(),
-                Verdict::Fail => "fail".into(),
-            },
-            score: d.score as i32,
+            verdict: Some(d.verdict),
+            score: Some(d.score),
             findings: d.findings.len(),
             error: None,
             elapsed_ms: started.elapsed().as_millis() as u64,
@@ -709,8 +767,8 @@ fn run_round(
         },
         (None, None) => RoundRecord {
             round,
-            verdict: "fail".into(),
-            score: 0,
+            verdict: Some(Verdict::Fail),
+            score: Some(0),
             findings: 0,
             error: None,
             elapsed_ms: started.elapsed().as_millis() as u64,
@@ -734,12 +792,8 @@ fn summary(state: &RunState, r: &GenerateOutcome) -> String {
         s.push_str(&format!(
             "| {} | {} | {} | {} | {:.1} s |\n",
             x.round,
-            x.verdict,
-            if x.score < 0 {
-                "-".into()
-            } else {
-                x.score.to_string()
-            },
+            outcome_json::verdict_name(x.verdict),
+            x.score.map_or_else(|| "-".into(), |s| s.to_string()),
             x.findings,
             x.elapsed_ms as f64 / 1000.0
         ));
@@ -754,7 +808,8 @@ fn summary(state: &RunState, r: &GenerateOutcome) -> String {
         None => {
             s.push_str(&format!(
                 "\nFinal critic verdict: {} (score {}).\n",
-                f.verdict, f.score
+                outcome_json::verdict_name(f.verdict),
+                outcome_json::score_value(f.score)
             ));
             for line in f.findings.iter().take(10) {
                 s.push_str(&format!("- {line}\n"));

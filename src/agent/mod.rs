@@ -1,5 +1,5 @@
-//! The agent: a prompt to a world through coding models, after the
-//! Code2Worlds pipeline.
+//! Stage eight, the agent: a prompt to a world through coding models, after
+//! the Code2Worlds pipeline.
 //!
 //! 1. [`stages::plan`]: the planner turns the prompt into a [`Brief`](crate::brief::Brief).
 //! 2. Object stream: for each object, retrieval ([`retrieve`]) finds the
@@ -26,6 +26,7 @@ pub mod retrieve;
 pub mod scene_facts;
 pub mod stages;
 pub mod templates;
+pub mod words;
 
 use std::fmt;
 use std::time::Instant;

@@ -12,8 +12,7 @@ use super::scene_facts::SceneFacts;
 use crate::brief::ObjectBrief;
 use crate::critic::Severity;
 use crate::critic::vlm::{VisionCritic, VlmRequest};
-use crate::output::render_at;
-use crate::pipeline::RunOptions;
+use crate::pipeline::{RunOptions, render_at};
 use crate::render::RenderOptions;
 use crate::util::fsx::write_atomic;
 

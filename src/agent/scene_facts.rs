@@ -17,7 +17,7 @@ pub struct Thing {
     pub count: usize,
     pub min: Vec3,
     pub max: Vec3,
-    pub body: &'static str,
+    pub body: BodyKind,
     pub ground: bool,
 }
 
@@ -59,6 +59,7 @@ fn own_boxes(world: &World) -> Vec<Option<(Vec3, Vec3)>> {
         .collect()
 }
 
+/// How a thing's body reads in a prompt.
 fn body_name(k: BodyKind) -> &'static str {
     match k {
         BodyKind::None => "decoration",
@@ -112,7 +113,7 @@ impl SceneFacts {
                     count: 1,
                     min,
                     max,
-                    body: body_name(e.body.kind),
+                    body: e.body.kind,
                     ground,
                 });
             } else if e.name.is_none()
@@ -121,7 +122,7 @@ impl SceneFacts {
                 && let Some((min, max)) = subtree(e.id.index())
             {
                 match things.iter_mut().find(|t| t.name == *tag && t.count > 0) {
-                    Some(t) if t.body == body_name(e.body.kind) => {
+                    Some(t) if t.body == e.body.kind => {
                         t.count += 1;
                         t.min = t.min.min(min);
                         t.max = t.max.max(max);
@@ -131,7 +132,7 @@ impl SceneFacts {
                         count: 1,
                         min,
                         max,
-                        body: body_name(e.body.kind),
+                        body: e.body.kind,
                         ground,
                     }),
                 }
@@ -183,7 +184,7 @@ impl SceneFacts {
                     format!(
                         "\"{}\"{copies}: {}, centre {}, size {:.2} x {:.2} x {:.2} m, top at y {:.2}",
                         t.name,
-                        t.body,
+                        body_name(t.body),
                         f(centre),
                         s.x,
                         s.y,

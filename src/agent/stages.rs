@@ -14,6 +14,9 @@ use super::code::{extract_code, maker_name, snake_case, without_world_call};
 use super::retrieve::{DocKind, Index};
 use super::scene_facts::SceneFacts;
 use super::templates;
+use super::words::{
+    DAY_WORDS, ENVIRONMENT_KINDS, ONE_THING, PARTICLE_KINDS, WEATHER_KINDS, shape_words,
+};
 use super::{AgentError, Progress};
 use crate::brief::{Brief, DYNAMICS_KINDS, ObjectBrief};
 use crate::critic::{CriticDiff, Severity};
@@ -159,32 +162,10 @@ pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
         b.duration = 6.0;
     }
     b.duration = b.duration.min(12.0);
-    // The environment stage makes these; as objects they would be built twice.
-    // So are the air and motion itself, which small planners list as things.
-    const ENVIRONMENT_KINDS: &[&str] = &[
-        "sun", "light", "sky", "ground", "floor", "moon", "lighting", "wind", "breeze", "air",
-        "weather", "dynamics", "motion", "cloud", "clouds", "fog", "mist", "storm",
-    ];
     b.objects.retain(|o| {
         !ENVIRONMENT_KINDS.contains(&o.kind.trim().to_lowercase().as_str())
             && !ENVIRONMENT_KINDS.contains(&o.name.trim().to_lowercase().as_str())
     });
-    // Things that come in hundreds are particles, whatever the planner
-    // said: as objects they would be hundreds of bodies.
-    const PARTICLE_KINDS: &[(&str, &str)] = &[
-        ("leaves", "falling_leaves"),
-        ("leaf", "falling_leaves"),
-        ("raindrop", "rain"),
-        ("rain", "rain"),
-        ("snowflake", "snow"),
-        ("snow", "snow"),
-        ("ember", "embers"),
-        ("spark", "embers"),
-        ("steam", "steam"),
-        ("flame", "fire"),
-        ("grain", "flows"),
-        ("fire", "fire"),
-    ];
     let particle_kind = |o: &ObjectBrief| {
         // The kind, and the name too: planners write kind "particles",
         // name "raindrops".
@@ -197,11 +178,6 @@ pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
             .split(|c: char| !c.is_ascii_alphabetic())
             .filter(|w| !w.is_empty())
             .collect();
-        // A pile of leaves or a fire pit is one thing, not particles.
-        const ONE_THING: &[&str] = &[
-            "pile", "heap", "mound", "bed", "pit", "log", "wood", "place", "pot", "kettle", "cup",
-            "mug", "stump", "tree",
-        ];
         if words.iter().any(|w| ONE_THING.contains(w)) {
             return None;
         }
@@ -228,26 +204,6 @@ pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
     // Particles of no kind we can tell cannot be built as objects.
     b.objects
         .retain(|o| particle_kind(o).is_none() && !o.kind.to_lowercase().starts_with("particle"));
-    // Light that changes (a sunrise, golden light, night falling) is the
-    // time of day, whatever kind the planner gave it.
-    const DAY_WORDS: &[&str] = &[
-        "sun",
-        "sunrise",
-        "sunset",
-        "dawn",
-        "dusk",
-        "daylight",
-        "sunlight",
-        "moonlight",
-        "moon",
-        "night",
-        "day",
-        "timelapse",
-        "lapse",
-        "afternoon",
-        "morning",
-        "evening",
-    ];
     let names: Vec<String> = b.objects.iter().map(|o| o.name.clone()).collect();
     // A motion of something that is not an object: of particles it is
     // their emitter's ("the leaves spin" with falling leaves asked for);
@@ -280,17 +236,7 @@ pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
     b.dynamics.retain_mut(|d| {
         let text = format!("{} {}", d.subject, d.kind).to_lowercase();
         // Weather and particles stay what they are ("light rain at dusk").
-        let weather = [
-            "rain",
-            "snow",
-            "falling_leaves",
-            "embers",
-            "steam",
-            "fire",
-            "wind",
-            "flows",
-        ]
-        .contains(&d.kind.as_str());
+        let weather = WEATHER_KINDS.contains(&d.kind.as_str());
         let about_day = d.kind == "time_of_day"
             || (!weather
                 && !names.contains(&d.subject)
@@ -363,38 +309,6 @@ fn describe_object(o: &ObjectBrief) -> String {
         s.push_str(&format!(", about {m} m across"));
     }
     s
-}
-
-/// The primitives that everyday things are usually made of, so retrieval
-/// finds `sphere` for a ball and `lathe` for a vase.
-pub fn shape_words(kind: &str) -> &'static str {
-    let k = kind.to_ascii_lowercase();
-    let has = |words: &[&str]| words.iter().any(|w| k.contains(w));
-    if has(&[
-        "ball", "globe", "orb", "marble", "planet", "bubble", "apple", "orange",
-    ]) {
-        "sphere"
-    } else if has(&[
-        "bottle", "vase", "cup", "mug", "glass", "bowl", "jar", "pot", "lamp", "candle",
-    ]) {
-        "lathe cylinder"
-    } else if has(&[
-        "box", "crate", "domino", "brick", "block", "book", "cube", "plank", "wall", "shelf",
-    ]) {
-        "box"
-    } else if has(&[
-        "coin", "wheel", "disc", "can", "pole", "stick", "pillar", "column", "barrel",
-    ]) {
-        "cylinder"
-    } else if has(&["ring", "donut", "tyre", "tire", "hoop"]) {
-        "torus"
-    } else if has(&["cone", "spike", "roof"]) {
-        "cone"
-    } else if has(&["jellyfish", "blob", "creature", "fish"]) {
-        "sphere mesh emissive opacity"
-    } else {
-        "box sphere cylinder group"
-    }
 }
 
 /// The catalog builder named like the object's kind, with its
@@ -949,7 +863,9 @@ pub fn repair_section(
     let (title, range) = secs[index].clone();
     let lines: Vec<&str> = script.lines().collect();
     let body = lines[range.clone()].join("\n");
-    let (site, what, reference) = repair_context(cx, problem, round, 4, 1800);
+    let (mut site, what, reference) = repair_context(cx, problem, round, 4, 1800);
+    // A different request from the whole-script repair: say so.
+    site.stage = "repair_section".into();
     // The other sections as context: names and positions the part may use.
     let task = format!(
         "Reference:\n{reference}\n\

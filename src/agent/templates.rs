@@ -13,6 +13,7 @@ use glam::Vec3;
 use super::code::maker_name;
 use super::scene_facts::SceneFacts;
 use crate::brief::{Brief, ObjectBrief};
+use crate::world::BodyKind;
 use crate::world::material::{parse_color_str, preset_named};
 
 /// Words of a free-text field, lower case, split on anything but letters.
@@ -147,7 +148,7 @@ pub fn stand_in(o: &ObjectBrief) -> String {
         .unwrap_or(0.3)
         .clamp(0.02, 20.0) as f32;
     let mut options = label_and_look(o, &attribute_words(o));
-    let shape = super::stages::shape_words(&o.kind);
+    let shape = super::words::shape_words(&o.kind);
     let (call, height) = if shape.starts_with("sphere") {
         (format!("sphere({}", num(size / 2.0)), size)
     } else if shape.contains("cylinder") {
@@ -342,7 +343,7 @@ pub fn camera(brief: &Brief, facts: &SceneFacts) -> String {
         }
     }
     .clamp(0.8, 80.0);
-    let moves = subject.body == "dynamic"
+    let moves = subject.body == BodyKind::Dynamic
         || brief
             .dynamics
             .iter()
@@ -467,12 +468,12 @@ pub fn dynamics_starter(brief: &Brief, facts: &SceneFacts) -> Option<String> {
         // A fixed body cannot be set moving.
         let subject = facts
             .thing(&d.subject)
-            .filter(|t| t.count == 1 && t.body != "fixed");
+            .filter(|t| t.count == 1 && t.body != BodyKind::Fixed);
         let handle = format!("find(\"{}\")", d.subject);
         // Tagged copies: the same motion for each, expectations on the first.
         if facts
             .thing(&d.subject)
-            .is_some_and(|t| t.count > 1 && t.body != "fixed")
+            .is_some_and(|t| t.count > 1 && t.body != BodyKind::Fixed)
         {
             let first = format!("find_all(\"{}\")[0]", d.subject);
             let (each, expect) = match d.kind.as_str() {
@@ -488,7 +489,9 @@ pub fn dynamics_starter(brief: &Brief, facts: &SceneFacts) -> Option<String> {
                     format!("expect(\"moves\", {first}, #{{ min_distance: 0.3 }});"),
                 ),
                 "falls" | "topples" | "bounces"
-                    if facts.thing(&d.subject).is_some_and(|t| t.body == "dynamic") =>
+                    if facts
+                        .thing(&d.subject)
+                        .is_some_and(|t| t.body == BodyKind::Dynamic) =>
                 {
                     (
                         "let p = e.position;\n    set(e, #{ position: [p.x, p.y + 1.5, p.z] });"
@@ -549,7 +552,7 @@ pub fn dynamics_starter(brief: &Brief, facts: &SceneFacts) -> Option<String> {
             }
             // Lifting a body that physics does not move would leave it in
             // the air: only a dynamic one falls.
-            ("falls" | "topples" | "bounces", Some(t)) if t.body == "dynamic" => {
+            ("falls" | "topples" | "bounces", Some(t)) if t.body == BodyKind::Dynamic => {
                 let c = (t.min + t.max) * 0.5;
                 let lift = 1.5_f32.max(t.size().y * 2.0);
                 lines.push(format!(
@@ -570,7 +573,7 @@ pub fn dynamics_starter(brief: &Brief, facts: &SceneFacts) -> Option<String> {
                 } else {
                     Vec3::new(1.2, 0.3, 0.4)
                 };
-                if t.body == "dynamic" {
+                if t.body == BodyKind::Dynamic {
                     lines.push(format!("set({handle}, #{{ body: \"kinematic\" }});"));
                 }
                 lines.push(format!(

@@ -98,7 +98,7 @@ impl BatchRunArgs {
     /// The batch's options, items going into `out`.
     pub fn options(&self, out: PathBuf, title: &str) -> Result<BatchOptions, String> {
         if let Some(s) = &self.size {
-            super::parse_size(s)?;
+            crate::render::parse_size(s)?;
         }
         let exe = match &self.c2w {
             Some(p) => p.clone(),

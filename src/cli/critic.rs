@@ -11,8 +11,9 @@ use super::{LimitArgs, RenderArgs, read_script, report_error};
 use crate::critic::{Critic, Verdict};
 use crate::output::{Recorder, RecorderOptions};
 use crate::pipeline::job::{VlmChoice, judge, read_brief};
-use crate::pipeline::{self, FrameSink, ProgressSink, RunOptions};
+use crate::pipeline::{self, ProgressSink, RunOptions};
 use crate::script::ScriptError;
+use crate::sim::FrameSink;
 use crate::util::fsx::write_json_atomic;
 
 #[derive(Args)]

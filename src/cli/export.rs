@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{LimitArgs, read_script, report_error};
-use crate::export::{ExportOptions, export_script, viewer::Viewer, write};
+use crate::export::{ExportOptions, viewer::Viewer, write};
 use crate::pipeline::RunOptions;
+use crate::pipeline::export::export_script;
 
 #[derive(Args)]
 pub struct ExportArgs {

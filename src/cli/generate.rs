@@ -6,6 +6,7 @@ use clap::Args;
 
 use super::RenderArgs;
 use crate::agent::config::{ConfigFile, FlagSettings, ModelSettings};
+use crate::agent::generate::outcome_json;
 use crate::agent::{AgentConfig, GenerateOptions, generate as run_agent};
 
 #[derive(Args)]
@@ -150,7 +151,11 @@ pub fn generate(a: GenerateArgs) -> i32 {
                     "the best script still fails: {}",
                     e.lines().next().unwrap_or("")
                 ),
-                None => format!("critic {} (score {})", f.verdict, f.score),
+                None => format!(
+                    "critic {} (score {})",
+                    outcome_json::verdict_name(f.verdict),
+                    outcome_json::score_value(f.score)
+                ),
             };
             let (calls, tokens) = r.usage.iter().fold((0, 0), |(c, t), (_, u)| {
                 (c + u.calls, t + u.input_tokens + u.output_tokens)

@@ -191,7 +191,7 @@ pub fn main() -> i32 {
 #[derive(Args, Debug, Clone)]
 pub struct RenderArgs {
     /// Image size in pixels.
-    #[arg(long, value_name = "WxH", default_value = "640x360", value_parser = parse_size)]
+    #[arg(long, value_name = "WxH", default_value = "640x360", value_parser = crate::render::parse_size)]
     size: (u32, u32),
     /// Rendering and encoding quality: draft, default or high (default uses
     /// 4x MSAA on a GPU and an edge filter on a software adapter).
@@ -201,26 +201,6 @@ pub struct RenderArgs {
     /// C2W_ADAPTER environment variable, else auto).
     #[arg(long)]
     adapter: Option<crate::render::AdapterChoice>,
-}
-
-/// Parses `WIDTHxHEIGHT` within the renderer's limits.
-pub fn parse_size(s: &str) -> Result<(u32, u32), String> {
-    let (w, h) = s
-        .split_once(['x', 'X'])
-        .ok_or_else(|| format!("'{s}' is not a size; write it as WIDTHxHEIGHT, e.g. 640x360"))?;
-    let side = |v: &str| {
-        v.trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (16..=crate::render::MAX_SIDE).contains(n))
-            .ok_or_else(|| {
-                format!(
-                    "'{v}' in '{s}': each side must be 16 to {} pixels",
-                    crate::render::MAX_SIDE
-                )
-            })
-    };
-    Ok((side(w)?, side(h)?))
 }
 
 impl RenderArgs {

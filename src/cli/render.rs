@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{LimitArgs, RenderArgs, read_script, report_error};
-use crate::output::{SnapshotError, render_at};
-use crate::pipeline::RunOptions;
+use crate::pipeline::{RunOptions, SnapshotError, render_at};
 use crate::script::ScriptError;
 use crate::video::write_png;
 

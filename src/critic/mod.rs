@@ -1,11 +1,10 @@
-//! Stage four: the motion critic. It watches every frame of a run and turns
+//! Stage five: the motion critic. It watches every frame of a run and turns
 //! what it measures into a [`CriticDiff`]: findings that say what is wrong,
 //! where, when, and what in the API would fix it. Numeric physics checks,
 //! visual checks on rendered keyframes, the script's expectations and the
 //! brief's asked-for dynamics all feed it; a vision-language model can add
 //! its opinion behind the same interface.
 
-pub mod corpus;
 pub mod deformable;
 pub mod finding;
 pub mod fluid;
@@ -20,9 +19,8 @@ pub use finding::{Category, CheckStatus, CriticDiff, Finding, Severity, Verdict}
 
 use crate::brief::Brief;
 use crate::measure::Report;
-use crate::pipeline::FrameSink;
 use crate::script::ScriptError;
-use crate::sim::Frame;
+use crate::sim::{Frame, FrameSink, SinkError};
 use crate::world::{BodyKind, CameraTarget, World};
 use intent::IntentRecorder;
 use physics::PhysicsRecorder;
@@ -277,7 +275,7 @@ fn error_finding(e: &ScriptError, last: Option<&Frame>) -> Finding {
 }
 
 impl FrameSink for Critic {
-    fn accept(&mut self, world: &World, frame: &Frame) -> Result<(), ScriptError> {
+    fn accept(&mut self, world: &World, frame: &Frame) -> Result<(), SinkError> {
         if self.world_snapshot.is_none() {
             self.fps = world.settings.fps;
         }

@@ -112,6 +112,7 @@ impl ProviderCritic {
             // The configuration's temperature applies.
             temperature: None,
             grammar: None,
+            stage: None,
         })
     }
 }
@@ -387,4 +388,88 @@ pub fn vlm_findings(review: &VlmReview, time_span: (f64, f64), frames: (u64, u64
         ));
     }
     out
+}
+
+/// Every structured output the crate asks for, through both wire formats.
+/// It lives here, the highest module that builds such a request, so that
+/// `llm` need not know its callers.
+#[cfg(test)]
+mod sent {
+    use crate::llm::{
+        ChatRequest, JsonSchema, ProviderConfig, ProviderKind, anthropic, openai, strict_violations,
+    };
+    use serde_json::Value;
+
+    fn valid_name(n: &str) -> bool {
+        !n.is_empty()
+            && n.len() <= 64
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    }
+
+    /// The requests that carry a schema, as the code builds them.
+    fn requests() -> Vec<ChatRequest> {
+        let mut plan = ChatRequest::new(vec![]);
+        plan.schema = Some(JsonSchema {
+            name: "scene_brief".into(),
+            schema: crate::brief::Brief::schema(),
+        });
+        let png = crate::video::RgbaImage::filled(4, 4, [9, 9, 9, 255])
+            .unwrap()
+            .encode_png()
+            .unwrap();
+        let critic = super::ProviderCritic::new(ProviderConfig::new(ProviderKind::OpenAi, "m"))
+            .chat_request(&super::VlmRequest {
+                images: vec![("contact sheet".into(), png)],
+                ..Default::default()
+            })
+            .unwrap();
+        vec![plan, critic]
+    }
+
+    #[test]
+    fn every_schema_we_send_follows_the_strict_rules_of_both_providers() {
+        let reqs = requests();
+        assert!(reqs.iter().all(|r| r.schema.is_some()));
+        for req in &reqs {
+            let name = &req.schema.as_ref().unwrap().name;
+            let cfg = ProviderConfig::new(ProviderKind::OpenAi, "gpt");
+            let body = openai::body(&cfg, req);
+            let format = &body["response_format"];
+            assert_eq!(format["type"], "json_schema");
+            assert_eq!(format["json_schema"]["strict"], true);
+            assert!(valid_name(format["json_schema"]["name"].as_str().unwrap()));
+            let v = strict_violations(&format["json_schema"]["schema"]);
+            assert!(v.is_empty(), "{name} (OpenAI): {v:#?}");
+
+            let cfg = ProviderConfig::new(ProviderKind::Anthropic, "claude");
+            let body = anthropic::body(&cfg, req);
+            let tools = body["tools"].as_array().expect("a tool");
+            assert_eq!(tools.len(), 1);
+            let tool_name = tools[0]["name"].as_str().unwrap();
+            assert!(valid_name(tool_name));
+            assert_eq!(body["tool_choice"]["type"], "tool");
+            assert_eq!(body["tool_choice"]["name"], tool_name);
+            let v = strict_violations(&tools[0]["input_schema"]);
+            assert!(v.is_empty(), "{name} (Anthropic): {v:#?}");
+            // The schema is not repeated in the prompt.
+            let text = body["messages"][0]["content"].to_string();
+            assert!(!text.contains("additionalProperties"), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_tool_answer_from_anthropic_is_the_json_text() {
+        let v: Value = serde_json::json!({
+            "content": [
+                { "type": "text", "text": "Here it is." },
+                { "type": "tool_use", "name": "scene_brief", "input": { "title": "t" } }
+            ],
+            "usage": { "input_tokens": 5, "output_tokens": 7 }
+        });
+        let (text, i, o) = anthropic::parse(&v).unwrap();
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["title"], "t");
+        assert_eq!((i, o), (5, 7));
+        assert_eq!(anthropic::tool_name("vlm review!"), "vlm_review_");
+    }
 }

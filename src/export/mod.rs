@@ -1,4 +1,4 @@
-//! Stage five, beside the renderer: frames to a glTF 2.0 scene, and a local
+//! Stage four, beside the renderer: frames to a glTF 2.0 scene, and a local
 //! web viewer for run folders (`c2w view`, [`viewer`]).
 //!
 //! An [`Exporter`] is a [`FrameSink`]: it samples every frame a run produces
@@ -53,9 +53,7 @@ use std::path::Path;
 
 use glam::{Quat, Vec3};
 
-use crate::pipeline::FrameSink;
-use crate::script::ScriptError;
-use crate::sim::Frame;
+use crate::sim::{Frame, FrameSink, SinkError};
 use crate::world::{Material, Transform, World};
 use keys::Samples;
 
@@ -318,7 +316,7 @@ fn light_pose(light: &crate::world::Light) -> (Vec3, Quat) {
 }
 
 impl FrameSink for Exporter {
-    fn accept(&mut self, world: &World, frame: &Frame) -> Result<(), ScriptError> {
+    fn accept(&mut self, world: &World, frame: &Frame) -> Result<(), SinkError> {
         if self.frames == 0 {
             self.fps = world.settings.fps.max(1);
             self.fov = frame.camera.fov;
@@ -392,16 +390,4 @@ pub fn write(doc: &document::Document, path: &Path) -> std::io::Result<ExportSum
     .map_err(std::io::Error::other)?;
     crate::util::fsx::write_atomic(path, &bytes)?;
     Ok(doc.summary(path, bytes.len() as u64))
-}
-
-/// Runs a script with only the exporter attached: `c2w export` and MCP's
-/// `export_world`. The document is `None` when the world never ran a frame.
-pub fn export_script(
-    source: &str,
-    run: &crate::pipeline::RunOptions,
-    opts: ExportOptions,
-) -> (Option<document::Document>, crate::measure::Report) {
-    let mut exporter = Exporter::new(opts);
-    let result = crate::pipeline::run(source, run, &mut [&mut exporter]);
-    (exporter.take_document(), result.report)
 }

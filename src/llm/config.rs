@@ -98,7 +98,7 @@ impl ProviderConfig {
     /// The configuration for `role` (e.g. "CRITIC") from the process
     /// environment alone; `Ok(None)` when neither a provider nor a model is
     /// set. Commands read `c2w.toml` too, through
-    /// `crate::agent::config`; both go through [`ModelSettings::resolve`].
+    /// `crate::config`; both go through [`ModelSettings::resolve`].
     pub fn from_env(role: &str) -> Result<Option<ProviderConfig>, LlmError> {
         ProviderConfig::from_vars(role, |name| std::env::var(name).ok())
     }

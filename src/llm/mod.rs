@@ -6,11 +6,11 @@
 //! [`Provider::chat`] is async; [`chat_blocking`] runs one request on its
 //! own current-thread runtime for callers that are not async.
 
-mod anthropic;
+pub(crate) mod anthropic;
 mod config;
 mod error;
 mod json;
-mod openai;
+pub(crate) mod openai;
 mod schema;
 mod transport;
 
@@ -59,7 +59,15 @@ pub struct ChatRequest {
     /// that llama.cpp-family servers understand (constrained decoding).
     /// Other servers ignore or refuse it; Anthropic never gets it.
     pub grammar: Option<String>,
+    /// The caller's name for the step that asks (`plan`, `object ball`),
+    /// sent as the [`STAGE_HEADER`] header so that logs and test servers
+    /// can tell requests apart without reading the prompt. It is no part of
+    /// the prompt, nor of a cache key.
+    pub stage: Option<String>,
 }
+
+/// The HTTP header that carries [`ChatRequest::stage`].
+pub const STAGE_HEADER: &str = "x-c2w-stage";
 
 impl ChatRequest {
     pub fn new(parts: Vec<Part>) -> ChatRequest {
@@ -70,6 +78,7 @@ impl ChatRequest {
             max_tokens: 1024,
             temperature: None,
             grammar: None,
+            stage: None,
         }
     }
 }

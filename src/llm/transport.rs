@@ -113,7 +113,7 @@ impl Provider {
     ) -> Result<ChatResponse, LlmError> {
         let cfg = &self.config;
         let key = cfg.resolve_key();
-        let (url, headers, mut body) = match cfg.kind {
+        let (url, mut headers, mut body) = match cfg.kind {
             ProviderKind::OpenAi => (
                 openai::endpoint(cfg),
                 openai::headers(key.as_deref()),
@@ -133,6 +133,21 @@ impl Provider {
                 )
             }
         };
+        if let Some(stage) = &req.stage {
+            // Header values must be visible ASCII; a stage names an object
+            // the model chose, so anything else is replaced.
+            let value: String = stage
+                .chars()
+                .map(|c| {
+                    if c == ' ' || c.is_ascii_graphic() {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            headers.push((super::STAGE_HEADER, value));
+        }
         if observer.is_some() {
             body["stream"] = json!(true);
             if cfg.kind == ProviderKind::OpenAi {

@@ -1,4 +1,4 @@
-//! `c2w mcp`: the runtime as a model's tools, served over the Model Context
+//! Stage nine, `c2w mcp`: the runtime as a model's tools, served over the Model Context
 //! Protocol on stdio. [`tools`] does the work; this module only speaks the
 //! protocol and keeps blocking work off the async executor.
 //!

@@ -7,10 +7,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::measure::{Counts, Report};
-use crate::output::{SnapshotError, render_at};
-use crate::pipeline::RunOptions;
 use crate::pipeline::check::check;
 use crate::pipeline::job::{VlmChoice, WorldJob, run_job};
+use crate::pipeline::{RunOptions, SnapshotError, render_at};
 use crate::render::RenderOptions;
 use crate::script::ScriptError;
 
@@ -246,7 +245,7 @@ pub fn export_world(req: &ExportWorldRequest) -> (ToolOutput, Option<Vec<u8>>) {
     if let Some(n) = req.max_particles {
         opts.max_particles = n.clamp(1, 200_000);
     }
-    let (doc, report) = crate::export::export_script(&req.script, &run, opts);
+    let (doc, report) = crate::pipeline::export::export_script(&req.script, &run, opts);
     let Some(doc) = doc else {
         let error = report
             .error
@@ -404,6 +403,7 @@ pub fn generate_world(
     control: Control,
 ) -> ToolOutput {
     use crate::agent::config::{ConfigFile, FlagSettings};
+    use crate::agent::generate::outcome_json;
     use crate::agent::{AgentConfig, GenerateOptions, generate};
     if req.prompt.trim().is_empty() {
         return ToolOutput::internal("prompt is empty: say what the world should show");
@@ -451,8 +451,8 @@ pub fn generate_world(
                 is_error: false,
                 text: json!({
                     "ok": f.error.is_none(),
-                    "verdict": f.verdict,
-                    "score": f.score,
+                    "verdict": outcome_json::verdict_name(f.verdict),
+                    "score": outcome_json::score_value(f.score),
                     "error": f.error,
                     "findings": f.findings.iter().take(MAX_FINDINGS).collect::<Vec<_>>(),
                     "best_round": r.best_round,

@@ -1,4 +1,4 @@
-//! Stage five: frames to files. A [`Recorder`] is a [`FrameSink`] that
+//! Stage six: frames to files. A [`Recorder`] is a [`FrameSink`] that
 //! renders every frame a run produces and turns the images into the run's
 //! visual outputs: `video.mp4`, `contact_sheet.png`, `frames/NNNN.png` on
 //! request and snapshots at chosen times. It can also feed the critic's
@@ -10,10 +10,8 @@
 //! trace and expectations go on.
 
 mod recorder;
-mod snapshot;
 
 pub use recorder::{Recorder, RecorderOptions};
-pub use snapshot::{SnapshotError, render_at};
 
 /// File name of a snapshot at `time` seconds: `snap_2.50s.png`.
 pub fn snapshot_file_name(time: f64) -> String {

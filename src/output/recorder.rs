@@ -8,10 +8,8 @@ use std::time::{Duration, Instant};
 use super::{frame_index_at, snapshot_file_name};
 use crate::critic::visual::{Analysed, VisualRecorder};
 use crate::measure::RenderStats;
-use crate::pipeline::FrameSink;
 use crate::render::{RenderOptions, Rendered, Renderer};
-use crate::script::ScriptError;
-use crate::sim::Frame;
+use crate::sim::{Frame, FrameSink, SinkError};
 use crate::video::{
     FrameDumper, RgbaImage, SheetOptions, SheetTile, VideoWriter, contact_sheet,
     sheet_frame_indices, write_png,
@@ -338,7 +336,7 @@ impl Recorder {
 }
 
 impl FrameSink for Recorder {
-    fn accept(&mut self, world: &World, frame: &Frame) -> Result<(), ScriptError> {
+    fn accept(&mut self, world: &World, frame: &Frame) -> Result<(), SinkError> {
         let start = Instant::now();
         if !self.started {
             self.start(world);

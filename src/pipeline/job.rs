@@ -4,20 +4,21 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{FrameSink, RunOptions};
+use super::RunOptions;
 use crate::brief::Brief;
 use crate::critic::vlm::{ProviderCritic, VisionCritic};
 use crate::critic::{CheckStatus, Critic, CriticDiff};
 use crate::measure::{Report, Trace};
 use crate::output::{Recorder, RecorderOptions};
 use crate::render::RenderOptions;
+use crate::sim::FrameSink;
 use crate::util::fsx::{write_atomic, write_json_atomic};
 
 /// Which vision-language model reviews the contact sheet, if any.
 pub enum VlmChoice {
     /// Whatever the configuration names for the critic role: `./c2w.toml`
     /// and the environment (`C2W_*`, `C2W_CRITIC_*`), as `c2w generate`
-    /// reads them (see [`crate::agent::config::configured_critic`]).
+    /// reads them (see [`crate::config::configured_critic`]).
     Configured,
     /// No review; the diff says why.
     Off(String),
@@ -29,7 +30,7 @@ impl VlmChoice {
     /// name, resolved now so that a bad configuration is an error before
     /// the run rather than a skipped check after it.
     pub fn from_config(config: Option<&Path>) -> Result<VlmChoice, String> {
-        Ok(match crate::agent::config::configured_critic(config)? {
+        Ok(match crate::config::configured_critic(config)? {
             Some(m) => VlmChoice::Given(Box::new(ProviderCritic::new(m.config))),
             None => VlmChoice::Off(
                 "no vision-language model is configured ([models.critic] in c2w.toml or C2W_CRITIC_MODEL)"
@@ -198,7 +199,7 @@ pub fn judge(
     let chosen: Result<Option<&dyn VisionCritic>, String> = match vlm {
         VlmChoice::Off(why) => Err(why.clone()),
         VlmChoice::Given(v) => Ok(Some(v.as_ref() as &dyn VisionCritic)),
-        VlmChoice::Configured => match crate::agent::config::configured_critic(None) {
+        VlmChoice::Configured => match crate::config::configured_critic(None) {
             Ok(v) => {
                 configured = v.map(|m| ProviderCritic::new(m.config));
                 Ok(configured.as_ref().map(|c| c as &dyn VisionCritic))

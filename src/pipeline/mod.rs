@@ -1,17 +1,29 @@
-//! Running the stages end to end: script to world, world through the
-//! simulation, frames to recorders (trace, expectations, and any other
-//! [`FrameSink`] such as the renderer), and back as a report or an error.
+//! Stage seven: running the stages end to end: script to world, world
+//! through the simulation, frames to recorders (trace, expectations, and
+//! any other [`FrameSink`] such as the renderer), and back as a report or
+//! an error.
+//!
+//! On top of [`run`]: [`job`] runs a world into a folder (render, judge,
+//! write), [`snapshot`] renders one frame, [`export`] writes the animated
+//! scene, [`check`] validates a script without running it, and [`corpus`]
+//! runs the critic's planted-fault cases. They live here, above every stage
+//! they drive, so no stage below needs to call back up.
 
 pub mod check;
+pub mod corpus;
+pub mod export;
 pub mod job;
 pub mod prepare;
+pub mod snapshot;
+
+pub use snapshot::{SnapshotError, render_at};
 
 use std::time::{Duration, Instant};
 
 use crate::limits::Limits;
 use crate::measure::{Counts, ExpectationTracker, Report, Timings, Trace};
 use crate::script::{ErrorKind, ScriptError, Session};
-use crate::sim::{Frame, Simulation};
+use crate::sim::{Frame, FrameSink, Simulation, SinkError};
 use crate::world::{Hook, World};
 
 /// What a caller can change about a run from outside the script.
@@ -23,15 +35,6 @@ pub struct RunOptions {
     pub limits: Limits,
 }
 
-/// Anything that consumes frames as they are produced.
-pub trait FrameSink {
-    fn accept(&mut self, world: &World, frame: &Frame) -> Result<(), ScriptError>;
-
-    /// Called once after the last frame (also when the run stopped early),
-    /// with the world as it ended and the last frame taken.
-    fn end(&mut self, _world: &World, _last: Option<&Frame>) {}
-}
-
 /// Told after each frame: frames done, frames in all.
 pub type FrameProgress = Box<dyn FnMut(u64, u64) + Send>;
 
@@ -40,7 +43,7 @@ pub type FrameProgress = Box<dyn FnMut(u64, u64) + Send>;
 pub struct ProgressSink(pub FrameProgress);
 
 impl FrameSink for ProgressSink {
-    fn accept(&mut self, world: &World, frame: &Frame) -> Result<(), ScriptError> {
+    fn accept(&mut self, world: &World, frame: &Frame) -> Result<(), SinkError> {
         (self.0)(frame.index + 1, world.settings.frame_count());
         Ok(())
     }
@@ -268,7 +271,8 @@ pub fn simulate(built: Built, sinks: &mut [&mut dyn FrameSink], start: Instant) 
             tracker.record(w, frame);
             let t_render = Instant::now();
             for s in sinks.iter_mut() {
-                s.accept(w, frame)?;
+                s.accept(w, frame)
+                    .map_err(|e| ScriptError::new(ErrorKind::Internal, e.message))?;
             }
             render_time += t_render.elapsed();
             Ok::<(), ScriptError>(())

@@ -1,8 +1,16 @@
 //! The per-frame uniform block shared by all scene shaders. Field order and
 //! sizes match `Globals` in shaders/common.wgsl (every field is 16-byte
-//! aligned, so the std140 layout has no hidden padding).
+//! aligned, so the std140 layout has no hidden padding), and [`build`],
+//! which fills it from a frame, the camera, the lighting and the shadow fit.
 
 use bytemuck::{Pod, Zeroable};
+use glam::{Mat4, Vec3};
+
+use super::camera::CameraRig;
+use super::lighting::{Lighting, SUN_DISC_RADIUS_DEG};
+use super::options::RenderOptions;
+use super::shadow::ShadowFit;
+use crate::sim::Frame;
 
 /// Point and spot lights drawn per frame; more are dropped, weakest first.
 pub const MAX_POINT_LIGHTS: usize = 8;
@@ -56,6 +64,90 @@ pub struct PostRaw {
 
 pub fn v4(v: glam::Vec3, w: f32) -> [f32; 4] {
     [v.x, v.y, v.z, w]
+}
+
+/// The uniform block for one frame seen through `cam`.
+pub fn build(
+    frame: &Frame,
+    cam: &CameraRig,
+    light: &Lighting,
+    fit: Option<&ShadowFit>,
+    opts: &RenderOptions,
+) -> Globals {
+    let t = if frame.time.is_finite() {
+        frame.time as f32
+    } else {
+        0.0
+    };
+    let (key_dir, key_color) = match light.key {
+        Some(k) => (
+            v4(k.to_light, if fit.is_some() { 1.0 } else { 0.0 }),
+            v4(k.irradiance, fit.map_or(0.0, |f| f.texel_world)),
+        ),
+        None => ([0.0, 1.0, 0.0, 0.0], [0.0; 4]),
+    };
+    let (fill_dir, fill_color) = match light.fill {
+        Some(k) => (v4(k.to_light, 0.0), v4(k.irradiance, 0.0)),
+        None => ([0.0, 1.0, 0.0, 0.0], [0.0; 4]),
+    };
+    let sky = &light.sky;
+    let (sun_dir, sun_disc, sun_on) = match sky.sun_disc {
+        Some((d, c)) => (d, c, 1.0),
+        None => (sky.sun_dir, Vec3::ZERO, 0.0),
+    };
+    let disc_cos = libm::cosf(SUN_DISC_RADIUS_DEG.to_radians());
+    let (moon_dir, moon) = sky.moon.unwrap_or((Vec3::Y, 0.0));
+    let mut lights = [PointLightRaw::default(); MAX_POINT_LIGHTS];
+    for (dst, src) in lights.iter_mut().zip(&light.points) {
+        *dst = *src;
+    }
+    let wind = if frame.wind.is_finite() {
+        frame.wind
+    } else {
+        Vec3::ZERO
+    };
+    let shadow_size = opts.quality.shadow_size() as f32;
+    let inv = cam.view_proj.inverse();
+    Globals {
+        view_proj: cam.view_proj.to_cols_array_2d(),
+        inv_view_proj: if inv.is_finite() { inv } else { Mat4::IDENTITY }.to_cols_array_2d(),
+        light_view_proj: fit
+            .map_or(Mat4::IDENTITY, |f| f.view_proj)
+            .to_cols_array_2d(),
+        camera_pos: v4(cam.position, t),
+        camera_right: v4(cam.right, 0.0),
+        camera_up: v4(cam.up, 0.0),
+        camera_forward: v4(cam.forward, cam.pixel_angle),
+        viewport: [
+            opts.width as f32,
+            opts.height as f32,
+            1.0 / opts.width as f32,
+            1.0 / opts.height as f32,
+        ],
+        key_dir,
+        key_color,
+        fill_dir,
+        fill_color,
+        sky_zenith: v4(sky.zenith, sky.kind),
+        sky_horizon: v4(sky.horizon, sky.stars),
+        sky_horizon_sun: v4(sky.horizon_sun, sky.sun_glow),
+        sky_ground: v4(sky.ground, 0.0),
+        sun_disc: v4(sun_disc, disc_cos),
+        sun_sky_dir: v4(sun_dir, sun_on),
+        moon_dir: v4(moon_dir, moon),
+        ambient_up: v4(light.ambient_up, 0.0),
+        ambient_down: v4(light.ambient_down, 0.0),
+        fog: light.fog,
+        fog_color: v4(light.fog_color, light.fog_scatter),
+        counts: [
+            opts.quality.shadow_taps() as f32,
+            1.0 / shadow_size,
+            light.points.len() as f32,
+            0.0,
+        ],
+        wind: v4(wind, t),
+        lights,
+    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! Headless rendering with wgpu, on a GPU or on the CPU (Mesa lavapipe).
+//! Stage four: headless rendering with wgpu, on a GPU or on the CPU (Mesa
+//! lavapipe).
 //!
 //! A [`Renderer`] reads one [`crate::sim::Frame`] plus the static geometry
 //! of the [`crate::world::World`] and draws it into an sRGB [`RgbaImage`]. It
@@ -49,5 +50,7 @@ pub use error::RenderError;
 pub use image::Analysis;
 // Shared with the glTF exporter, so both draw the same triangles.
 pub use meshes::{ShapeKey, Vertex, clean, is_closed, shape_key};
-pub use options::{ADAPTER_ENV, AdapterChoice, Antialiasing, MAX_SIDE, Quality, RenderOptions};
+pub use options::{
+    ADAPTER_ENV, AdapterChoice, Antialiasing, MAX_SIDE, Quality, RenderOptions, parse_size,
+};
 pub use renderer::{Rendered, Renderer};

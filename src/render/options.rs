@@ -11,6 +11,21 @@ pub const ADAPTER_ENV: &str = "C2W_ADAPTER";
 /// Largest image side we accept; wgpu's default limit for 2D textures.
 pub const MAX_SIDE: u32 = 8192;
 
+/// Parses `WIDTHxHEIGHT` within the renderer's limits.
+pub fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("'{s}' is not a size; write it as WIDTHxHEIGHT, e.g. 640x360"))?;
+    let side = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (16..=MAX_SIDE).contains(n))
+            .ok_or_else(|| format!("'{v}' in '{s}': each side must be 16 to {MAX_SIDE} pixels"))
+    };
+    Ok((side(w)?, side(h)?))
+}
+
 /// Trades image quality for speed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Quality {

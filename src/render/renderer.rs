@@ -1,33 +1,32 @@
 //! The renderer: GPU state that outlives frames (pipelines, targets, the
 //! mesh cache, a ring of readback buffers) and the per-frame work of
-//! turning a [`Frame`] into an image.
+//! turning a [`Frame`] into an image. The readback ring is in [`readback`],
+//! the ID and depth pass in [`analysis`], the uniform block in
+//! [`super::globals`].
+
+mod analysis;
+mod readback;
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-use glam::{Mat4, Vec3};
+use std::sync::Arc;
+use std::time::Instant;
 
 use super::camera::CameraRig;
-use super::globals::{Globals, PointLightRaw, PostRaw, v4};
+use super::globals::{Globals, PostRaw};
 use super::gpu::Gpu;
-use super::image::Analysis;
-use super::lighting::{Lighting, lighting};
+use super::lighting::lighting;
 use super::meshes::MeshCache;
 use super::options::{Antialiasing, RenderOptions};
 use super::particles::{self, ParticleRaw};
-use super::pipelines::{
-    DEPTH_FORMAT, DISTANCE_FORMAT, HDR_FORMAT, ID_FORMAT, OUTPUT_FORMAT, Pipelines,
-};
+use super::pipelines::{DEPTH_FORMAT, HDR_FORMAT, OUTPUT_FORMAT, Pipelines};
 use super::scene::{self, DrawRun, ScenePlan};
-use super::shadow::{self, ShadowFit};
+use super::shadow;
 use super::{RenderError, globals};
 use crate::sim::Frame;
 use crate::video::RgbaImage;
 use crate::world::World;
-
-/// How long to wait for the GPU before calling it stuck.
-const GPU_TIMEOUT: Duration = Duration::from_secs(120);
+use analysis::AnalysisTargets;
+use readback::{Slot, padded_row, poisoned, readback_buffer};
 
 /// A finished frame from the pipelined path.
 #[derive(Debug, Clone)]
@@ -162,43 +161,6 @@ impl Targets {
             shadow_view: view(&shadow),
         }
     }
-}
-
-/// Targets of the analysis pass, made on first use.
-struct AnalysisTargets {
-    ids: wgpu::Texture,
-    ids_view: wgpu::TextureView,
-    distance: wgpu::Texture,
-    distance_view: wgpu::TextureView,
-    depth_view: wgpu::TextureView,
-    ids_readback: wgpu::Buffer,
-    distance_readback: wgpu::Buffer,
-}
-
-type MapResult = Arc<Mutex<Option<Result<(), wgpu::BufferAsyncError>>>>;
-
-/// One readback buffer of the ring, with the frame it holds.
-struct Slot {
-    buffer: wgpu::Buffer,
-    mapped: MapResult,
-    submission: Option<wgpu::SubmissionIndex>,
-    index: u64,
-    submit_ms: f64,
-}
-
-/// Bytes per row of a texture copy: padded to wgpu's 256-byte alignment.
-fn padded_row(width: u32, bytes_per_pixel: u32) -> u32 {
-    let align = wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
-    (width * bytes_per_pixel).div_ceil(align) * align
-}
-
-fn readback_buffer(device: &wgpu::Device, label: &str, size: u64) -> wgpu::Buffer {
-    device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some(label),
-        size,
-        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    })
 }
 
 /// Draws frames headless. Holds no reference to any world: each call reads
@@ -483,75 +445,6 @@ impl Renderer {
         Ok(done)
     }
 
-    /// Waits for every frame in flight and returns them in order.
-    pub fn flush(&mut self) -> Result<Vec<Rendered>, RenderError> {
-        let mut out = Vec::with_capacity(self.pending.len());
-        while !self.pending.is_empty() {
-            out.push(self.collect_oldest()?);
-        }
-        Ok(out)
-    }
-
-    /// Drops all frames in flight after an error, leaving the ring usable.
-    fn abandon(&mut self) {
-        let _ = self.gpu.device.poll(wgpu::PollType::Wait {
-            submission_index: None,
-            timeout: Some(GPU_TIMEOUT),
-        });
-        for slot in self.pending.drain(..) {
-            let s = &mut self.ring[slot];
-            s.submission = None;
-            s.buffer.unmap();
-        }
-    }
-
-    fn collect_oldest(&mut self) -> Result<Rendered, RenderError> {
-        let Some(slot) = self.pending.pop_front() else {
-            return Err(RenderError::Gpu("no frame in flight".into()));
-        };
-        let start = Instant::now();
-        let result = self.read_slot(slot);
-        let s = &mut self.ring[slot];
-        s.submission = None;
-        match result {
-            Ok(rgba) => Ok(Rendered {
-                index: s.index,
-                image: RgbaImage {
-                    width: self.opts.width,
-                    height: self.opts.height,
-                    data: rgba,
-                },
-                submit_ms: s.submit_ms,
-                readback_ms: start.elapsed().as_secs_f64() * 1000.0,
-            }),
-            Err(e) => {
-                self.abandon();
-                Err(e)
-            }
-        }
-    }
-
-    fn read_slot(&mut self, slot: usize) -> Result<Vec<u8>, RenderError> {
-        let s = &self.ring[slot];
-        wait_mapped(&self.gpu, s.submission.clone(), &s.mapped)?;
-        self.gpu.take_error()?;
-        let (w, h) = (self.opts.width as usize, self.opts.height as usize);
-        let row = padded_row(self.opts.width, 4) as usize;
-        let mut rgba = Vec::with_capacity(w * h * 4);
-        {
-            let data = s
-                .buffer
-                .slice(..)
-                .get_mapped_range()
-                .map_err(|e| RenderError::Gpu(format!("reading back a frame: {e}")))?;
-            for y in 0..h {
-                rgba.extend_from_slice(&data[y * row..y * row + w * 4]);
-            }
-        }
-        s.buffer.unmap();
-        Ok(rgba)
-    }
-
     /// Prepares everything the camera pass needs and uploads it: meshes,
     /// the scene plan, the globals.
     fn prepare(
@@ -586,7 +479,7 @@ impl Renderer {
         }
         self.liquid
             .prepare(&self.gpu, world, frame, &mut plan.instances);
-        let g = self.globals(frame, &cam, &light, fit.as_ref());
+        let g = globals::build(frame, &cam, &light, fit.as_ref(), &self.opts);
         self.gpu
             .queue
             .write_buffer(&self.globals_buf, 0, bytemuck::bytes_of(&g));
@@ -605,89 +498,6 @@ impl Renderer {
         self.instances
             .write(&self.gpu, bytemuck::cast_slice(&plan.instances));
         (plan, cam, fit.is_some())
-    }
-
-    fn globals(
-        &self,
-        frame: &Frame,
-        cam: &CameraRig,
-        light: &Lighting,
-        fit: Option<&ShadowFit>,
-    ) -> Globals {
-        let t = if frame.time.is_finite() {
-            frame.time as f32
-        } else {
-            0.0
-        };
-        let (key_dir, key_color) = match light.key {
-            Some(k) => (
-                v4(k.to_light, if fit.is_some() { 1.0 } else { 0.0 }),
-                v4(k.irradiance, fit.map_or(0.0, |f| f.texel_world)),
-            ),
-            None => ([0.0, 1.0, 0.0, 0.0], [0.0; 4]),
-        };
-        let (fill_dir, fill_color) = match light.fill {
-            Some(k) => (v4(k.to_light, 0.0), v4(k.irradiance, 0.0)),
-            None => ([0.0, 1.0, 0.0, 0.0], [0.0; 4]),
-        };
-        let sky = &light.sky;
-        let (sun_dir, sun_disc, sun_on) = match sky.sun_disc {
-            Some((d, c)) => (d, c, 1.0),
-            None => (sky.sun_dir, Vec3::ZERO, 0.0),
-        };
-        let disc_cos = libm::cosf(super::lighting::SUN_DISC_RADIUS_DEG.to_radians());
-        let (moon_dir, moon) = sky.moon.unwrap_or((Vec3::Y, 0.0));
-        let mut lights = [PointLightRaw::default(); globals::MAX_POINT_LIGHTS];
-        for (dst, src) in lights.iter_mut().zip(&light.points) {
-            *dst = *src;
-        }
-        let wind = if frame.wind.is_finite() {
-            frame.wind
-        } else {
-            Vec3::ZERO
-        };
-        let shadow_size = self.opts.quality.shadow_size() as f32;
-        let inv = cam.view_proj.inverse();
-        Globals {
-            view_proj: cam.view_proj.to_cols_array_2d(),
-            inv_view_proj: if inv.is_finite() { inv } else { Mat4::IDENTITY }.to_cols_array_2d(),
-            light_view_proj: fit
-                .map_or(Mat4::IDENTITY, |f| f.view_proj)
-                .to_cols_array_2d(),
-            camera_pos: v4(cam.position, t),
-            camera_right: v4(cam.right, 0.0),
-            camera_up: v4(cam.up, 0.0),
-            camera_forward: v4(cam.forward, cam.pixel_angle),
-            viewport: [
-                self.opts.width as f32,
-                self.opts.height as f32,
-                1.0 / self.opts.width as f32,
-                1.0 / self.opts.height as f32,
-            ],
-            key_dir,
-            key_color,
-            fill_dir,
-            fill_color,
-            sky_zenith: v4(sky.zenith, sky.kind),
-            sky_horizon: v4(sky.horizon, sky.stars),
-            sky_horizon_sun: v4(sky.horizon_sun, sky.sun_glow),
-            sky_ground: v4(sky.ground, 0.0),
-            sun_disc: v4(sun_disc, disc_cos),
-            sun_sky_dir: v4(sun_dir, sun_on),
-            moon_dir: v4(moon_dir, moon),
-            ambient_up: v4(light.ambient_up, 0.0),
-            ambient_down: v4(light.ambient_down, 0.0),
-            fog: light.fog,
-            fog_color: v4(light.fog_color, light.fog_scatter),
-            counts: [
-                self.opts.quality.shadow_taps() as f32,
-                1.0 / shadow_size,
-                light.points.len() as f32,
-                0.0,
-            ],
-            wind: v4(wind, t),
-            lights,
-        }
     }
 
     fn draw_runs(&self, pass: &mut wgpu::RenderPass<'_>, runs: &[DrawRun]) {
@@ -836,211 +646,5 @@ impl Renderer {
             pass.draw(0..3, 0..1);
         }
         Ok(encoder)
-    }
-
-    fn analysis_targets(&mut self) -> &AnalysisTargets {
-        let (w, h) = (self.opts.width, self.opts.height);
-        let device = &self.gpu.device;
-        self.analysis.get_or_insert_with(|| {
-            use wgpu::TextureUsages as U;
-            let ids = texture(
-                device,
-                "ids",
-                (w, h),
-                ID_FORMAT,
-                1,
-                U::RENDER_ATTACHMENT | U::COPY_SRC,
-            );
-            let distance = texture(
-                device,
-                "distance",
-                (w, h),
-                DISTANCE_FORMAT,
-                1,
-                U::RENDER_ATTACHMENT | U::COPY_SRC,
-            );
-            let depth = texture(
-                device,
-                "analysis depth",
-                (w, h),
-                DEPTH_FORMAT,
-                1,
-                U::RENDER_ATTACHMENT,
-            );
-            let size = padded_row(w, 4) as u64 * h as u64;
-            AnalysisTargets {
-                ids_view: view(&ids),
-                distance_view: view(&distance),
-                depth_view: view(&depth),
-                ids,
-                distance,
-                ids_readback: readback_buffer(device, "ids readback", size),
-                distance_readback: readback_buffer(device, "distance readback", size),
-            }
-        })
-    }
-
-    /// Renders which entity each pixel sees and how far away it is.
-    /// Invisible and fully transparent entities are left out; particles
-    /// and the sky are not entities.
-    pub fn analyse(&mut self, world: &World, frame: &Frame) -> Result<Analysis, RenderError> {
-        if !self.pending.is_empty() {
-            return Err(RenderError::Busy);
-        }
-        self.analysis_targets();
-        let (plan, _cam, _) = self.prepare(world, frame, false);
-        let at = self.analysis.as_ref().expect("made above");
-        let mut encoder = self
-            .gpu
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("analysis"),
-            });
-        {
-            let attachment = |v| {
-                Some(wgpu::RenderPassColorAttachment {
-                    view: v,
-                    depth_slice: None,
-                    resolve_target: None,
-                    ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(wgpu::Color::TRANSPARENT),
-                        store: wgpu::StoreOp::Store,
-                    },
-                })
-            };
-            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("analysis"),
-                color_attachments: &[attachment(&at.ids_view), attachment(&at.distance_view)],
-                depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
-                    view: &at.depth_view,
-                    depth_ops: Some(wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(0.0),
-                        store: wgpu::StoreOp::Discard,
-                    }),
-                    stencil_ops: None,
-                }),
-                ..Default::default()
-            });
-            pass.set_bind_group(0, &self.scene_bg, &[]);
-            pass.set_vertex_buffer(1, self.instances.buffer.slice(..));
-            // Always two-sided: a camera inside a closed shape sees only its
-            // back faces, and culling them would hide what the check is for.
-            let pipes = [&self.pipelines.analysis[0], &self.pipelines.analysis[1]];
-            self.draw_mesh_runs(&mut pass, &plan.opaque, |_| 0, &pipes);
-            self.draw_mesh_runs(&mut pass, &plan.transparent, |_| 0, &pipes);
-            pass.set_pipeline(pipes[0]);
-            self.liquid.draw_grains(&mut pass);
-            self.liquid.draw_surfaces(&mut pass);
-        }
-        let (w, h) = (self.opts.width, self.opts.height);
-        for (tex, buf) in [
-            (&at.ids, &at.ids_readback),
-            (&at.distance, &at.distance_readback),
-        ] {
-            encoder.copy_texture_to_buffer(
-                wgpu::TexelCopyTextureInfo {
-                    texture: tex,
-                    mip_level: 0,
-                    origin: wgpu::Origin3d::ZERO,
-                    aspect: wgpu::TextureAspect::All,
-                },
-                wgpu::TexelCopyBufferInfo {
-                    buffer: buf,
-                    layout: wgpu::TexelCopyBufferLayout {
-                        offset: 0,
-                        bytes_per_row: Some(padded_row(w, 4)),
-                        rows_per_image: Some(h),
-                    },
-                },
-                wgpu::Extent3d {
-                    width: w,
-                    height: h,
-                    depth_or_array_layers: 1,
-                },
-            );
-        }
-        let submission = self.gpu.queue.submit([encoder.finish()]);
-        let read = |buf: &wgpu::Buffer| -> Result<Vec<u32>, RenderError> {
-            let mapped: MapResult = Arc::default();
-            let m = mapped.clone();
-            buf.slice(..).map_async(wgpu::MapMode::Read, move |r| {
-                if let Ok(mut g) = m.lock() {
-                    *g = Some(r);
-                }
-            });
-            wait_mapped(&self.gpu, Some(submission.clone()), &mapped)?;
-            let row = padded_row(w, 4) as usize;
-            let mut out = Vec::with_capacity((w * h) as usize);
-            {
-                let data = buf
-                    .slice(..)
-                    .get_mapped_range()
-                    .map_err(|e| RenderError::Gpu(format!("reading back the analysis: {e}")))?;
-                for y in 0..h as usize {
-                    let line = &data[y * row..y * row + w as usize * 4];
-                    out.extend(
-                        line.chunks_exact(4)
-                            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-                    );
-                }
-            }
-            buf.unmap();
-            Ok(out)
-        };
-        let raw_ids = read(&at.ids_readback)?;
-        let raw_dist = read(&at.distance_readback)?;
-        self.gpu.take_error()?;
-        let backfacing = raw_ids.iter().map(|v| v & 0x8000_0000 != 0).collect();
-        let ids: Vec<u32> = raw_ids.iter().map(|v| v & 0x7fff_ffff).collect();
-        let depth = ids
-            .iter()
-            .zip(&raw_dist)
-            .map(|(&id, &d)| {
-                if id == 0 {
-                    f32::INFINITY
-                } else {
-                    f32::from_bits(d)
-                }
-            })
-            .collect();
-        Ok(Analysis {
-            width: w,
-            height: h,
-            ids,
-            depth,
-            backfacing,
-        })
-    }
-}
-
-fn poisoned() -> RenderError {
-    RenderError::Gpu("a readback lock was poisoned by a panic".into())
-}
-
-/// Blocks until a buffer's mapping (requested after `submission`) is done.
-fn wait_mapped(
-    gpu: &Gpu,
-    submission: Option<wgpu::SubmissionIndex>,
-    mapped: &MapResult,
-) -> Result<(), RenderError> {
-    let deadline = Instant::now() + GPU_TIMEOUT;
-    let mut submission = submission;
-    loop {
-        if let Some(r) = mapped.lock().map_err(|_| poisoned())?.take() {
-            return r.map_err(|e| RenderError::Gpu(format!("mapping a readback buffer: {e}")));
-        }
-        if Instant::now() > deadline {
-            return Err(RenderError::Gpu(format!(
-                "the GPU did not finish a frame within {} s",
-                GPU_TIMEOUT.as_secs()
-            )));
-        }
-        gpu.device
-            .poll(wgpu::PollType::Wait {
-                submission_index: submission.take(),
-                timeout: Some(GPU_TIMEOUT),
-            })
-            .map_err(|e| RenderError::Gpu(format!("waiting for the GPU: {e}")))?;
-        gpu.take_error()?;
     }
 }

@@ -13,6 +13,7 @@ pub mod reference;
 pub mod registry;
 pub mod session;
 pub mod stdlib;
+pub mod translate;
 
 pub use error::{ErrorKind, ScriptError};
 pub use registry::Registry;

@@ -193,6 +193,10 @@ pub const fn opt(
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct FnDoc {
     pub name: &'static str,
+    /// Names models reach for from other engines and languages that mean
+    /// this function (`cuboid` for `box`): calling one suggests this.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub aliases: &'static [&'static str],
     pub topic: Topic,
     /// Each accepted call form, e.g. `sphere(radius)`, `sphere(radius, options)`.
     pub forms: &'static [&'static str],
@@ -247,6 +251,14 @@ pub struct Registry {
 impl Registry {
     pub fn function(&self, name: &str) -> Option<&'static FnDoc> {
         self.functions.iter().copied().find(|f| f.name == name)
+    }
+
+    /// The function an alias names (lower case), e.g. `box` for `cuboid`.
+    pub fn by_alias(&self, alias: &str) -> Option<&'static FnDoc> {
+        self.functions
+            .iter()
+            .copied()
+            .find(|f| f.aliases.contains(&alias))
     }
 
     pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use glam::{Quat, Vec3};
 
 use super::softbody::SoftState;
-use crate::world::deformable::{Cloth, Deformable};
+use crate::world::deformable::{Cloth, Deformable, bounds};
 use crate::world::mesh::heightfield_height;
 use crate::world::{BodyKind, EntityId, Field, Shape, Transform, World};
 
@@ -366,14 +366,6 @@ impl Colliders {
         }
         (worst.0, worst.1)
     }
-}
-
-pub fn bounds(x: &[Vec3]) -> Option<(Vec3, Vec3)> {
-    let first = *x.first()?;
-    Some(
-        x.iter()
-            .fold((first, first), |(lo, hi), p| (lo.min(*p), hi.max(*p))),
-    )
 }
 
 /// Air velocity sampled on a small lattice over a body's box once per

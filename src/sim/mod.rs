@@ -4,7 +4,7 @@
 //! buffers, animation bases) and advances a [`World`] one physics step at a
 //! time; after each step the world holds the live state (poses, velocities,
 //! animated properties). [`Simulation::frame`] takes a [`Frame`] snapshot for
-//! the recorders and the renderer. Script callbacks are not called here: the
+//! the recorders and the renderer, which take it as [`FrameSink`]s. Script callbacks are not called here: the
 //! pipeline calls them between steps, and their changes arrive as
 //! [`crate::world::Command`]s.
 
@@ -15,12 +15,14 @@ pub mod frame;
 pub mod granular;
 pub mod particles;
 pub mod physics;
+pub mod sink;
 pub mod softbody;
 pub mod spatial_hash;
 
 use glam::Vec3;
 
 pub use frame::{CameraView, DeformView, Frame, ParticleView};
+pub use sink::{FrameSink, SinkError};
 
 use crate::util::hash::StateHasher;
 use crate::world::{BodyKind, CameraTarget, Command, EntityId, Push, Transform, World};

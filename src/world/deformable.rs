@@ -129,6 +129,15 @@ impl Deformable {
     }
 }
 
+/// The box around a set of points, `None` when there are none.
+pub fn bounds(x: &[Vec3]) -> Option<(Vec3, Vec3)> {
+    let first = *x.first()?;
+    Some(
+        x.iter()
+            .fold((first, first), |(lo, hi), p| (lo.min(*p), hi.max(*p))),
+    )
+}
+
 /// A rectangular grid in the local XY plane (facing +Z), `cols` by `rows`
 /// vertices, centred on the origin; row 0 is the top edge (+Y).
 pub fn grid(width: f32, height: f32, cols: usize, rows: usize) -> (Vec<Vec3>, Vec<[u32; 3]>) {

@@ -67,6 +67,7 @@ const PATH_OPTS: &[OptSpec] = &[
 
 pub static ANIMATE: FnDoc = FnDoc {
     name: "animate",
+    aliases: &["keyframe", "keyframes", "tween"],
     topic: Topic::Animation,
     forms: &[
         "animate(target, property, keys)",
@@ -94,6 +95,7 @@ pub static ANIMATE: FnDoc = FnDoc {
 
 pub static OSCILLATE: FnDoc = FnDoc {
     name: "oscillate",
+    aliases: &[],
     topic: Topic::Animation,
     forms: &[
         "oscillate(target, property, amplitude, frequency)",
@@ -116,6 +118,7 @@ pub static OSCILLATE: FnDoc = FnDoc {
 
 pub static SPIN: FnDoc = FnDoc {
     name: "spin",
+    aliases: &["rotate"],
     topic: Topic::Animation,
     forms: &[
         "spin(target, axis, speed)",
@@ -134,6 +137,7 @@ pub static SPIN: FnDoc = FnDoc {
 
 pub static FOLLOW_PATH: FnDoc = FnDoc {
     name: "follow_path",
+    aliases: &["move_along", "path"],
     topic: Topic::Animation,
     forms: &[
         "follow_path(target, points, duration)",

@@ -164,6 +164,7 @@ const CLOTH_OPTS: &[OptSpec] = &[
 
 pub static CLOTH: FnDoc = FnDoc {
     name: "cloth",
+    aliases: &[],
     topic: Topic::Cloth,
     forms: &[
         "cloth(size)",
@@ -305,6 +306,7 @@ const SOFT_OPTS: &[OptSpec] = &[
 
 pub static SOFT_BODY: FnDoc = FnDoc {
     name: "soft_body",
+    aliases: &[],
     topic: Topic::Cloth,
     forms: &["soft_body(shape)", "soft_body(shape, options)"],
     returns: "Entity",
@@ -345,7 +347,7 @@ fn pin_selection(func: &'static str, d: &Dynamic, rest: &[Vec3], n: usize) -> Ap
         .with_suggestions(crate::util::suggest::closest(&s, PINS.iter().copied(), 3)));
     }
     // A flat sheet's "top" is its far edge (-Z).
-    let (lo0, hi0) = crate::sim::cloth::bounds(rest).unwrap_or((Vec3::ZERO, Vec3::ZERO));
+    let (lo0, hi0) = crate::world::deformable::bounds(rest).unwrap_or((Vec3::ZERO, Vec3::ZERO));
     let flat = hi0.y - lo0.y < 1e-6 && hi0.z - lo0.z > 1e-6;
     let rest: Vec<Vec3> = if flat {
         rest.iter().map(|p| Vec3::new(p.x, -p.z, 0.0)).collect()

@@ -278,6 +278,7 @@ const LIVE_KEYS: &[&str] = &[
 
 pub static FIND: FnDoc = FnDoc {
     name: "find",
+    aliases: &["get", "get_entity"],
     topic: Topic::Entities,
     forms: &["find(name)"],
     returns: "Entity",
@@ -289,6 +290,7 @@ pub static FIND: FnDoc = FnDoc {
 
 pub static FIND_ALL: FnDoc = FnDoc {
     name: "find_all",
+    aliases: &[],
     topic: Topic::Entities,
     forms: &["find_all(tag)"],
     returns: "array of Entity",
@@ -300,6 +302,7 @@ pub static FIND_ALL: FnDoc = FnDoc {
 
 pub static SET: FnDoc = FnDoc {
     name: "set",
+    aliases: &["set_velocity", "set_position", "set_color", "move_to"],
     topic: Topic::Entities,
     forms: &["set(entity, options)", "entity.set(options)"],
     returns: "Entity",
@@ -314,6 +317,7 @@ pub static SET: FnDoc = FnDoc {
 
 pub static ADD: FnDoc = FnDoc {
     name: "add",
+    aliases: &[],
     topic: Topic::Entities,
     forms: &["add(parent, child)", "parent.add(child)"],
     returns: "Entity",
@@ -325,6 +329,7 @@ pub static ADD: FnDoc = FnDoc {
 
 pub static LOOK_AT: FnDoc = FnDoc {
     name: "look_at",
+    aliases: &["lookat"],
     topic: Topic::Entities,
     forms: &["look_at(entity, point)", "entity.look_at(point)"],
     returns: "Entity",
@@ -336,6 +341,7 @@ pub static LOOK_AT: FnDoc = FnDoc {
 
 pub static COPY: FnDoc = FnDoc {
     name: "copy",
+    aliases: &[],
     topic: Topic::Entities,
     forms: &["copy(entity)", "copy(entity, options)"],
     returns: "Entity",
@@ -350,6 +356,7 @@ pub static COPY: FnDoc = FnDoc {
 
 pub static HAS_TAG: FnDoc = FnDoc {
     name: "has_tag",
+    aliases: &[],
     topic: Topic::Entities,
     forms: &["has_tag(entity, tag)"],
     returns: "bool",
@@ -361,6 +368,7 @@ pub static HAS_TAG: FnDoc = FnDoc {
 
 pub static PRESETS_FN: FnDoc = FnDoc {
     name: "material_presets",
+    aliases: &[],
     topic: Topic::Materials,
     forms: &["material_presets()"],
     returns: "array of string",
@@ -372,6 +380,7 @@ pub static PRESETS_FN: FnDoc = FnDoc {
 
 pub static MATERIAL_FN: FnDoc = FnDoc {
     name: "material",
+    aliases: &[],
     topic: Topic::Materials,
     forms: &[
         "material(preset)",

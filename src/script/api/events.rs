@@ -15,6 +15,7 @@ type R<T> = Result<T, Box<EvalAltResult>>;
 
 pub static AT: FnDoc = FnDoc {
     name: "at",
+    aliases: &["after", "schedule"],
     topic: Topic::Events,
     forms: &["at(time, callback)"],
     returns: "",
@@ -32,6 +33,7 @@ pub static AT: FnDoc = FnDoc {
 
 pub static EVERY: FnDoc = FnDoc {
     name: "every",
+    aliases: &["timer", "interval"],
     topic: Topic::Events,
     forms: &["every(interval, callback)"],
     returns: "",
@@ -46,6 +48,7 @@ pub static EVERY: FnDoc = FnDoc {
 
 pub static ON_STEP: FnDoc = FnDoc {
     name: "on_step",
+    aliases: &["on_update", "update", "tick"],
     topic: Topic::Events,
     forms: &["on_step(callback)"],
     returns: "",
@@ -60,6 +63,7 @@ pub static ON_STEP: FnDoc = FnDoc {
 
 pub static SNAPSHOT: FnDoc = FnDoc {
     name: "snapshot",
+    aliases: &[],
     topic: Topic::Events,
     forms: &["snapshot(time)"],
     returns: "",
@@ -71,6 +75,7 @@ pub static SNAPSHOT: FnDoc = FnDoc {
 
 pub static NOW: FnDoc = FnDoc {
     name: "now",
+    aliases: &[],
     topic: Topic::Events,
     forms: &["now()"],
     returns: "float",

@@ -124,6 +124,7 @@ const EXPECT_OPTS: &[OptSpec] = &[
 
 pub static EXPECT: FnDoc = FnDoc {
     name: "expect",
+    aliases: &["assert"],
     topic: Topic::Expectations,
     forms: &["expect(kind, subject)", "expect(kind, subject, options)"],
     returns: "",

@@ -166,6 +166,7 @@ const DRAG_OPTS: &[OptSpec] = &[opt(
 
 pub static WIND: FnDoc = FnDoc {
     name: "wind",
+    aliases: &[],
     topic: Topic::Fields,
     forms: &["wind()", "wind(options)"],
     returns: "Field",
@@ -177,6 +178,7 @@ pub static WIND: FnDoc = FnDoc {
 
 pub static VORTEX: FnDoc = FnDoc {
     name: "vortex",
+    aliases: &[],
     topic: Topic::Fields,
     forms: &["vortex(options)"],
     returns: "Field",
@@ -188,6 +190,7 @@ pub static VORTEX: FnDoc = FnDoc {
 
 pub static ATTRACTOR: FnDoc = FnDoc {
     name: "attractor",
+    aliases: &[],
     topic: Topic::Fields,
     forms: &["attractor(options)"],
     returns: "Field",
@@ -199,6 +202,7 @@ pub static ATTRACTOR: FnDoc = FnDoc {
 
 pub static DRAG: FnDoc = FnDoc {
     name: "drag",
+    aliases: &[],
     topic: Topic::Fields,
     forms: &["drag(options)"],
     returns: "Field",

@@ -92,6 +92,7 @@ const BODY_OPTS: &[OptSpec] = &[
 
 pub static LIQUID: FnDoc = FnDoc {
     name: "liquid",
+    aliases: &[],
     topic: Topic::Fluids,
     forms: &["liquid(options)", "liquid(preset, options)"],
     returns: "Entity",
@@ -106,6 +107,7 @@ pub static LIQUID: FnDoc = FnDoc {
 
 pub static GRAINS: FnDoc = FnDoc {
     name: "grains",
+    aliases: &[],
     topic: Topic::Fluids,
     forms: &["grains(options)", "grains(preset, options)"],
     returns: "Entity",
@@ -173,6 +175,7 @@ const POUR_OPTS: &[OptSpec] = &[
 
 pub static POUR: FnDoc = FnDoc {
     name: "pour",
+    aliases: &[],
     topic: Topic::Fluids,
     forms: &["pour(body, options)"],
     returns: "",
@@ -219,6 +222,7 @@ const FILL_OPTS: &[OptSpec] = &[
 
 pub static FILL: FnDoc = FnDoc {
     name: "fill",
+    aliases: &[],
     topic: Topic::Fluids,
     forms: &["fill(body, options)"],
     returns: "",
@@ -235,6 +239,7 @@ const SINK_OPTS: &[OptSpec] = &[
 
 pub static SINK: FnDoc = FnDoc {
     name: "sink",
+    aliases: &[],
     topic: Topic::Fluids,
     forms: &["sink(body, options)"],
     returns: "",

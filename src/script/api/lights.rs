@@ -210,6 +210,7 @@ const CAMERA_OPTS: &[OptSpec] = &[
 
 pub static SUN: FnDoc = FnDoc {
     name: "sun",
+    aliases: &["directional_light"],
     topic: Topic::Lights,
     forms: &["sun()", "sun(options)"],
     returns: "Light",
@@ -221,6 +222,7 @@ pub static SUN: FnDoc = FnDoc {
 
 pub static POINT_LIGHT: FnDoc = FnDoc {
     name: "point_light",
+    aliases: &["light", "lamp"],
     topic: Topic::Lights,
     forms: &["point_light(position)", "point_light(position, options)"],
     returns: "Light",
@@ -232,6 +234,7 @@ pub static POINT_LIGHT: FnDoc = FnDoc {
 
 pub static SPOT_LIGHT: FnDoc = FnDoc {
     name: "spot_light",
+    aliases: &["spotlight"],
     topic: Topic::Lights,
     forms: &[
         "spot_light(position, target)",
@@ -249,6 +252,7 @@ pub static SPOT_LIGHT: FnDoc = FnDoc {
 
 pub static SKY: FnDoc = FnDoc {
     name: "sky",
+    aliases: &["environment"],
     topic: Topic::Lights,
     forms: &["sky(options)"],
     returns: "",
@@ -260,6 +264,7 @@ pub static SKY: FnDoc = FnDoc {
 
 pub static FOG: FnDoc = FnDoc {
     name: "fog",
+    aliases: &[],
     topic: Topic::Lights,
     forms: &["fog(options)"],
     returns: "",
@@ -271,6 +276,7 @@ pub static FOG: FnDoc = FnDoc {
 
 pub static CAMERA: FnDoc = FnDoc {
     name: "camera",
+    aliases: &["set_camera"],
     topic: Topic::Camera,
     forms: &["camera(options)"],
     returns: "Camera",

@@ -20,6 +20,7 @@ macro_rules! unary_doc {
     ($ident:ident, $name:literal, $doc:literal, $example:literal) => {
         pub static $ident: FnDoc = FnDoc {
             name: $name,
+            aliases: &[],
             topic: Topic::Math,
             forms: &[concat!($name, "(x)")],
             returns: "float",
@@ -87,6 +88,7 @@ unary_doc!(
 
 pub static ATAN: FnDoc = FnDoc {
     name: "atan",
+    aliases: &[],
     topic: Topic::Math,
     forms: &["atan(x)", "atan(y, x)"],
     returns: "float",
@@ -98,6 +100,7 @@ pub static ATAN: FnDoc = FnDoc {
 
 pub static MIN: FnDoc = FnDoc {
     name: "min",
+    aliases: &[],
     topic: Topic::Math,
     forms: &["min(a, b)"],
     returns: "number",
@@ -109,6 +112,7 @@ pub static MIN: FnDoc = FnDoc {
 
 pub static MAX: FnDoc = FnDoc {
     name: "max",
+    aliases: &[],
     topic: Topic::Math,
     forms: &["max(a, b)"],
     returns: "number",
@@ -120,6 +124,7 @@ pub static MAX: FnDoc = FnDoc {
 
 pub static CLAMP: FnDoc = FnDoc {
     name: "clamp",
+    aliases: &[],
     topic: Topic::Math,
     forms: &["clamp(x, low, high)"],
     returns: "number",

@@ -42,6 +42,7 @@ const SWEEP_OPTS: &[OptSpec] = &[opt(
 
 pub static MESH: FnDoc = FnDoc {
     name: "mesh",
+    aliases: &[],
     topic: Topic::Meshes,
     forms: &["mesh(vertices, faces)", "mesh(vertices, faces, options)"],
     returns: "Entity",
@@ -59,6 +60,7 @@ pub static MESH: FnDoc = FnDoc {
 
 pub static LATHE: FnDoc = FnDoc {
     name: "lathe",
+    aliases: &["revolve"],
     topic: Topic::Meshes,
     forms: &["lathe(profile)", "lathe(profile, options)"],
     returns: "Entity",
@@ -70,6 +72,7 @@ pub static LATHE: FnDoc = FnDoc {
 
 pub static EXTRUDE: FnDoc = FnDoc {
     name: "extrude",
+    aliases: &["extrusion"],
     topic: Topic::Meshes,
     forms: &[
         "extrude(outline, height)",
@@ -90,6 +93,7 @@ pub static EXTRUDE: FnDoc = FnDoc {
 
 pub static SWEEP: FnDoc = FnDoc {
     name: "sweep",
+    aliases: &[],
     topic: Topic::Meshes,
     forms: &["sweep(section, path)", "sweep(section, path, options)"],
     returns: "Entity",
@@ -104,6 +108,7 @@ pub static SWEEP: FnDoc = FnDoc {
 
 pub static HEIGHTFIELD: FnDoc = FnDoc {
     name: "heightfield",
+    aliases: &["terrain"],
     topic: Topic::Meshes,
     forms: &[
         "heightfield(heights, size)",
@@ -124,6 +129,7 @@ pub static HEIGHTFIELD: FnDoc = FnDoc {
 
 pub static CIRCLE_POINTS: FnDoc = FnDoc {
     name: "circle_points",
+    aliases: &[],
     topic: Topic::Meshes,
     forms: &["circle_points(radius, count)"],
     returns: "array of [x, y]",

@@ -215,6 +215,7 @@ const EMITTER_OPTS: &[OptSpec] = &[
 
 pub static EMITTER: FnDoc = FnDoc {
     name: "emitter",
+    aliases: &["particles", "particle_system", "spawn_particles"],
     topic: Topic::Particles,
     forms: &["emitter(options)", "emitter(preset, options)"],
     returns: "Emitter",
@@ -229,6 +230,7 @@ pub static EMITTER: FnDoc = FnDoc {
 
 pub static BURST: FnDoc = FnDoc {
     name: "burst",
+    aliases: &[],
     topic: Topic::Particles,
     forms: &["burst(emitter, count)", "burst(emitter, count, time)"],
     returns: "",

@@ -115,6 +115,7 @@ const JOINT_OPTS: &[OptSpec] = &[
 
 pub static IMPULSE: FnDoc = FnDoc {
     name: "impulse",
+    aliases: &["apply_impulse"],
     topic: Topic::Physics,
     forms: &[
         "impulse(entity, impulse)",
@@ -135,6 +136,7 @@ pub static IMPULSE: FnDoc = FnDoc {
 
 pub static TORQUE_IMPULSE: FnDoc = FnDoc {
     name: "torque_impulse",
+    aliases: &[],
     topic: Topic::Physics,
     forms: &[
         "torque_impulse(entity, torque)",
@@ -152,6 +154,7 @@ pub static TORQUE_IMPULSE: FnDoc = FnDoc {
 
 pub static FORCE: FnDoc = FnDoc {
     name: "force",
+    aliases: &["apply_force", "add_force"],
     topic: Topic::Physics,
     forms: &["force(entity, force)", "force(entity, force, options)"],
     returns: "",
@@ -163,6 +166,7 @@ pub static FORCE: FnDoc = FnDoc {
 
 pub static TORQUE: FnDoc = FnDoc {
     name: "torque",
+    aliases: &[],
     topic: Topic::Physics,
     forms: &["torque(entity, torque)", "torque(entity, torque, options)"],
     returns: "",
@@ -174,6 +178,7 @@ pub static TORQUE: FnDoc = FnDoc {
 
 pub static JOINT: FnDoc = FnDoc {
     name: "joint",
+    aliases: &["hinge", "rope", "spring", "constraint"],
     topic: Topic::Physics,
     forms: &["joint(kind, a, b)", "joint(kind, a, b, options)"],
     returns: "",

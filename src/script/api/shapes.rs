@@ -16,6 +16,7 @@ type R<T> = Result<T, Box<EvalAltResult>>;
 
 pub static BOX: FnDoc = FnDoc {
     name: "box",
+    aliases: &["cube", "cuboid", "block"],
     topic: Topic::Shapes,
     forms: &["box(size)", "box(size, options)"],
     returns: "Entity",
@@ -30,6 +31,7 @@ pub static BOX: FnDoc = FnDoc {
 
 pub static SPHERE: FnDoc = FnDoc {
     name: "sphere",
+    aliases: &["ball"],
     topic: Topic::Shapes,
     forms: &["sphere(radius)", "sphere(radius, options)"],
     returns: "Entity",
@@ -41,6 +43,7 @@ pub static SPHERE: FnDoc = FnDoc {
 
 pub static CYLINDER: FnDoc = FnDoc {
     name: "cylinder",
+    aliases: &["rod", "tube"],
     topic: Topic::Shapes,
     forms: &[
         "cylinder(radius, height)",
@@ -55,6 +58,7 @@ pub static CYLINDER: FnDoc = FnDoc {
 
 pub static CAPSULE: FnDoc = FnDoc {
     name: "capsule",
+    aliases: &["pill"],
     topic: Topic::Shapes,
     forms: &[
         "capsule(radius, height)",
@@ -75,6 +79,7 @@ pub static CAPSULE: FnDoc = FnDoc {
 
 pub static CONE: FnDoc = FnDoc {
     name: "cone",
+    aliases: &[],
     topic: Topic::Shapes,
     forms: &["cone(radius, height)", "cone(radius, height, options)"],
     returns: "Entity",
@@ -89,6 +94,7 @@ pub static CONE: FnDoc = FnDoc {
 
 pub static PLANE: FnDoc = FnDoc {
     name: "plane",
+    aliases: &["ground", "floor", "quad"],
     topic: Topic::Shapes,
     forms: &["plane(size)", "plane(size, options)"],
     returns: "Entity",
@@ -103,6 +109,7 @@ pub static PLANE: FnDoc = FnDoc {
 
 pub static TORUS: FnDoc = FnDoc {
     name: "torus",
+    aliases: &["donut", "ring"],
     topic: Topic::Shapes,
     forms: &[
         "torus(major_radius, minor_radius)",
@@ -123,6 +130,7 @@ pub static TORUS: FnDoc = FnDoc {
 
 pub static GROUP: FnDoc = FnDoc {
     name: "group",
+    aliases: &[],
     topic: Topic::Shapes,
     forms: &["group()", "group(options)"],
     returns: "Entity",

@@ -12,6 +12,7 @@ type R<T> = Result<T, Box<EvalAltResult>>;
 
 pub static VEC3: FnDoc = FnDoc {
     name: "vec3",
+    aliases: &[],
     topic: Topic::Math,
     forms: &["vec3(x, y, z)", "vec3(array)"],
     returns: "vec3",
@@ -23,6 +24,7 @@ pub static VEC3: FnDoc = FnDoc {
 
 pub static LENGTH: FnDoc = FnDoc {
     name: "length",
+    aliases: &[],
     topic: Topic::Math,
     forms: &["length(v)"],
     returns: "float",
@@ -34,6 +36,7 @@ pub static LENGTH: FnDoc = FnDoc {
 
 pub static NORMALIZE: FnDoc = FnDoc {
     name: "normalize",
+    aliases: &[],
     topic: Topic::Math,
     forms: &["normalize(v)"],
     returns: "vec3",
@@ -45,6 +48,7 @@ pub static NORMALIZE: FnDoc = FnDoc {
 
 pub static DOT: FnDoc = FnDoc {
     name: "dot",
+    aliases: &[],
     topic: Topic::Math,
     forms: &["dot(a, b)"],
     returns: "float",
@@ -56,6 +60,7 @@ pub static DOT: FnDoc = FnDoc {
 
 pub static CROSS: FnDoc = FnDoc {
     name: "cross",
+    aliases: &[],
     topic: Topic::Math,
     forms: &["cross(a, b)"],
     returns: "vec3",
@@ -67,6 +72,7 @@ pub static CROSS: FnDoc = FnDoc {
 
 pub static DISTANCE: FnDoc = FnDoc {
     name: "distance",
+    aliases: &[],
     topic: Topic::Math,
     forms: &["distance(a, b)"],
     returns: "float",
@@ -78,6 +84,7 @@ pub static DISTANCE: FnDoc = FnDoc {
 
 pub static LERP: FnDoc = FnDoc {
     name: "lerp",
+    aliases: &[],
     topic: Topic::Math,
     forms: &["lerp(a, b, t)"],
     returns: "vec3 or float",

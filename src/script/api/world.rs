@@ -52,6 +52,7 @@ const WORLD_OPTS: &[OptSpec] = &[
 
 pub static WORLD: FnDoc = FnDoc {
     name: "world",
+    aliases: &["scene", "settings"],
     topic: Topic::World,
     forms: &["world(options)"],
     returns: "",
@@ -63,6 +64,7 @@ pub static WORLD: FnDoc = FnDoc {
 
 pub static RAND: FnDoc = FnDoc {
     name: "rand",
+    aliases: &["random"],
     topic: Topic::Math,
     forms: &["rand()"],
     returns: "float",
@@ -74,6 +76,7 @@ pub static RAND: FnDoc = FnDoc {
 
 pub static RAND_RANGE: FnDoc = FnDoc {
     name: "rand_range",
+    aliases: &["random_range"],
     topic: Topic::Math,
     forms: &["rand_range(low, high)"],
     returns: "float",
@@ -85,6 +88,7 @@ pub static RAND_RANGE: FnDoc = FnDoc {
 
 pub static RAND_INT: FnDoc = FnDoc {
     name: "rand_int",
+    aliases: &["randint"],
     topic: Topic::Math,
     forms: &["rand_int(low, high)"],
     returns: "int",
@@ -96,6 +100,7 @@ pub static RAND_INT: FnDoc = FnDoc {
 
 pub static PICK: FnDoc = FnDoc {
     name: "pick",
+    aliases: &["choice"],
     topic: Topic::Math,
     forms: &["pick(array)"],
     returns: "any",
@@ -107,6 +112,7 @@ pub static PICK: FnDoc = FnDoc {
 
 pub static NOISE: FnDoc = FnDoc {
     name: "noise",
+    aliases: &["perlin"],
     topic: Topic::Math,
     forms: &["noise(x)", "noise(x, y)", "noise(x, y, z)"],
     returns: "float",

@@ -15,11 +15,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::{Critic, CriticDiff, Verdict};
+use super::RunOptions;
 use crate::brief::Brief;
+use crate::critic::{Critic, CriticDiff, Verdict};
 use crate::output::{Recorder, RecorderOptions};
-use crate::pipeline::{self, FrameSink, RunOptions};
 use crate::render::RenderOptions;
+use crate::sim::FrameSink;
 
 #[derive(Debug, Clone)]
 pub struct Case {
@@ -99,7 +100,7 @@ pub fn judge(case: &Case, render: Option<&RenderOptions>) -> CriticDiff {
     if let Some(r) = recorder.as_mut() {
         sinks.push(r);
     }
-    let r = pipeline::run(&case.source, &RunOptions::default(), &mut sinks);
+    let r = super::run(&case.source, &RunOptions::default(), &mut sinks);
     drop(sinks);
     let visual = recorder.as_mut().and_then(|r| r.take_visual());
     critic.diff(&r.report, visual.as_ref(), (Vec::new(), Vec::new()))

@@ -4,12 +4,12 @@
 use std::fmt;
 use std::time::Instant;
 
-use super::frame_index_at;
+use super::RunOptions;
 use crate::measure::Report;
-use crate::pipeline::{self, FrameSink, RunOptions};
+use crate::output::frame_index_at;
 use crate::render::{RenderError, RenderOptions, Renderer, RgbaImage};
 use crate::script::{ErrorKind, ScriptError};
-use crate::sim::Frame;
+use crate::sim::{Frame, FrameSink, SinkError};
 use crate::world::World;
 
 /// Why no snapshot came out: the script's fault or the renderer's.
@@ -36,7 +36,7 @@ struct OneFrame {
 }
 
 impl FrameSink for OneFrame {
-    fn accept(&mut self, world: &World, frame: &Frame) -> Result<(), ScriptError> {
+    fn accept(&mut self, world: &World, frame: &Frame) -> Result<(), SinkError> {
         if frame.index == self.index {
             self.image = Some(self.renderer.render(world, frame));
         }
@@ -60,8 +60,7 @@ pub fn render_at(
     // The adapter first: without one there is no point simulating.
     let renderer = Renderer::new(render).map_err(SnapshotError::Render)?;
     let start = Instant::now();
-    let built =
-        pipeline::build(source, opts).map_err(|f| SnapshotError::Script(Box::new(f.error)))?;
+    let built = super::build(source, opts).map_err(|f| SnapshotError::Script(Box::new(f.error)))?;
     let index = built.session.with_world_mut(|w| {
         let index = frame_index_at(time, w.settings.fps);
         // Stop right after the frame we want.
@@ -86,7 +85,7 @@ pub fn render_at(
         index,
         image: None,
     };
-    let result = pipeline::simulate(built, &mut [&mut sink], start);
+    let result = super::simulate(built, &mut [&mut sink], start);
     if let Some(e) = result.report.error.clone() {
         return Err(SnapshotError::Script(Box::new(e)));
     }

@@ -1,0 +1,100 @@
+//! The word lists the agent reads a brief with: what the environment stage
+//! makes, what comes in hundreds and is particles, what is the time of day,
+//! and which primitives everyday things are made of. Kept apart from the
+//! stages so that tuning a list touches no prompt logic.
+
+/// The environment stage makes these; as objects they would be built twice.
+/// So are the air and motion itself, which small planners list as things.
+pub const ENVIRONMENT_KINDS: &[&str] = &[
+    "sun", "light", "sky", "ground", "floor", "moon", "lighting", "wind", "breeze", "air",
+    "weather", "dynamics", "motion", "cloud", "clouds", "fog", "mist", "storm",
+];
+
+/// Things that come in hundreds are particles, whatever the planner
+/// said: as objects they would be hundreds of bodies.
+pub const PARTICLE_KINDS: &[(&str, &str)] = &[
+    ("leaves", "falling_leaves"),
+    ("leaf", "falling_leaves"),
+    ("raindrop", "rain"),
+    ("rain", "rain"),
+    ("snowflake", "snow"),
+    ("snow", "snow"),
+    ("ember", "embers"),
+    ("spark", "embers"),
+    ("steam", "steam"),
+    ("flame", "fire"),
+    ("grain", "flows"),
+    ("fire", "fire"),
+];
+
+/// A pile of leaves or a fire pit is one thing, not particles.
+pub const ONE_THING: &[&str] = &[
+    "pile", "heap", "mound", "bed", "pit", "log", "wood", "place", "pot", "kettle", "cup", "mug",
+    "stump", "tree",
+];
+
+/// Light that changes (a sunrise, golden light, night falling) is the
+/// time of day, whatever kind the planner gave it.
+pub const DAY_WORDS: &[&str] = &[
+    "sun",
+    "sunrise",
+    "sunset",
+    "dawn",
+    "dusk",
+    "daylight",
+    "sunlight",
+    "moonlight",
+    "moon",
+    "night",
+    "day",
+    "timelapse",
+    "lapse",
+    "afternoon",
+    "morning",
+    "evening",
+];
+
+/// Dynamics kinds that stay what they are whatever words come with them
+/// ("light rain at dusk" is rain, not the time of day).
+pub const WEATHER_KINDS: &[&str] = &[
+    "rain",
+    "snow",
+    "falling_leaves",
+    "embers",
+    "steam",
+    "fire",
+    "wind",
+    "flows",
+];
+
+/// The primitives that everyday things are usually made of, so retrieval
+/// finds `sphere` for a ball and `lathe` for a vase.
+pub fn shape_words(kind: &str) -> &'static str {
+    let k = kind.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| k.contains(w));
+    if has(&[
+        "ball", "globe", "orb", "marble", "planet", "bubble", "apple", "orange",
+    ]) {
+        "sphere"
+    } else if has(&[
+        "bottle", "vase", "cup", "mug", "glass", "bowl", "jar", "pot", "lamp", "candle",
+    ]) {
+        "lathe cylinder"
+    } else if has(&[
+        "box", "crate", "domino", "brick", "block", "book", "cube", "plank", "wall", "shelf",
+    ]) {
+        "box"
+    } else if has(&[
+        "coin", "wheel", "disc", "can", "pole", "stick", "pillar", "column", "barrel",
+    ]) {
+        "cylinder"
+    } else if has(&["ring", "donut", "tyre", "tire", "hoop"]) {
+        "torus"
+    } else if has(&["cone", "spike", "roof"]) {
+        "cone"
+    } else if has(&["jellyfish", "blob", "creature", "fish"]) {
+        "sphere mesh emissive opacity"
+    } else {
+        "box sphere cylinder group"
+    }
+}
