@@ -6,6 +6,7 @@
 //! its opinion behind the same interface.
 
 pub mod corpus;
+pub mod coverage;
 pub mod deformable;
 pub mod finding;
 pub mod fluid;
@@ -33,6 +34,7 @@ pub struct Critic {
     brief: Option<Brief>,
     physics: PhysicsRecorder,
     intent: IntentRecorder,
+    coverage: coverage::CoverageRecorder,
     last: Option<Frame>,
     fps: u32,
     world_snapshot: Option<World>,
@@ -50,6 +52,7 @@ impl Critic {
             brief,
             physics: PhysicsRecorder::new().with_brief_kinds(kinds),
             intent: IntentRecorder::default(),
+            coverage: coverage::CoverageRecorder::default(),
             last: None,
             fps: 24,
             world_snapshot: None,
@@ -65,6 +68,7 @@ impl Critic {
         mut checks: Vec<CheckStatus>,
     ) -> CriticDiff {
         let mut findings = extra;
+        let mut covered = None;
         if let (Some(world), Some(last)) = (&self.world_snapshot, &self.last) {
             findings.extend(self.physics.findings(world, last));
             for s in &world.scheduled {
@@ -101,7 +105,11 @@ impl Critic {
             });
             match &self.brief {
                 Some(b) => {
-                    findings.extend(self.intent.brief_findings(world, b));
+                    let intent = self.intent.brief_findings(world, b);
+                    let (rows, more) = coverage::assess(world, b, &self.coverage, last, &intent);
+                    findings.extend(intent);
+                    findings.extend(more);
+                    covered = Some((rows, coverage::richness(world)));
                     checks.push(CheckStatus {
                         name: "brief".into(),
                         status: "ran".into(),
@@ -116,7 +124,12 @@ impl Critic {
         if let Some(e) = &report.error {
             findings.push(error_finding(e, self.last.as_ref()));
         }
-        CriticDiff::new(findings, checks, None)
+        let mut diff = CriticDiff::new(findings, checks, None);
+        if let Some((rows, richness)) = covered {
+            diff.coverage = rows;
+            diff.richness = Some(richness);
+        }
+        diff
     }
 }
 
@@ -283,6 +296,9 @@ impl FrameSink for Critic {
         }
         self.physics.record(world, frame);
         self.intent.record(world, frame, self.brief.as_ref());
+        if self.brief.is_some() {
+            self.coverage.record(world, frame);
+        }
         Ok(())
     }
 

@@ -1,0 +1,267 @@
+//! Coverage before verdict: worlds built to look unlike their brief fail
+//! with the finding that says how, and faithful worlds cover every item.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use code2worlds::critic::corpus::{self, Case};
+use code2worlds::critic::{CriticDiff, Verdict};
+
+fn judge(source: &str, brief: &str) -> CriticDiff {
+    let case = Case {
+        name: "coverage".into(),
+        source: source.to_string(),
+        verdict: Verdict::Pass,
+        findings: BTreeSet::new(),
+        brief: Some(serde_json::from_str(brief).expect("a brief")),
+        render: false,
+    };
+    corpus::judge(&case, None)
+}
+
+fn example(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name);
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// The coverage row of `item`, as (status, measured).
+fn row(diff: &CriticDiff, item: &str) -> (String, String) {
+    let r = diff
+        .coverage
+        .iter()
+        .find(|c| c.item == item)
+        .unwrap_or_else(|| panic!("no coverage row '{item}':\n{diff}\n{:#?}", diff.coverage));
+    (r.status.to_string(), r.measured.clone())
+}
+
+fn assert_fails_with(diff: &CriticDiff, ids: &[&str]) {
+    assert_eq!(diff.verdict, Verdict::Fail, "{diff}");
+    let found = corpus::found(diff);
+    for id in ids {
+        assert!(found.contains(*id), "no {id}:\n{diff}");
+    }
+}
+
+/// Every row verified, and nothing failed.
+fn assert_covered(diff: &CriticDiff) {
+    assert_eq!(diff.verdict, Verdict::Pass, "{diff}");
+    assert!(diff.findings.is_empty(), "{diff}");
+    assert!(!diff.coverage.is_empty());
+    for c in &diff.coverage {
+        assert_eq!(c.status, "verified", "{c:?}\n{diff}");
+    }
+}
+
+const FLAG_BRIEF: &str = r#"{
+  "title": "flag on a hilltop",
+  "prompt": "A blue flag flutters on a pole on a hilltop in a gusty wind",
+  "setting": "nature",
+  "environment": {"ground": "grass", "weather": "wind"},
+  "objects": [
+    {"name": "flag", "kind": "flag", "count": 1, "attributes": ["blue"], "role": "subject"},
+    {"name": "pole", "kind": "pole", "count": 1, "attributes": ["metal"], "role": "support"}
+  ],
+  "dynamics": [{"kind": "flutters", "subject": "flag"}, {"kind": "wind"}]
+}"#;
+
+const JELLY_BRIEF: &str = r#"{
+  "title": "jelly",
+  "prompt": "A green jelly drops onto a plate and wobbles",
+  "objects": [
+    {"name": "jelly", "kind": "jelly", "count": 1, "attributes": ["green"], "size_m": 0.3, "role": "subject"},
+    {"name": "plate", "kind": "plate", "count": 1, "role": "support"}
+  ],
+  "dynamics": [{"kind": "wobbles", "subject": "jelly"}]
+}"#;
+
+#[test]
+fn a_cloth_flag_in_wind_on_a_hill_is_covered() {
+    let diff = judge(&example("flag.rhai"), FLAG_BRIEF);
+    assert_covered(&diff);
+    assert!(row(&diff, "flutters: flag").1.contains("cloth"));
+    assert_eq!(row(&diff, "terrain: hills").0, "verified");
+    let r = diff.richness.as_ref().unwrap();
+    assert_eq!(r.cloth, 1);
+    assert!(r.weather.contains(&"wind".to_string()));
+    // The JSON lists coverage per brief item, beside the fields it had.
+    let json = serde_json::to_value(&diff).unwrap();
+    for key in [
+        "verdict", "score", "findings", "checks", "coverage", "richness",
+    ] {
+        assert!(json.get(key).is_some(), "{key}");
+    }
+    assert_eq!(json["coverage"][0]["part"], "object");
+    assert_eq!(json["coverage"][0]["item"], "flag");
+}
+
+#[test]
+fn a_soft_jelly_that_wobbles_is_covered() {
+    let diff = judge(&example("jelly.rhai"), JELLY_BRIEF);
+    assert_covered(&diff);
+    assert!(row(&diff, "wobbles: jelly").1.contains("turns"));
+    assert_eq!(diff.richness.as_ref().unwrap().soft_bodies, 1);
+}
+
+#[test]
+fn a_world_without_its_subject_fails() {
+    let brief = r#"{
+      "title": "bottle falls",
+      "objects": [
+        {"name": "bottle", "kind": "bottle", "count": 1, "role": "subject"},
+        {"name": "floor", "kind": "floor", "count": 1, "role": "support"}
+      ],
+      "dynamics": [{"kind": "falls", "subject": "bottle"}]
+    }"#;
+    let src = r#"
+world(#{ duration: 2 });
+box([4, 0.2, 4], #{ name: "floor", position: [0, -0.1, 0], body: "fixed" });
+sphere(0.2, #{ name: "ball", position: [0, 1, 0] });
+"#;
+    let diff = judge(src, brief);
+    assert_fails_with(&diff, &["intent.missing_object", "intent.falls"]);
+    assert_eq!(row(&diff, "bottle").0, "failed");
+    assert_eq!(row(&diff, "falls: bottle").0, "failed");
+}
+
+#[test]
+fn a_rigid_flag_cannot_flutter() {
+    let src = example("flag.rhai").replace(
+        "let flag = cloth([1.8, 1.2], #{",
+        "let flag = box([1.8, 1.2, 0.02], #{ body: \"fixed\",",
+    );
+    let src = src
+        .replace("    pin: \"left\",\n    attach: pole,\n", "")
+        .replace("    density: 0.15,\n    resolution: 22,\n", "")
+        .replace("expect(\"flutters\", flag);", "");
+    let diff = judge(&src, FLAG_BRIEF);
+    assert_fails_with(&diff, &["intent.kind_unfit", "intent.flutters"]);
+    let unfit = diff
+        .findings
+        .iter()
+        .find(|f| f.id == "intent.kind_unfit")
+        .unwrap();
+    assert!(unfit.fix.contains("cloth("), "{}", unfit.fix);
+    assert_eq!(row(&diff, "flag").0, "failed");
+    assert_eq!(row(&diff, "flutters: flag").0, "failed");
+}
+
+#[test]
+fn a_cloth_flag_without_wind_hangs_still() {
+    let src = example("flag.rhai")
+        // The same options, but no wind() to blow them.
+        .replace("let gusts = wind(", "let gusts = (")
+        .replace("expect(\"flutters\", flag);", "");
+    let brief = FLAG_BRIEF.replace(", {\"kind\": \"wind\"}", "");
+    let diff = judge(&src, &brief);
+    assert_fails_with(&diff, &["intent.flutters"]);
+    let (status, measured) = row(&diff, "flutters: flag");
+    assert_eq!(status, "failed");
+    assert!(measured.contains("mean vertex speed"), "{measured}");
+    // The flag itself is a cloth: only its motion is missing.
+    assert_eq!(row(&diff, "flag").0, "verified");
+}
+
+#[test]
+fn a_rigid_jelly_does_not_wobble() {
+    let src = r##"
+world(#{ duration: 4 });
+box([3, 0.8, 2], #{ name: "table", position: [0, 0.4, 0], body: "fixed" });
+cylinder(0.25, 0.03, #{ name: "plate", position: [0, 0.815, 0], body: "fixed" });
+box([0.3, 0.24, 0.3], #{ name: "jelly", position: [0, 1.3, 0], color: "#3fcf4a" });
+"##;
+    let diff = judge(src, JELLY_BRIEF);
+    assert_fails_with(&diff, &["intent.kind_unfit", "intent.wobbles"]);
+    let unfit = diff
+        .findings
+        .iter()
+        .find(|f| f.id == "intent.kind_unfit")
+        .unwrap();
+    assert!(unfit.fix.contains("soft_body("), "{}", unfit.fix);
+    assert!(row(&diff, "jelly").1.contains("rigid"));
+}
+
+const FOREST_BRIEF: &str = r#"{
+  "title": "forest",
+  "prompt": "A quiet forest on a summer day",
+  "setting": "nature",
+  "environment": {"ground": "forest floor", "sky": "day"},
+  "objects": [],
+  "dynamics": []
+}"#;
+
+fn forest(trees: u32, wind: &str) -> String {
+    format!(
+        r#"
+import "nature" as nature;
+world(#{{ duration: 1, seed: 4 }});
+plane(60, #{{ name: "ground", material: "grass" }});
+nature::forest({trees}, [40, 40]);
+sun(#{{ elevation: 40 }});
+{wind}
+"#
+    )
+}
+
+#[test]
+fn a_forest_of_three_trees_is_sparse() {
+    let diff = judge(&forest(3, ""), FOREST_BRIEF);
+    assert_fails_with(&diff, &["intent.sparse"]);
+    assert_eq!(
+        row(&diff, "vegetation: forest"),
+        ("failed".into(), "3 trees".into())
+    );
+    assert_eq!(diff.richness.as_ref().unwrap().trees, 3);
+}
+
+#[test]
+fn a_forest_of_many_trees_is_covered() {
+    let diff = judge(&forest(14, ""), FOREST_BRIEF);
+    assert_covered(&diff);
+    assert!(diff.richness.as_ref().unwrap().trees >= 8);
+}
+
+#[test]
+fn trees_sway_only_in_a_wind() {
+    let brief = FOREST_BRIEF.replace(
+        r#""dynamics": []"#,
+        r#""dynamics": [{"kind": "sways", "subject": ""}]"#,
+    );
+    let windy = judge(&forest(14, "wind(#{ speed: 4, gust: 0.4 });"), &brief);
+    assert_covered(&windy);
+    assert!(row(&windy, "sways").1.contains("bend"), "{windy}");
+    let calm = judge(&forest(14, ""), &brief);
+    assert_fails_with(&calm, &["intent.sways"]);
+    assert_eq!(row(&calm, "sways").0, "failed");
+}
+
+#[test]
+fn a_flat_hilltop_fails() {
+    let src = example("flag.rhai").replace(
+        "nature::terrain([40, 40], #{ height: 1.2, flat_center: 4.0, material: \"grass\", color: \"#6f8a45\" });",
+        "plane(40, #{ name: \"ground\", material: \"grass\", color: \"#6f8a45\" });",
+    );
+    let diff = judge(&src, FLAG_BRIEF);
+    assert_fails_with(&diff, &["intent.terrain_flat"]);
+    assert_eq!(row(&diff, "terrain: hills").0, "failed");
+    // Everything else about the flag still holds.
+    assert_eq!(row(&diff, "flutters: flag").0, "verified");
+    assert_eq!(diff.errors(), 1, "{diff}");
+}
+
+#[test]
+fn a_motion_the_critic_cannot_measure_is_not_a_pass() {
+    let brief = r#"{
+      "objects": [{"name": "ball", "kind": "ball", "count": 1, "role": "subject"}],
+      "dynamics": [{"kind": "melts", "subject": "ball"}]
+    }"#;
+    let src = r#"
+world(#{ duration: 1 });
+plane(10, #{ name: "ground" });
+sphere(0.2, #{ name: "ball", position: [0, 0.2, 0] });
+"#;
+    let diff = judge(src, brief);
+    assert_fails_with(&diff, &["intent.unverified"]);
+    assert_eq!(row(&diff, "melts: ball").0, "not_verified");
+}
