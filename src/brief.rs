@@ -229,7 +229,10 @@ pub const DYNAMICS_MEANINGS: &[(&str, &str)] = &[
         "a liquid or grains whose particles move (> 0.3 m/s)",
     ),
     ("piles", "grains (a granular body)"),
-    ("waves", "a cloth that keeps moving, like flutters"),
+    (
+        "waves",
+        "a cloth that keeps moving gently (mean vertex speed >= 0.05 m/s), like a curtain in a breeze",
+    ),
     ("scatters", "2+ pieces tagged with the subject spread apart"),
 ];
 

@@ -41,7 +41,7 @@ pub struct Richness {
     pub triangles: usize,
     /// Distinct shapes among visible entities (box, sphere, mesh, cloth...).
     pub object_kinds: usize,
-    /// Trees: groups holding a bark-material part.
+    /// Trees: groups holding a bark part and foliage.
     pub trees: usize,
     /// Height range of the terrain (heightfields), metres; 0 when flat.
     pub terrain_relief_m: f32,
@@ -69,6 +69,8 @@ struct DeformTrack {
 
 /// Flutter: mean vertex speed from 1 s on, m/s (expect's default).
 const FLUTTER_MIN_SPEED: f64 = 0.15;
+/// Waving is gentler: a curtain in a breeze (curtain.rhai's own expect).
+const WAVE_MIN_SPEED: f64 = 0.05;
 /// Wobble: height change as a fraction of rest height (expect's default).
 const WOBBLE_MIN_AMPLITUDE: f32 = 0.04;
 /// Sway: the top of a swaying thing bends this fraction of its height.
@@ -255,14 +257,20 @@ fn members(world: &World, ids: &[EntityId]) -> Vec<EntityId> {
         .collect()
 }
 
+/// Trees: hierarchies with both a bark part and foliage (a leaf material or
+/// sway), so loose roots and logs of bark are not counted.
 fn tree_count(world: &World) -> usize {
-    let owners: BTreeSet<Option<EntityId>> = world
-        .entities
-        .iter()
-        .filter(|e| e.material.preset == Some("bark"))
-        .map(|e| e.parent.or(Some(e.id)))
-        .collect();
-    owners.len()
+    let parents_of = |f: &dyn Fn(&crate::world::Entity) -> bool| -> BTreeSet<EntityId> {
+        world
+            .entities
+            .iter()
+            .filter(|e| f(e))
+            .filter_map(|e| e.parent)
+            .collect()
+    };
+    let bark = parents_of(&|e| e.material.preset == Some("bark"));
+    let foliage = parents_of(&|e| e.material.preset == Some("leaf") || e.sway > 0.0);
+    bark.intersection(&foliage).count()
 }
 
 fn terrain_relief(world: &World) -> f32 {
@@ -464,6 +472,15 @@ pub fn assess(
         dynamics_coverage(&cx, d, intent_findings, &mut rows, &mut out);
     }
     (rows, out)
+}
+
+/// The verb of a dynamics kind, for messages: "flutters" -> "flutter".
+fn verb(kind: &str) -> &str {
+    if kind.ends_with("shes") || kind.ends_with("ches") {
+        &kind[..kind.len() - 2]
+    } else {
+        kind.strip_suffix('s').unwrap_or(kind)
+    }
 }
 
 fn row(part: &'static str, item: String, status: &'static str, measured: String) -> Coverage {
@@ -1004,6 +1021,11 @@ fn dynamics_coverage(
     };
     match d.kind.as_str() {
         "flutters" | "waves" => {
+            let min_speed = if d.kind == "waves" {
+                WAVE_MIN_SPEED
+            } else {
+                FLUTTER_MIN_SPEED
+            };
             let cloths = cx.deformables(&d.subject, true);
             let best = cloths
                 .iter()
@@ -1013,14 +1035,14 @@ fn dynamics_coverage(
                 fail(
                     "no cloth".into(),
                     "a cloth moving in the wind",
-                    format!("'{who}' cannot {}: the world has no cloth", d.kind),
+                    format!("'{who}' cannot {}: the world has no cloth", verb(&d.kind)),
                     needs_fix(Needs::Cloth, &d.subject),
                 );
-            } else if best < FLUTTER_MIN_SPEED {
+            } else if best < min_speed {
                 fail(
                     format!("mean vertex speed {best:.3} m/s"),
-                    ">= 0.15 m/s from 1 s on",
-                    format!("'{who}' hangs still: it does not {}", d.kind),
+                    &format!(">= {min_speed} m/s from 1 s on"),
+                    format!("'{who}' hangs still: it does not {}", verb(&d.kind)),
                     "Add or strengthen wind(#{ speed: 6, gust: 0.5, turbulence: 0.3 }); lighten the cloth (density) and leave an edge free.".into(),
                 );
             } else {
@@ -1047,14 +1069,17 @@ fn dynamics_coverage(
                 fail(
                     "no soft body".into(),
                     "a soft body",
-                    format!("'{who}' cannot {}: the world has no soft body", d.kind),
+                    format!(
+                        "'{who}' cannot {}: the world has no soft body",
+                        verb(&d.kind)
+                    ),
                     needs_fix(Needs::Soft, &d.subject),
                 );
             } else if !ok {
                 fail(
                     format!("height changed {:.1} % with {turns} turns", amp * 100.0),
                     "a damped oscillation of >= 4 % of its height, 2+ turns",
-                    format!("'{who}' does not {}", d.kind),
+                    format!("'{who}' does not {}", verb(&d.kind)),
                     "Soften it (compliance 0.001-0.005, lower damping) and drop it onto something."
                         .into(),
                 );
@@ -1092,7 +1117,10 @@ fn dynamics_coverage(
                         format!("{count} particles, fastest {speed:.2} m/s")
                     },
                     &format!("{what} that moves (particles > 0, speed > 0.3 m/s)"),
-                    format!("'{who}' cannot {}: the world has no moving {what}", d.kind),
+                    format!(
+                        "'{who}' cannot {}: the world has no moving {what}",
+                        verb(&d.kind)
+                    ),
                     needs_fix(
                         needs,
                         if d.subject.is_empty() {
@@ -1192,5 +1220,30 @@ fn dynamics_coverage(
             );
             rows.push(row("dynamics", item, "not_verified", obs));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kind_needs_what_its_head_noun_is() {
+        assert_eq!(needs_of("flag"), Needs::Cloth);
+        assert_eq!(needs_of("red_curtains"), Needs::Cloth);
+        assert_eq!(needs_of("strawberry jelly"), Needs::Soft);
+        assert_eq!(needs_of("water"), Needs::Liquid);
+        assert_eq!(needs_of("pine forest"), Needs::Trees);
+        assert_eq!(needs_of("water bottle"), Needs::Rigid);
+        assert_eq!(needs_of("oil lamp"), Needs::Rigid);
+        assert_eq!(needs_of("flag_pole"), Needs::Rigid);
+    }
+
+    #[test]
+    fn kinds_read_as_verbs() {
+        assert_eq!(verb("flutters"), "flutter");
+        assert_eq!(verb("splashes"), "splash");
+        assert_eq!(verb("waves"), "wave");
+        assert_eq!(verb("piles"), "pile");
     }
 }
