@@ -218,7 +218,7 @@ pub const DYNAMICS_MEANINGS: &[(&str, &str)] = &[
     ),
     (
         "fills",
-        "a liquid or grains whose particles move (> 0.3 m/s)",
+        "moving particles, 20+ and a quarter of them inside the container at the end",
     ),
     (
         "spills",
@@ -226,9 +226,9 @@ pub const DYNAMICS_MEANINGS: &[(&str, &str)] = &[
     ),
     (
         "splashes",
-        "a liquid or grains whose particles move (> 0.3 m/s)",
+        "moving particles, some thrown upwards at >= 0.2 m/s",
     ),
-    ("piles", "grains (a granular body)"),
+    ("piles", "grains heaped at least 3 grains high"),
     (
         "waves",
         "a cloth that keeps moving gently (mean vertex speed >= 0.05 m/s), like a curtain in a breeze",

@@ -186,7 +186,7 @@ const FOREST_BRIEF: &str = r#"{
   "title": "forest",
   "prompt": "A quiet forest on a summer day",
   "setting": "nature",
-  "environment": {"ground": "forest floor", "sky": "day"},
+  "environment": {"ground": "forest floor", "sky": "day", "time_of_day": 13},
   "objects": [],
   "dynamics": []
 }"#;
@@ -220,6 +220,7 @@ fn a_forest_of_many_trees_is_covered() {
     let diff = judge(&forest(14, ""), FOREST_BRIEF);
     assert_covered(&diff);
     assert!(diff.richness.as_ref().unwrap().trees >= 8);
+    assert_eq!(row(&diff, "time of day: 13 h").0, "verified");
 }
 
 #[test]
@@ -332,4 +333,35 @@ fn examples_cover_the_briefs_they_were_written_for() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn a_pour_that_misses_the_glass_does_not_fill_it() {
+    let src = example("filling_glass.rhai")
+        .replace("duration: 4.5", "duration: 2.0")
+        .replace("position: [0.0, 1.02, 0]", "position: [0.25, 1.02, 0]");
+    let src = src.split("expect(").next().unwrap().to_string();
+    let brief = r#"{
+      "objects": [{"name": "wine", "kind": "wine", "count": 1, "role": "subject"},
+                  {"name": "glass", "kind": "wine glass", "count": 1, "role": "support"}],
+      "dynamics": [{"kind": "pours", "subject": "wine"}, {"kind": "fills", "subject": "glass"}]
+    }"#;
+    let diff = judge(&src, brief);
+    assert_fails_with(&diff, &["intent.fills"]);
+    let (status, measured) = row(&diff, "fills: glass");
+    assert_eq!(status, "failed");
+    assert!(measured.contains("inside 'glass'"), "{measured}");
+    // It still pours: only the filling is missing.
+    assert_eq!(row(&diff, "pours: wine").0, "verified");
+}
+
+#[test]
+fn a_midnight_brief_under_a_high_sun_is_a_finding() {
+    let brief = FOREST_BRIEF.replace(r#""sky": "day", "time_of_day": 13"#, r#""time_of_day": 23"#);
+    let diff = judge(&forest(14, ""), &brief);
+    assert!(corpus::found(&diff).contains("intent.hour"), "{diff}");
+    assert_eq!(
+        row(&diff, "time of day: 23 h"),
+        ("failed".into(), "sun elevation 40°".into())
+    );
 }

@@ -75,6 +75,8 @@ const WAVE_MIN_SPEED: f64 = 0.05;
 const WOBBLE_MIN_AMPLITUDE: f32 = 0.04;
 /// Sway: the top of a swaying thing bends this fraction of its height.
 const SWAY_MIN_BEND: f32 = 0.01;
+/// Splash: a particle thrown upwards this fast between frames, m/s.
+const SPLASH_MIN_RISE: f32 = 0.2;
 /// A forest has at least this many trees (rain.rhai's small forest has 9).
 const FOREST_MIN_TREES: usize = 8;
 /// A hill rises at least this much above the lowest ground, metres (the
@@ -88,6 +90,10 @@ pub struct CoverageRecorder {
     first_positions: Vec<Vec3>,
     /// Most live particles per fluid body, and its fastest mean fall, m/s.
     fluid_peak: BTreeMap<EntityId, (u32, f32)>,
+    /// Each fluid body's particle heights last frame (by id), and the time.
+    fluid_heights: BTreeMap<EntityId, (f64, BTreeMap<u32, f32>)>,
+    /// Fastest rise of any particle between frames, m/s: a splash.
+    fluid_rise: BTreeMap<EntityId, f32>,
     sun_elevation: Option<f32>,
     /// Fastest air at the scene's centre, m/s: what bends swaying foliage.
     max_wind: f32,
@@ -123,6 +129,24 @@ impl CoverageRecorder {
             }
         }
         for f in &frame.fluids {
+            let heights: BTreeMap<u32, f32> = f
+                .ids
+                .iter()
+                .zip(&f.positions)
+                .map(|(i, p)| (*i, p.y))
+                .collect();
+            if let Some((t0, before)) = self.fluid_heights.get(&f.entity) {
+                let dt = (frame.time - t0) as f32;
+                if dt > 0.0 {
+                    let rise = heights
+                        .iter()
+                        .filter_map(|(i, y)| before.get(i).map(|y0| (y - y0) / dt))
+                        .fold(0.0f32, f32::max);
+                    let r = self.fluid_rise.entry(f.entity).or_default();
+                    *r = r.max(rise);
+                }
+            }
+            self.fluid_heights.insert(f.entity, (frame.time, heights));
             let e = self.fluid_peak.entry(f.entity).or_insert((0, 0.0));
             e.0 = e.0.max(f.stats.count);
             if f.stats.count > 0 {
@@ -480,6 +504,104 @@ fn verb(kind: &str) -> &str {
         &kind[..kind.len() - 2]
     } else {
         kind.strip_suffix('s').unwrap_or(kind)
+    }
+}
+
+/// What tells fill, splash and pile apart once particles move: particles
+/// that end inside the container, particles thrown upwards, grains heaped
+/// and at rest. Ok(what was measured) or Err((observed, expected, fix)).
+fn fluid_shape_check(
+    cx: &Ctx,
+    kind: &str,
+    subject: &str,
+    bodies: &[EntityId],
+) -> Result<String, (String, &'static str, &'static str)> {
+    let views: Vec<_> = cx
+        .last
+        .fluids
+        .iter()
+        .filter(|f| bodies.contains(&f.entity))
+        .collect();
+    match kind {
+        "fills" => {
+            // The container: the subject's parts that are not fluid bodies.
+            let fluid_ids: Vec<EntityId> = cx.world.fluids.iter().map(|f| f.entity).collect();
+            let parts: Vec<EntityId> = members(cx.world, &matching_entities(cx.world, subject))
+                .into_iter()
+                .filter(|id| !fluid_ids.contains(id))
+                .collect();
+            let mut lo = Vec3::splat(f32::INFINITY);
+            let mut hi = Vec3::splat(f32::NEG_INFINITY);
+            for id in &parts {
+                if let Some(Some((a, b))) = cx.last.aabbs.get(id.index()) {
+                    lo = lo.min(*a);
+                    hi = hi.max(*b);
+                }
+            }
+            if lo.x > hi.x {
+                return Ok("no container to measure".into());
+            }
+            let (inside, live) = views.iter().fold((0usize, 0usize), |(n, m), f| {
+                let r = Vec3::splat(f.radius);
+                let k = f
+                    .positions
+                    .iter()
+                    .filter(|p| p.cmpge(lo - r).all() && p.cmple(hi + r).all())
+                    .count();
+                (n + k, m + f.positions.len())
+            });
+            let m = format!("{inside} of {live} particles end inside '{subject}'");
+            if inside >= 20 && inside * 4 >= live {
+                Ok(m)
+            } else {
+                Err((
+                    m,
+                    ">= 20 particles and a quarter of them inside the container at the end",
+                    "Aim the stream into the container (emitter position and velocity over its opening) and give it time to collect.",
+                ))
+            }
+        }
+        "splashes" => {
+            let rise = bodies
+                .iter()
+                .filter_map(|id| cx.rec.fluid_rise.get(id))
+                .fold(0.0f32, |a, b| a.max(*b));
+            let m = format!("particles thrown up at {rise:.2} m/s");
+            if rise >= SPLASH_MIN_RISE {
+                Ok(m)
+            } else {
+                Err((
+                    m,
+                    "particles thrown upwards at >= 0.2 m/s",
+                    "Drop or pour the liquid from higher, faster, onto a surface or into a pool.",
+                ))
+            }
+        }
+        "piles" => {
+            let (height, radius, moving) = views.iter().fold((0.0f32, 0.0f32, 0.0f32), |a, f| {
+                let h = if f.positions.is_empty() {
+                    0.0
+                } else {
+                    f.stats.max.y - f.stats.min.y
+                };
+                (a.0.max(h), a.1.max(f.radius), a.2.max(f.stats.moving))
+            });
+            let layers = height / (2.0 * radius).max(1e-6);
+            let m = format!(
+                "grains heaped {layers:.0} grains high, {:.0} % moving at the end",
+                moving * 100.0
+            );
+            if layers >= 3.0 {
+                Ok(m)
+            } else {
+                Err((
+                    m,
+                    "a heap at least 3 grains high",
+                    "Pour more grains onto one spot (a grain emitter over it, a larger max).",
+                ))
+            }
+        }
+        _ => Ok("moving".into()),
     }
 }
 
@@ -972,6 +1094,42 @@ fn environment_coverage(cx: &Ctx, brief: &Brief, rows: &mut Vec<Coverage>, out: 
             ),
         });
     }
+    if let Some(hour) = env.time_of_day {
+        let elevation = cx.rec.sun_elevation;
+        let night = matches!(world.environment.sky, SkyKind::Night);
+        // Broad bands only: the hour a brief gives is a mood, not an ephemeris.
+        let verdict = if !(5.0..=20.0).contains(&hour) {
+            Some(night || elevation.is_none_or(|e| e < 5.0))
+        } else if (9.0..=16.0).contains(&hour) {
+            elevation.map(|e| e >= 15.0 && !night)
+        } else {
+            elevation.map(|e| e < 35.0)
+        };
+        let measured = format!(
+            "sun elevation {}{}",
+            elevation.map_or("none".into(), |e| format!("{e:.0}°")),
+            if night { ", night sky" } else { "" }
+        );
+        rows.push(row(
+            "environment",
+            format!("time of day: {hour} h"),
+            match verdict {
+                Some(true) => "verified",
+                Some(false) => "failed",
+                None => "not_verified",
+            },
+            measured.clone(),
+        ));
+        if verdict == Some(false) {
+            out.push(
+                cx.finding("intent.hour", Severity::Warning, "")
+                    .observed(measured)
+                    .expected(format!("the sun of {hour} h"))
+                    .message(format!("the brief's hour is {hour} h; the sun does not say so"))
+                    .fix("Set the sun: sun(#{ elevation: ... }) (low for dawn and dusk, high at midday), or sky(#{ kind: \"night\" }).".to_string()),
+            );
+        }
+    }
     if !env.lighting.is_empty() {
         rows.push(row(
             "environment",
@@ -1131,12 +1289,20 @@ fn dynamics_coverage(
                     ),
                 );
             } else {
-                rows.push(row(
-                    "dynamics",
-                    item,
-                    "verified",
-                    format!("{count} particles, fastest {speed:.2} m/s"),
-                ));
+                match fluid_shape_check(cx, &d.kind, &d.subject, &bodies) {
+                    Ok(m) => rows.push(row(
+                        "dynamics",
+                        item,
+                        "verified",
+                        format!("{count} particles, fastest {speed:.2} m/s; {m}"),
+                    )),
+                    Err((obs, exp, fix)) => fail(
+                        obs,
+                        exp,
+                        format!("'{who}' does not {}", verb(&d.kind)),
+                        fix.into(),
+                    ),
+                }
             }
         }
         "scatters" => {
@@ -1202,12 +1368,13 @@ fn dynamics_coverage(
             }
         }
         k if INTENT_CHECKED.contains(&k) => {
-            rows.push(row(
-                "dynamics",
-                item,
-                "verified",
-                "measured on the trace (see the intent checks)".into(),
-            ));
+            rows.push(row("dynamics", item, "verified", {
+                let meaning = crate::brief::DYNAMICS_MEANINGS
+                    .iter()
+                    .find(|(kind, _)| *kind == k)
+                    .map_or("", |(_, m)| *m);
+                format!("held on the trace: {meaning}")
+            }));
         }
         _ => {
             let obs = "the critic has no measure for this motion".to_string();
