@@ -233,7 +233,10 @@ pub const DYNAMICS_MEANINGS: &[(&str, &str)] = &[
         "waves",
         "a cloth that keeps moving gently (mean vertex speed >= 0.05 m/s), like a curtain in a breeze",
     ),
-    ("scatters", "2+ pieces tagged with the subject spread apart"),
+    (
+        "scatters",
+        "2+ pieces tagged with the subject move 0.1 m and their spread grows >= 0.25 m",
+    ),
 ];
 
 /// The dynamics vocabulary, one "kind: meaning" per line, for prompts.

@@ -365,3 +365,29 @@ fn a_midnight_brief_under_a_high_sun_is_a_finding() {
         ("failed".into(), "sun elevation 40°".into())
     );
 }
+
+const PINS_BRIEF: &str = r#"{
+  "prompt": "A heavy ball rolls down a ramp and scatters ten pins",
+  "objects": [{"name": "ball", "kind": "ball", "count": 1, "role": "subject"},
+              {"name": "pin", "kind": "pin", "count": 10, "role": "subject"}],
+  "dynamics": [{"kind": "rolls", "subject": "ball"}, {"kind": "scatters", "subject": "pin"}]
+}"#;
+
+#[test]
+fn pins_struck_by_a_ball_scatter() {
+    let diff = judge(&example("ramp_pins.rhai"), PINS_BRIEF);
+    assert_covered(&diff);
+    assert!(row(&diff, "scatters: pin").1.contains("pieces moved"));
+}
+
+#[test]
+fn pins_the_ball_misses_do_not_scatter() {
+    // The ball rolls down beside the pins.
+    let src =
+        example("ramp_pins.rhai").replace("len * sin(a) + 0.1, 0],", "len * sin(a) + 0.1, 2.0],");
+    let src = src.replace("box([len, 0.06, 0.8]", "box([len, 0.06, 6.0]");
+    let src = src.split("expect(").next().unwrap().to_string();
+    let diff = judge(&src, PINS_BRIEF);
+    assert_fails_with(&diff, &["intent.scatters"]);
+    assert_eq!(row(&diff, "scatters: pin").0, "failed");
+}
