@@ -160,7 +160,93 @@ pub const DYNAMICS_KINDS: &[&str] = &[
     "spills",
     "splashes",
     "piles",
+    "waves",
+    "scatters",
 ];
+
+/// What the critic measures for each dynamics kind, for the planner's
+/// prompt and the docs: a kind means its measurable meaning.
+pub const DYNAMICS_MEANINGS: &[(&str, &str)] = &[
+    ("falls", "the subject drops >= 0.2 m"),
+    (
+        "rolls",
+        "travels >= 0.2 m turning >= 180 degrees about its long axis",
+    ),
+    ("slides", "travels >= 0.2 m along a surface"),
+    (
+        "bounces",
+        "its vertical velocity flips from falling to rising",
+    ),
+    ("spins", "turns >= 180 degrees"),
+    (
+        "swings",
+        "turns back and forth about a joint (2+ reversals)",
+    ),
+    (
+        "sways",
+        "a rooted thing with sway in a wind: its top bends back and forth >= 1 % of its height",
+    ),
+    ("topples", "tilts past 60 degrees"),
+    ("drifts", "moves >= 0.5 m gently"),
+    ("pulsates", "an oscillating scale"),
+    ("rises", "climbs >= 0.2 m"),
+    ("flows", "particles moving along the ground"),
+    ("rain", "a rain emitter whose drops fall every second"),
+    ("snow", "a snow emitter whose flakes fall"),
+    ("falling_leaves", "leaf particles that fall and tumble"),
+    ("wind", "a wind field"),
+    ("fire", "rising ember or spark particles"),
+    ("embers", "rising ember or spark particles"),
+    ("steam", "rising steam particles"),
+    ("glows", "emissive_strength > 0"),
+    ("flickers", "a light whose intensity varies by > 10 %"),
+    ("time_of_day", "the sun's elevation changes >= 20 degrees"),
+    ("static", "the subject stays put"),
+    (
+        "flutters",
+        "a cloth whose vertices keep moving (mean speed >= 0.15 m/s) in wind",
+    ),
+    ("drapes", "a cloth that settles without stretching"),
+    (
+        "wobbles",
+        "a soft body whose height oscillates >= 4 % with 2+ turns",
+    ),
+    ("squashes", "a soft body whose height changes >= 4 %"),
+    (
+        "pours",
+        "a liquid or grains whose particles move (> 0.3 m/s)",
+    ),
+    (
+        "fills",
+        "moving particles, 20+ and a quarter of them inside the container at the end",
+    ),
+    (
+        "spills",
+        "a liquid or grains whose particles move (> 0.3 m/s)",
+    ),
+    (
+        "splashes",
+        "moving particles, some thrown upwards at >= 0.2 m/s",
+    ),
+    ("piles", "grains heaped at least 3 grains high"),
+    (
+        "waves",
+        "a cloth that keeps moving gently (mean vertex speed >= 0.05 m/s), like a curtain in a breeze",
+    ),
+    (
+        "scatters",
+        "2+ pieces tagged with the subject move 0.1 m and their spread grows >= 0.25 m",
+    ),
+];
+
+/// The dynamics vocabulary, one "kind: meaning" per line, for prompts.
+pub fn dynamics_vocabulary() -> String {
+    DYNAMICS_MEANINGS
+        .iter()
+        .map(|(k, m)| format!("- {k}: {m}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
 
 impl Brief {
     /// The JSON schema a planner's answer must satisfy (for structured
@@ -216,6 +302,20 @@ mod tests {
                 .unwrap()
                 .contains(&"size_m".into())
         );
+    }
+
+    #[test]
+    fn every_dynamics_kind_has_a_measurable_meaning() {
+        let meant: Vec<&str> = DYNAMICS_MEANINGS.iter().map(|(k, _)| *k).collect();
+        assert_eq!(meant, DYNAMICS_KINDS);
+        for word in [
+            "flutters", "waves", "sways", "wobbles", "bounces", "rolls", "slides", "pours",
+            "fills", "splashes", "piles", "drifts", "rises", "flickers", "pulsates", "topples",
+            "swings", "scatters",
+        ] {
+            assert!(DYNAMICS_KINDS.contains(&word), "{word}");
+        }
+        assert!(dynamics_vocabulary().contains("- wobbles: a soft body"));
     }
 
     #[test]

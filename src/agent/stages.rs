@@ -97,6 +97,20 @@ impl StageContext<'_> {
     }
 }
 
+/// The dynamics kinds as the planner sees them: with what the critic
+/// measures for each (so "flutters" is not filed under "flows"), or, for a
+/// small model's short prompt, the names alone.
+fn dynamics_kinds_for_planner(compact: bool) -> String {
+    if compact {
+        format!("with kinds from: {}.", DYNAMICS_KINDS.join(", "))
+    } else {
+        format!(
+            "one kind each, chosen by what the critic will measure:\n{}",
+            crate::brief::dynamics_vocabulary()
+        )
+    }
+}
+
 /// Stage 1: the prompt as a scene brief.
 pub fn plan(cx: &StageContext, prompt: &str) -> Result<Brief, AgentError> {
     let site = CallSite::stage("plan");
@@ -109,10 +123,10 @@ count; attributes from the description (colour, material, state); size_m (larges
 placement; role: subject (what the description is about), support (what things rest on) or background.\n\
 - Things that come in hundreds (raindrops, snowflakes, falling leaves, sparks, sand grains) are particles: \
 put them in dynamics, not objects.\n\
-- dynamics: what moves, with kinds from: {}.\n\
+- dynamics: what moves, {}\n\
 - camera: shot (close, medium or wide), target (an object name), motion (static, orbit, dolly or follow).\n\
 - duration: seconds, 4 to 10.",
-        DYNAMICS_KINDS.join(", ")
+        dynamics_kinds_for_planner(cx.compact)
     );
     let mut req = ChatRequest::new(vec![Part::Text(task)]);
     req.system = Some(PLANNER_SYSTEM.into());
@@ -889,6 +903,15 @@ part only, without the marker line.\nThe part now:\n{body}",
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_planner_sees_what_each_dynamics_kind_means() {
+        let full = dynamics_kinds_for_planner(false);
+        assert!(full.contains("- flutters: a cloth"), "{full}");
+        assert!(full.contains("- wobbles: a soft body"), "{full}");
+        let short = dynamics_kinds_for_planner(true);
+        assert!(short.contains("flutters") && !short.contains("a cloth"));
+    }
 
     #[test]
     fn particle_things_planned_as_objects_become_dynamics() {

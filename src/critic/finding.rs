@@ -125,6 +125,12 @@ pub struct CriticDiff {
     /// Scores from the vision-language model, when one ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vlm_scores: Option<serde_json::Value>,
+    /// Each brief item and what was measured for it (empty without a brief).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub coverage: Vec<super::coverage::Coverage>,
+    /// How rich the world is, measured (with a brief).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub richness: Option<super::coverage::Richness>,
 }
 
 /// Score cost of each finding.
@@ -174,6 +180,8 @@ impl CriticDiff {
             findings,
             checks,
             vlm_scores,
+            coverage: Vec::new(),
+            richness: None,
         }
     }
 
@@ -210,6 +218,13 @@ impl fmt::Display for CriticDiff {
             )?;
             writeln!(f, "      observed {}; expected {}", x.observed, x.expected)?;
             writeln!(f, "      fix: {}", x.fix)?;
+        }
+        for c in self.coverage.iter().filter(|c| c.status != "verified") {
+            writeln!(
+                f,
+                "  coverage {} [{}] {}: {}",
+                c.part, c.status, c.item, c.measured
+            )?;
         }
         for c in self.checks.iter().filter(|c| c.status != "ran") {
             writeln!(f, "  ({}: {})", c.name, c.status)?;

@@ -5,6 +5,7 @@
 //! brief's asked-for dynamics all feed it; a vision-language model can add
 //! its opinion behind the same interface.
 
+pub mod coverage;
 pub mod deformable;
 pub mod finding;
 pub mod fluid;
@@ -31,6 +32,7 @@ pub struct Critic {
     brief: Option<Brief>,
     physics: PhysicsRecorder,
     intent: IntentRecorder,
+    coverage: coverage::CoverageRecorder,
     last: Option<Frame>,
     fps: u32,
     world_snapshot: Option<World>,
@@ -48,6 +50,7 @@ impl Critic {
             brief,
             physics: PhysicsRecorder::new().with_brief_kinds(kinds),
             intent: IntentRecorder::default(),
+            coverage: coverage::CoverageRecorder::default(),
             last: None,
             fps: 24,
             world_snapshot: None,
@@ -63,6 +66,7 @@ impl Critic {
         mut checks: Vec<CheckStatus>,
     ) -> CriticDiff {
         let mut findings = extra;
+        let mut covered = None;
         if let (Some(world), Some(last)) = (&self.world_snapshot, &self.last) {
             findings.extend(self.physics.findings(world, last));
             for s in &world.scheduled {
@@ -99,7 +103,11 @@ impl Critic {
             });
             match &self.brief {
                 Some(b) => {
-                    findings.extend(self.intent.brief_findings(world, b));
+                    let intent = self.intent.brief_findings(world, b);
+                    let (rows, more) = coverage::assess(world, b, &self.coverage, last, &intent);
+                    findings.extend(intent);
+                    findings.extend(more);
+                    covered = Some((rows, coverage::richness(world)));
                     checks.push(CheckStatus {
                         name: "brief".into(),
                         status: "ran".into(),
@@ -114,7 +122,12 @@ impl Critic {
         if let Some(e) = &report.error {
             findings.push(error_finding(e, self.last.as_ref()));
         }
-        CriticDiff::new(findings, checks, None)
+        let mut diff = CriticDiff::new(findings, checks, None);
+        if let Some((rows, richness)) = covered {
+            diff.coverage = rows;
+            diff.richness = Some(richness);
+        }
+        diff
     }
 }
 
@@ -281,6 +294,9 @@ impl FrameSink for Critic {
         }
         self.physics.record(world, frame);
         self.intent.record(world, frame, self.brief.as_ref());
+        if self.brief.is_some() {
+            self.coverage.record(world, frame);
+        }
         Ok(())
     }
 
