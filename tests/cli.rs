@@ -345,3 +345,24 @@ fn run_watch_runs_again_when_the_script_is_saved() {
     // Stderr is not a terminal here: no progress bar is drawn into it.
     assert!(!stderr.contains(" frames, "), "{stderr}");
 }
+
+#[test]
+fn a_script_that_is_not_utf8_is_the_users_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("latin1.rhai");
+    std::fs::write(&script, b"let x = 1;\nlet s = \"caf\xe9\";\n").unwrap();
+    for cmd in ["check", "run"] {
+        let o = c2w(&[cmd, script.to_str().unwrap(), "--json"]);
+        assert_eq!(o.status.code(), Some(2), "{cmd}");
+        let e: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let e = if e["error"].is_object() {
+            &e["error"]
+        } else {
+            &e
+        };
+        assert_eq!(e["kind"], "validation", "{cmd}: {e}");
+        assert_eq!(e["line"], 2, "{cmd}: {e}");
+        assert_eq!(e["column"], 13, "{cmd}: {e}");
+        assert!(e["hint"].as_str().unwrap().contains("UTF-8"), "{e}");
+    }
+}

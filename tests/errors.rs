@@ -29,6 +29,17 @@ fn syntax_error_for_a_javascript_habit() {
 }
 
 #[test]
+fn hints_fit_the_lexer_error() {
+    // A stray ';' is quoted in Rhai's message, but it is no string problem.
+    let e = err("let y = ;");
+    assert_eq!(e.kind, ErrorKind::Syntax);
+    assert!(!e.hint.contains("double quotes"), "{}", e.hint);
+    assert!(e.hint.contains("missing before this ';'"), "{}", e.hint);
+    let e = err("let s = 'hello';");
+    assert!(e.hint.contains("double quotes"), "{}", e.hint);
+}
+
+#[test]
 fn a_map_without_its_hash_is_named_as_such() {
     let e = err("plane([10, 10], { material: \"grass\" });");
     assert_eq!(e.kind, ErrorKind::Syntax);

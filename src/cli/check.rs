@@ -23,7 +23,7 @@ pub fn check(a: CheckArgs) -> i32 {
         Ok(s) => s,
         Err(e) => {
             report_error(&e, a.json);
-            return 1;
+            return e.kind.exit_code();
         }
     };
     let opts = RunOptions {

@@ -42,7 +42,7 @@ pub fn export(a: ExportArgs) -> i32 {
         Ok(s) => s,
         Err(e) => {
             report_error(&e, a.json);
-            return 1;
+            return e.kind.exit_code();
         }
     };
     let out = a

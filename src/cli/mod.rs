@@ -19,7 +19,7 @@ use std::time::Duration;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::limits::Limits;
-use crate::script::ScriptError;
+use crate::script::{ErrorKind, ScriptError};
 
 #[derive(Parser)]
 #[command(name = "c2w", version, about = "Language to 4D worlds: run, check and explore world scripts", long_about = None)]
@@ -133,10 +133,32 @@ impl LimitArgs {
     }
 }
 
-/// Reads a script, turning I/O failures into our error form.
+/// Reads a script, turning I/O failures into our error form. A file that
+/// is not UTF-8 text is the user's input, not our bug: a validation error
+/// (exit 2) pointing at the first bad byte.
 pub fn read_script(path: &PathBuf) -> Result<String, ScriptError> {
-    std::fs::read_to_string(path)
-        .map_err(|e| ScriptError::internal(format!("cannot read {}: {e}", path.display())))
+    let bytes = std::fs::read(path)
+        .map_err(|e| ScriptError::internal(format!("cannot read {}: {e}", path.display())))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        // The text before the bad byte is valid, so lines and columns count
+        // characters as an editor does.
+        let before = String::from_utf8_lossy(good);
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let mut err = ScriptError::new(
+            ErrorKind::Validation,
+            format!(
+                "{} is not UTF-8 text: invalid byte at line {line}, column {column}",
+                path.display()
+            ),
+        );
+        err.line = Some(line);
+        err.column = Some(column);
+        err.hint = "Save the script as UTF-8 text (world scripts are plain Rhai source).".into();
+        err.source = path.display().to_string();
+        err
+    })
 }
 
 /// Names the script file in an error's location.

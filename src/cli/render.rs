@@ -36,7 +36,7 @@ pub fn render(a: RenderCmdArgs) -> i32 {
         Ok(s) => s,
         Err(e) => {
             report_error(&e, a.json);
-            return 1;
+            return e.kind.exit_code();
         }
     };
     let render_opts = match a.render.options() {

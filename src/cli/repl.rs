@@ -273,7 +273,7 @@ pub fn repl(a: ReplArgs) -> i32 {
             Ok(s) => s,
             Err(e) => {
                 report_error(&e, false);
-                return 1;
+                return e.kind.exit_code();
             }
         };
         if let Err(e) = repl.session.eval(&source) {

@@ -106,7 +106,7 @@ fn run_once(a: &RunArgs) -> i32 {
         Ok(s) => s,
         Err(e) => {
             report_error(&e, a.json);
-            return 1;
+            return e.kind.exit_code();
         }
     };
     let opts = RunOptions {

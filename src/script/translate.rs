@@ -374,14 +374,18 @@ fn syntax_error(p: &ParseErrorType) -> ScriptError {
             "new" => "There is no `new`: call the constructor function directly, e.g. `box(1.0)`.".into(),
             w => format!("'{w}' is not valid Rhai here."),
         }),
-        ParseErrorType::BadInput(lex) => {
-            let s = lex.to_string();
-            if s.contains('\'') {
+        // Judged by the kind of lexer error, not its wording: "Unexpected
+        // ';'" quotes the character too, and is no string problem.
+        ParseErrorType::BadInput(lex) => match lex {
+            rhai::LexError::MalformedChar(_) => {
                 Some("Strings use double quotes: \"text\".".into())
-            } else {
-                None
             }
-        }
+            rhai::LexError::UnexpectedInput(c) if c == ";" => Some(
+                "Something is missing before this ';': a value after `=`, an argument, or a closing bracket."
+                    .into(),
+            ),
+            _ => None,
+        },
         ParseErrorType::ExprExpected(_) => Some(
             "An expression is missing. Object maps are written `#{ key: value }`, not `{ key: value }`."
                 .into(),
