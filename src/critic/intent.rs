@@ -170,15 +170,13 @@ impl IntentRecorder {
             );
         }
         for d in &brief.dynamics {
-            if let Some((who, observed, expected, message, fix)) =
-                self.check_dynamic(world, d.kind.as_str(), &d.subject, &d.notes)
-            {
+            if let Some(m) = self.check_dynamic(world, d.kind.as_str(), &d.subject, &d.notes) {
                 out.push(
-                    finding(&format!("intent.{}", d.kind), Severity::Error, &who)
-                        .observed(observed)
-                        .expected(expected)
-                        .message(message)
-                        .fix(fix),
+                    finding(&format!("intent.{}", d.kind), Severity::Error, &m.who)
+                        .observed(m.observed)
+                        .expected(m.expected)
+                        .message(m.message)
+                        .fix(m.fix),
                 );
             }
         }
@@ -227,303 +225,392 @@ impl IntentRecorder {
         out
     }
 
-    /// Returns (who, observed, expected, message, fix) when the dynamic is not seen.
-    fn check_dynamic(
-        &self,
-        world: &World,
-        kind: &str,
-        subject: &str,
-        notes: &str,
-    ) -> Option<(String, String, String, String, String)> {
-        let no = |who: &str, obs: String, exp: &str, msg: String, fix: &str| {
-            Some((who.to_string(), obs, exp.to_string(), msg, fix.to_string()))
-        };
-        let particle_check = |styles: &[ParticleStyle], rising: bool, what: &str, preset: &str| {
-            let ids = Self::emitters_of(world, styles);
-            if ids.is_empty() {
-                return no(
-                    "",
-                    "no such emitter".into(),
-                    &format!("a {what} emitter"),
-                    format!("the brief asks for {what}, but there is no {what} emitter"),
-                    &format!("Add emitter(\"{preset}\", #{{ ... }})."),
-                );
-            }
-            let right = |v: Vec3| if rising { v.y > 0.02 } else { v.y < -0.02 };
-            let ok = ids
-                .iter()
-                .any(|e| self.mean_velocity(*e).is_some_and(right));
-            // Judged per second too: a motion that reverses after the first
-            // second is wrong however the whole clip averages.
-            let wrong_window = ids
-                .iter()
-                .find_map(|e| self.window_means(*e).into_iter().find(|(_, v)| !right(*v)));
-            if let (true, Some((t, v))) = (ok, wrong_window) {
-                return no(
-                    "",
-                    format!("mean vertical velocity {:.2} m/s from t = {t:.1} s", v.y),
-                    if rising {
-                        "rising (vertical velocity > 0) in every second"
-                    } else {
-                        "falling (vertical velocity < 0) in every second"
-                    },
-                    format!(
-                        "the {what} particles stop {} from t = {t:.1} s",
-                        if rising { "rising" } else { "falling" }
-                    ),
-                    if rising {
-                        "Keep them rising: negative gravity (or drag towards an updraft) rather than a fast upward launch that gravity turns back."
-                    } else {
-                        "Keep them falling: positive gravity, and no upward push or negative gravity that turns them back."
-                    },
-                );
-            }
-            if ok {
-                None
-            } else {
-                no(
-                    "",
-                    "particles do not move the right way".into(),
-                    if rising {
-                        "mean vertical velocity > 0"
-                    } else {
-                        "mean vertical velocity < 0"
-                    },
-                    format!(
-                        "the {what} particles do not {}",
-                        if rising { "rise" } else { "fall" }
-                    ),
-                    if rising {
-                        "Give them an upward velocity or negative gravity."
-                    } else {
-                        "Give them gravity (> 0) or a downward velocity."
-                    },
-                )
-            }
-        };
+    /// Checks one asked-for dynamic; `Some` when it is not seen.
+    fn check_dynamic(&self, world: &World, kind: &str, subject: &str, notes: &str) -> Option<Miss> {
         match kind {
-            "rain" => {
-                let r = particle_check(&[ParticleStyle::Rain], false, "rain", "rain");
-                if r.is_some() {
-                    return r;
-                }
-                let wants_slant = ["diagonal", "slant", "wind", "angle", "storm"]
-                    .iter()
-                    .any(|w| notes.to_lowercase().contains(w));
-                if wants_slant {
-                    let best = Self::emitters_of(world, &[ParticleStyle::Rain])
-                        .into_iter()
-                        .filter_map(|e| self.mean_velocity(e))
-                        .map(|v| (Vec3::new(v.x, 0.0, v.z).length().atan2(-v.y)).to_degrees())
-                        .fold(0f32, f32::max);
-                    if !(15.0..=45.0).contains(&best) {
-                        return no(
-                            "",
-                            format!("{best:.0} degrees from vertical"),
-                            "15-45 degrees from vertical",
-                            format!(
-                                "the rain falls {best:.0} degrees from vertical; diagonal rain slants 15-45 degrees"
-                            ),
-                            "Add wind(#{ direction: [1, 0, 0], speed: 4 }) or give the rain a sideways velocity.",
-                        );
-                    }
-                }
-                None
-            }
-            "snow" => particle_check(&[ParticleStyle::Snow], false, "snow", "snow"),
-            "falling_leaves" => {
-                let r = particle_check(&[ParticleStyle::Leaf], false, "leaf", "leaves");
-                if r.is_some() {
-                    return r;
-                }
-                let tumbles = Self::emitters_of(world, &[ParticleStyle::Leaf])
-                    .iter()
-                    .any(|e| self.emitters.get(e).is_some_and(|t| t.tumbles));
-                if !tumbles {
-                    return no(
-                        "",
-                        "leaves do not turn".into(),
-                        "leaves tumble as they fall",
-                        "the falling leaves do not spin".into(),
-                        "Give the leaf emitter spin: 180 (degrees per second).",
-                    );
-                }
-                None
-            }
-            "fire" | "embers" => particle_check(
+            "rain" => self.rain(world, notes),
+            "snow" => self.particles_move(world, &[ParticleStyle::Snow], false, "snow", "snow"),
+            "falling_leaves" => self.falling_leaves(world),
+            "fire" | "embers" => self.particles_move(
+                world,
                 &[ParticleStyle::Ember, ParticleStyle::Spark],
                 true,
                 "fire",
                 if kind == "fire" { "fire" } else { "embers" },
             ),
-            "steam" => particle_check(&[ParticleStyle::Steam], true, "steam", "steam"),
-            "wind" => (!world
-                .fields
-                .iter()
-                .any(|f| matches!(f.kind, crate::world::FieldKind::Wind { .. })))
-            .then(|| {
-                (
-                    "".to_string(),
-                    "no wind".into(),
-                    "a wind field".into(),
-                    "the brief asks for wind, but there is no wind()".into(),
-                    "Add wind(#{ speed: 3, gust: 0.5 }).".into(),
-                )
-            }),
-            "sways" => {
-                let swaying = world.entities.iter().any(|e| e.sway > 0.0);
-                let wind = world
-                    .fields
-                    .iter()
-                    .any(|f| matches!(f.kind, crate::world::FieldKind::Wind { .. }));
-                (!(swaying && wind)).then(|| {
-                    (
-                        "".to_string(),
-                        format!("sway set: {swaying}, wind: {wind}"),
-                        "entities with sway > 0 and a wind field".into(),
-                        "nothing sways: swaying needs foliage with sway and a wind".into(),
-                        "Give foliage sway: 0.5 and add wind().".into(),
-                    )
-                })
-            }
-            "glows" => {
-                let ids = matching_entities(world, subject);
-                let glowing = |id: &EntityId| world.entity(*id).material.emissive_strength > 0.0;
-                let any = if ids.is_empty() {
-                    world
-                        .entities
-                        .iter()
-                        .any(|e| e.material.emissive_strength > 0.0)
-                } else {
-                    ids.iter().any(glowing)
-                };
-                (!any).then(|| {
-                    (
-                        subject.to_string(),
-                        "no emission".into(),
-                        "emissive_strength > 0".into(),
-                        format!("'{subject}' does not glow"),
-                        format!("Give '{subject}' emissive: \"...\" and emissive_strength: 2."),
-                    )
-                })
-            }
-            "flickers" => {
-                let flicker = self
-                    .light_intensity
-                    .values()
-                    .any(|(lo, hi)| *hi > 0.0 && (hi - lo) / hi > 0.1);
-                (!flicker).then(|| {
-                    (
-                        "".to_string(),
-                        "steady lights".into(),
-                        "a light whose intensity varies by > 10 %".into(),
-                        "no light flickers".into(),
-                        "Animate a light: oscillate(light, \"intensity\", 3, 2.5).".into(),
-                    )
-                })
-            }
-            "time_of_day" => {
-                let (lo, hi) = self
-                    .sun_elevations
-                    .iter()
-                    .fold((f32::MAX, f32::MIN), |(a, b), e| (a.min(*e), b.max(*e)));
-                let change = if self.sun_elevations.is_empty() {
-                    0.0
-                } else {
-                    hi - lo
-                };
-                (change < 20.0).then(|| {
-                    (
-                        "".to_string(),
-                        format!("sun elevation changes {change:.0} degrees"),
-                        ">= 20 degrees".into(),
-                        "the sun hardly moves: the time of day does not pass".into(),
-                        "Animate the sun: animate(sun_light, \"time_of_day\", [[0, 6], [10, 20]])."
-                            .into(),
-                    )
-                })
-            }
+            "steam" => self.particles_move(world, &[ParticleStyle::Steam], true, "steam", "steam"),
+            "wind" => Self::wind(world),
+            "sways" => Self::sways(world),
+            "glows" => Self::glows(world, subject),
+            "flickers" => self.flickers(),
+            "time_of_day" => self.time_of_day(),
             "flutters" | "drapes" | "wobbles" | "squashes" => {
-                let cloth = matches!(kind, "flutters" | "drapes");
-                let has = world.deformables.iter().any(|d| {
-                    matches!(
-                        (d, cloth),
-                        (crate::world::Deformable::Cloth(_), true)
-                            | (crate::world::Deformable::Soft(_), false)
-                    )
-                });
-                (!has).then(|| {
-                    let (what, fix) = if cloth {
-                        ("a cloth", "Make it with cloth([w, h], #{ pin: \"left\", attach: pole }) and add wind(...).")
-                    } else {
-                        ("a soft body", "Make it with soft_body(\"box\", #{ size: ..., position: ... }) and let it drop.")
-                    };
-                    (
-                        subject.to_string(),
-                        format!("no {}", if cloth { "cloth" } else { "soft body" }),
-                        what.into(),
-                        format!("'{subject}' cannot {kind}: the world has no {}", if cloth { "cloth" } else { "soft body" }),
-                        fix.into(),
-                    )
-                })
+                Self::deformable_motion(world, kind, subject)
             }
-            "pulsates" => {
-                let ids = matching_entities(world, subject);
-                let pulses = world.tracks.iter().any(|t| {
-                    matches!(t.motion, Motion::Oscillate { .. } | Motion::Keys { repeat: true, .. })
-                        && matches!(t.property, Property::Scale)
-                        && matches!(t.target, AnimTarget::Entity(id) if ids.is_empty() || ids.iter().any(|s| is_within(world, id, *s)))
-                });
-                (!pulses).then(|| {
-                    (
-                        subject.to_string(),
-                        "no rhythmic scaling".into(),
-                        "an oscillating scale".into(),
-                        format!("'{subject}' does not pulsate"),
-                        format!("oscillate(\"{subject}\", \"scale\", [0.1, -0.08, 0.1], 1.0);"),
-                    )
-                })
-            }
-            "flows" => {
-                let flowing = (0..world.emitters.len()).any(|e| {
-                    self.mean_velocity(e)
-                        .is_some_and(|v| Vec3::new(v.x, 0.0, v.z).length() > 0.1)
-                });
-                (!flowing).then(|| {
-                    (
-                        "".to_string(),
-                        "no particles move sideways".into(),
-                        "particles flowing along the ground".into(),
-                        "nothing flows".into(),
-                        "Emit particles with ground: \"slide\" and a sideways velocity.".into(),
-                    )
-                })
-            }
+            "pulsates" => Self::pulsates(world, subject),
+            "flows" => self.flows(world),
             _ => self.check_subject_motion(world, kind, subject),
         }
     }
 
-    fn check_subject_motion(
+    /// Particles of the given styles exist and keep rising (or falling).
+    fn particles_move(
         &self,
         world: &World,
-        kind: &str,
-        subject: &str,
-    ) -> Option<(String, String, String, String, String)> {
+        styles: &[ParticleStyle],
+        rising: bool,
+        what: &str,
+        preset: &str,
+    ) -> Option<Miss> {
+        let ids = Self::emitters_of(world, styles);
+        if ids.is_empty() {
+            return Some(
+                Miss::new("")
+                    .observed("no such emitter")
+                    .expected(format!("a {what} emitter"))
+                    .message(format!(
+                        "the brief asks for {what}, but there is no {what} emitter"
+                    ))
+                    .fix(format!("Add emitter(\"{preset}\", #{{ ... }}).")),
+            );
+        }
+        let right = |v: Vec3| if rising { v.y > 0.02 } else { v.y < -0.02 };
+        let ok = ids
+            .iter()
+            .any(|e| self.mean_velocity(*e).is_some_and(right));
+        // Judged per second too: a motion that reverses after the first
+        // second is wrong however the whole clip averages.
+        let wrong_window = ids
+            .iter()
+            .find_map(|e| self.window_means(*e).into_iter().find(|(_, v)| !right(*v)));
+        if let (true, Some((t, v))) = (ok, wrong_window) {
+            return Some(
+                Miss::new("")
+                    .observed(format!("mean vertical velocity {:.2} m/s from t = {t:.1} s", v.y))
+                    .expected(if rising {
+                        "rising (vertical velocity > 0) in every second"
+                    } else {
+                        "falling (vertical velocity < 0) in every second"
+                    })
+                    .message(format!(
+                        "the {what} particles stop {} from t = {t:.1} s",
+                        if rising { "rising" } else { "falling" }
+                    ))
+                    .fix(if rising {
+                        "Keep them rising: negative gravity (or drag towards an updraft) rather than a fast upward launch that gravity turns back."
+                    } else {
+                        "Keep them falling: positive gravity, and no upward push or negative gravity that turns them back."
+                    }),
+            );
+        }
+        if ok {
+            return None;
+        }
+        Some(
+            Miss::new("")
+                .observed("particles do not move the right way")
+                .expected(if rising {
+                    "mean vertical velocity > 0"
+                } else {
+                    "mean vertical velocity < 0"
+                })
+                .message(format!(
+                    "the {what} particles do not {}",
+                    if rising { "rise" } else { "fall" }
+                ))
+                .fix(if rising {
+                    "Give them an upward velocity or negative gravity."
+                } else {
+                    "Give them gravity (> 0) or a downward velocity."
+                }),
+        )
+    }
+
+    /// Rain falls; and slants when the notes ask for it.
+    fn rain(&self, world: &World, notes: &str) -> Option<Miss> {
+        let r = self.particles_move(world, &[ParticleStyle::Rain], false, "rain", "rain");
+        if r.is_some() {
+            return r;
+        }
+        let wants_slant = ["diagonal", "slant", "wind", "angle", "storm"]
+            .iter()
+            .any(|w| notes.to_lowercase().contains(w));
+        if !wants_slant {
+            return None;
+        }
+        let best = Self::emitters_of(world, &[ParticleStyle::Rain])
+            .into_iter()
+            .filter_map(|e| self.mean_velocity(e))
+            .map(|v| (Vec3::new(v.x, 0.0, v.z).length().atan2(-v.y)).to_degrees())
+            .fold(0f32, f32::max);
+        (!(15.0..=45.0).contains(&best)).then(|| {
+            Miss::new("")
+                .observed(format!("{best:.0} degrees from vertical"))
+                .expected("15-45 degrees from vertical")
+                .message(format!(
+                    "the rain falls {best:.0} degrees from vertical; diagonal rain slants 15-45 degrees"
+                ))
+                .fix("Add wind(#{ direction: [1, 0, 0], speed: 4 }) or give the rain a sideways velocity.")
+        })
+    }
+
+    /// Leaves fall, and tumble as they do.
+    fn falling_leaves(&self, world: &World) -> Option<Miss> {
+        let r = self.particles_move(world, &[ParticleStyle::Leaf], false, "leaf", "leaves");
+        if r.is_some() {
+            return r;
+        }
+        let tumbles = Self::emitters_of(world, &[ParticleStyle::Leaf])
+            .iter()
+            .any(|e| self.emitters.get(e).is_some_and(|t| t.tumbles));
+        (!tumbles).then(|| {
+            Miss::new("")
+                .observed("leaves do not turn")
+                .expected("leaves tumble as they fall")
+                .message("the falling leaves do not spin")
+                .fix("Give the leaf emitter spin: 180 (degrees per second).")
+        })
+    }
+
+    fn has_wind(world: &World) -> bool {
+        world
+            .fields
+            .iter()
+            .any(|f| matches!(f.kind, crate::world::FieldKind::Wind { .. }))
+    }
+
+    fn wind(world: &World) -> Option<Miss> {
+        (!Self::has_wind(world)).then(|| {
+            Miss::new("")
+                .observed("no wind")
+                .expected("a wind field")
+                .message("the brief asks for wind, but there is no wind()")
+                .fix("Add wind(#{ speed: 3, gust: 0.5 }).")
+        })
+    }
+
+    /// Swaying needs both foliage with sway and a wind to drive it.
+    fn sways(world: &World) -> Option<Miss> {
+        let swaying = world.entities.iter().any(|e| e.sway > 0.0);
+        let wind = Self::has_wind(world);
+        (!(swaying && wind)).then(|| {
+            Miss::new("")
+                .observed(format!("sway set: {swaying}, wind: {wind}"))
+                .expected("entities with sway > 0 and a wind field")
+                .message("nothing sways: swaying needs foliage with sway and a wind")
+                .fix("Give foliage sway: 0.5 and add wind().")
+        })
+    }
+
+    /// The subject (or, when no entity matches, anything) is emissive.
+    fn glows(world: &World, subject: &str) -> Option<Miss> {
+        let ids = matching_entities(world, subject);
+        let glowing = |id: &EntityId| world.entity(*id).material.emissive_strength > 0.0;
+        let any = if ids.is_empty() {
+            world
+                .entities
+                .iter()
+                .any(|e| e.material.emissive_strength > 0.0)
+        } else {
+            ids.iter().any(glowing)
+        };
+        (!any).then(|| {
+            Miss::new(subject)
+                .observed("no emission")
+                .expected("emissive_strength > 0")
+                .message(format!("'{subject}' does not glow"))
+                .fix(format!(
+                    "Give '{subject}' emissive: \"...\" and emissive_strength: 2."
+                ))
+        })
+    }
+
+    fn flickers(&self) -> Option<Miss> {
+        let flicker = self
+            .light_intensity
+            .values()
+            .any(|(lo, hi)| *hi > 0.0 && (hi - lo) / hi > 0.1);
+        (!flicker).then(|| {
+            Miss::new("")
+                .observed("steady lights")
+                .expected("a light whose intensity varies by > 10 %")
+                .message("no light flickers")
+                .fix("Animate a light: oscillate(light, \"intensity\", 3, 2.5).")
+        })
+    }
+
+    fn time_of_day(&self) -> Option<Miss> {
+        let (lo, hi) = self
+            .sun_elevations
+            .iter()
+            .fold((f32::MAX, f32::MIN), |(a, b), e| (a.min(*e), b.max(*e)));
+        let change = if self.sun_elevations.is_empty() {
+            0.0
+        } else {
+            hi - lo
+        };
+        (change < 20.0).then(|| {
+            Miss::new("")
+                .observed(format!("sun elevation changes {change:.0} degrees"))
+                .expected(">= 20 degrees")
+                .message("the sun hardly moves: the time of day does not pass")
+                .fix("Animate the sun: animate(sun_light, \"time_of_day\", [[0, 6], [10, 20]]).")
+        })
+    }
+
+    /// Cloth motions need a cloth, soft-body ones a soft body.
+    fn deformable_motion(world: &World, kind: &str, subject: &str) -> Option<Miss> {
+        let cloth = matches!(kind, "flutters" | "drapes");
+        let has = world.deformables.iter().any(|d| {
+            matches!(
+                (d, cloth),
+                (crate::world::Deformable::Cloth(_), true)
+                    | (crate::world::Deformable::Soft(_), false)
+            )
+        });
+        (!has).then(|| {
+            let (what, fix) = if cloth {
+                ("a cloth", "Make it with cloth([w, h], #{ pin: \"left\", attach: pole }) and add wind(...).")
+            } else {
+                ("a soft body", "Make it with soft_body(\"box\", #{ size: ..., position: ... }) and let it drop.")
+            };
+            let body = if cloth { "cloth" } else { "soft body" };
+            Miss::new(subject)
+                .observed(format!("no {body}"))
+                .expected(what)
+                .message(format!("'{subject}' cannot {kind}: the world has no {body}"))
+                .fix(fix)
+        })
+    }
+
+    /// A rhythmic scale track on the subject (or anything, when none matches).
+    fn pulsates(world: &World, subject: &str) -> Option<Miss> {
+        let ids = matching_entities(world, subject);
+        let pulses = world.tracks.iter().any(|t| {
+            matches!(t.motion, Motion::Oscillate { .. } | Motion::Keys { repeat: true, .. })
+                && matches!(t.property, Property::Scale)
+                && matches!(t.target, AnimTarget::Entity(id) if ids.is_empty() || ids.iter().any(|s| is_within(world, id, *s)))
+        });
+        (!pulses).then(|| {
+            Miss::new(subject)
+                .observed("no rhythmic scaling")
+                .expected("an oscillating scale")
+                .message(format!("'{subject}' does not pulsate"))
+                .fix(format!(
+                    "oscillate(\"{subject}\", \"scale\", [0.1, -0.08, 0.1], 1.0);"
+                ))
+        })
+    }
+
+    /// Some emitter's particles move sideways on average.
+    fn flows(&self, world: &World) -> Option<Miss> {
+        let flowing = (0..world.emitters.len()).any(|e| {
+            self.mean_velocity(e)
+                .is_some_and(|v| Vec3::new(v.x, 0.0, v.z).length() > 0.1)
+        });
+        (!flowing).then(|| {
+            Miss::new("")
+                .observed("no particles move sideways")
+                .expected("particles flowing along the ground")
+                .message("nothing flows")
+                .fix("Emit particles with ground: \"slide\" and a sideways velocity.")
+        })
+    }
+
+    fn check_subject_motion(&self, world: &World, kind: &str, subject: &str) -> Option<Miss> {
         let Some(tr) = self.subjects.get(subject).filter(|t| t.positions.len() > 1) else {
             return match kind {
                 "falls" | "rolls" | "slides" | "bounces" | "spins" | "swings" | "topples"
-                | "drifts" | "rises" | "static" => Some((
-                    subject.to_string(),
-                    "not in the scene".into(),
-                    format!("an entity named \"{subject}\""),
-                    format!(
-                        "the brief says '{subject}' {kind}, but there is no entity of that name"
-                    ),
-                    format!("Name the entity: #{{ name: \"{subject}\" }}."),
-                )),
+                | "drifts" | "rises" | "static" => Some(
+                    Miss::new(subject)
+                        .observed("not in the scene")
+                        .expected(format!("an entity named \"{subject}\""))
+                        .message(format!(
+                            "the brief says '{subject}' {kind}, but there is no entity of that name"
+                        ))
+                        .fix(format!("Name the entity: #{{ name: \"{subject}\" }}.")),
+                ),
                 _ => None,
             };
         };
+        let m = Measured::new(subject, tr);
+        match kind {
+            "falls" => m.falls(),
+            "rolls" => m.rolls(world),
+            "slides" => m.slides(),
+            "bounces" => m.bounces(),
+            "spins" => m.spins(),
+            "swings" => m.swings(),
+            "topples" => m.topples(),
+            "drifts" => m.drifts(),
+            "rises" => m.rises(),
+            "static" => m.stays_static(),
+            _ => None,
+        }
+    }
+}
+
+/// A brief dynamic that was not seen: the parts of its finding.
+struct Miss {
+    /// The entity to point at; empty for scene-wide dynamics.
+    who: String,
+    observed: String,
+    expected: String,
+    message: String,
+    fix: String,
+}
+
+impl Miss {
+    fn new(who: &str) -> Self {
+        Self {
+            who: who.to_string(),
+            observed: String::new(),
+            expected: String::new(),
+            message: String::new(),
+            fix: String::new(),
+        }
+    }
+
+    fn observed(mut self, s: impl Into<String>) -> Self {
+        self.observed = s.into();
+        self
+    }
+
+    fn expected(mut self, s: impl Into<String>) -> Self {
+        self.expected = s.into();
+        self
+    }
+
+    fn message(mut self, s: impl Into<String>) -> Self {
+        self.message = s.into();
+        self
+    }
+
+    fn fix(mut self, s: impl Into<String>) -> Self {
+        self.fix = s.into();
+        self
+    }
+}
+
+/// A subject's recorded track and what every motion check measures of it,
+/// computed once.
+struct Measured<'a> {
+    subject: &'a str,
+    tr: &'a SubjectTrack,
+    n: usize,
+    start: Vec3,
+    /// Greatest horizontal distance from the start, m.
+    travel: f32,
+    /// Greatest fall below the start, m.
+    drop: f32,
+    /// Greatest rise above the start, m.
+    rise: f32,
+    /// Total rotation over the clip, degrees.
+    turned: f32,
+}
+
+impl<'a> Measured<'a> {
+    fn new(subject: &'a str, tr: &'a SubjectTrack) -> Self {
         let n = tr.positions.len();
         let start = tr.positions[0];
         let travel = tr
@@ -545,173 +632,184 @@ impl IntentRecorder {
             .map(|k| tr.rotations[k - 1].angle_between(tr.rotations[k]))
             .sum::<f32>()
             .to_degrees();
-        let dt = |k: usize| (tr.times[k] - tr.times[k - 1]) as f32;
-        let no = |obs: String, exp: &str, msg: String, fix: &str| {
-            Some((
-                subject.to_string(),
-                obs,
-                exp.to_string(),
-                msg,
-                fix.to_string(),
-            ))
-        };
-        match kind {
-            "falls" => (drop < 0.2).then(|| {
-                (
-                    subject.to_string(),
-                    format!("dropped {drop:.2} m"),
-                    ">= 0.2 m".to_string(),
-                    format!("'{subject}' does not fall"),
-                    "Make it body: \"dynamic\" and start it above what it falls onto.".to_string(),
-                )
-            }),
-            "rolls" => {
-                if travel < 0.2 {
-                    return no(
-                        format!("travelled {travel:.2} m"),
-                        ">= 0.2 m",
-                        format!("'{subject}' never rolls: it travels {travel:.2} m"),
-                        "Give it an initial velocity (and a matching angular_velocity) or an impulse.",
-                    );
-                }
-                // Rolling turns about the long axis: compare spin along it with all spin.
-                let e = world.entity(matching_entities(world, subject)[0]);
-                let half = e.shape.half_extents();
-                let long = if half.x >= half.y && half.x >= half.z {
-                    Vec3::X
-                } else if half.y >= half.z {
-                    Vec3::Y
-                } else {
-                    Vec3::Z
-                };
-                let symmetric = (half.max_element() - half.min_element()) < 1e-3;
-                let (along, total) = (1..n).fold((0f32, 0f32), |(a, t), k| {
-                    let axis = tr.rotations[k] * long;
-                    (
-                        a + tr.spins[k].dot(axis).abs() * dt(k),
-                        t + tr.spins[k].length() * dt(k),
-                    )
-                });
-                if turned < 180.0 || (!symmetric && along < 0.7 * total) {
-                    return no(
-                        format!(
-                            "turned {turned:.0} degrees, {:.0} % about its long axis",
-                            100.0 * along / total.max(1e-6)
-                        ),
-                        ">= 180 degrees, mostly about its long axis",
-                        format!("'{subject}' slides or tumbles instead of rolling"),
-                        "Lay it on its side so its long axis is horizontal and perpendicular to the motion, and set angular_velocity = speed / radius about that axis.",
-                    );
-                }
-                None
-            }
-            "slides" => (travel < 0.2).then(|| {
-                (
-                    subject.to_string(),
-                    format!("travelled {travel:.2} m"),
-                    ">= 0.2 m".to_string(),
-                    format!("'{subject}' does not slide"),
-                    "Give it an initial velocity along the surface; lower friction.".to_string(),
-                )
-            }),
-            "bounces" => {
-                let bounces = (1..n)
-                    .filter(|&k| tr.velocities[k - 1].y < -0.3 && tr.velocities[k].y > 0.3)
-                    .count();
-                (bounces == 0).then(|| {
-                    (
-                        subject.to_string(),
-                        "no bounce".into(),
-                        ">= 1 bounce".into(),
-                        format!("'{subject}' does not bounce"),
-                        "Raise its restitution (0.6-0.9) and drop it from a height.".into(),
-                    )
-                })
-            }
-            "spins" => (turned < 180.0).then(|| {
-                (
-                    subject.to_string(),
-                    format!("turned {turned:.0} degrees"),
-                    ">= 180 degrees".into(),
-                    format!("'{subject}' does not spin"),
-                    "Give it angular_velocity, a torque_impulse, or spin(entity, axis, speed)."
-                        .into(),
-                )
-            }),
-            "swings" => {
-                let flips = (2..n)
-                    .filter(|&k| {
-                        tr.spins[k].dot(tr.spins[k - 1]) < 0.0 && tr.spins[k].length() > 0.05
-                    })
-                    .count();
-                (turned < 30.0 || flips < 2).then(|| {
-                    (
-                        subject.to_string(),
-                        format!("turned {turned:.0} degrees, {flips} reversals"),
-                        "a back-and-forth swing".into(),
-                        format!("'{subject}' does not swing"),
-                        "Hang it from a hinge or distance joint and start it displaced from rest."
-                            .into(),
-                    )
-                })
-            }
-            "topples" => {
-                let up = tr.rotations[n - 1] * Vec3::Y;
-                let tilt = up.y.clamp(-1.0, 1.0).acos().to_degrees();
-                (tilt < 60.0).then(|| {
-                    (
-                        subject.to_string(),
-                        format!("tilted {tilt:.0} degrees"),
-                        ">= 60 degrees".into(),
-                        format!("'{subject}' does not topple"),
-                        "Push it near its top (impulse with a point) or make it unstable.".into(),
-                    )
-                })
-            }
-            "drifts" => {
-                let moved = tr
-                    .positions
-                    .iter()
-                    .map(|p| p.distance(start))
-                    .fold(0f32, f32::max);
-                (moved < 0.5).then(|| {
-                    (
-                        subject.to_string(),
-                        format!("moved {moved:.2} m"),
-                        ">= 0.5 m".into(),
-                        format!("'{subject}' does not drift"),
-                        "follow_path(entity, points, duration) or a gentle velocity.".into(),
-                    )
-                })
-            }
-            "rises" => (rise < 0.2).then(|| {
-                (
-                    subject.to_string(),
-                    format!("rose {rise:.2} m"),
-                    ">= 0.2 m".into(),
-                    format!("'{subject}' does not rise"),
-                    "Move it up: follow_path, an upward velocity, or negative gravity_scale."
-                        .into(),
-                )
-            }),
-            "static" => {
-                let moved = tr
-                    .positions
-                    .iter()
-                    .map(|p| p.distance(start))
-                    .fold(0f32, f32::max);
-                (moved > 0.01).then(|| {
-                    (
-                        subject.to_string(),
-                        format!("moved {moved:.3} m"),
-                        "stays put".into(),
-                        format!("'{subject}' should stay still but moves"),
-                        "Make it body: \"fixed\", or rest it stably.".into(),
-                    )
-                })
-            }
-            _ => None,
+        Self {
+            subject,
+            tr,
+            n,
+            start,
+            travel,
+            drop,
+            rise,
+            turned,
         }
+    }
+
+    fn dt(&self, k: usize) -> f32 {
+        (self.tr.times[k] - self.tr.times[k - 1]) as f32
+    }
+
+    /// Greatest distance from the start in any direction, m.
+    fn moved(&self) -> f32 {
+        self.tr
+            .positions
+            .iter()
+            .map(|p| p.distance(self.start))
+            .fold(0f32, f32::max)
+    }
+
+    fn miss(&self) -> Miss {
+        Miss::new(self.subject)
+    }
+
+    fn falls(&self) -> Option<Miss> {
+        let (subject, drop) = (self.subject, self.drop);
+        (drop < 0.2).then(|| {
+            self.miss()
+                .observed(format!("dropped {drop:.2} m"))
+                .expected(">= 0.2 m")
+                .message(format!("'{subject}' does not fall"))
+                .fix("Make it body: \"dynamic\" and start it above what it falls onto.")
+        })
+    }
+
+    fn rolls(&self, world: &World) -> Option<Miss> {
+        let (subject, travel, turned, tr) = (self.subject, self.travel, self.turned, self.tr);
+        if travel < 0.2 {
+            return Some(
+                self.miss()
+                    .observed(format!("travelled {travel:.2} m"))
+                    .expected(">= 0.2 m")
+                    .message(format!("'{subject}' never rolls: it travels {travel:.2} m"))
+                    .fix("Give it an initial velocity (and a matching angular_velocity) or an impulse."),
+            );
+        }
+        // Rolling turns about the long axis: compare spin along it with all spin.
+        let e = world.entity(matching_entities(world, subject)[0]);
+        let half = e.shape.half_extents();
+        let long = if half.x >= half.y && half.x >= half.z {
+            Vec3::X
+        } else if half.y >= half.z {
+            Vec3::Y
+        } else {
+            Vec3::Z
+        };
+        let symmetric = (half.max_element() - half.min_element()) < 1e-3;
+        let (along, total) = (1..self.n).fold((0f32, 0f32), |(a, t), k| {
+            let axis = tr.rotations[k] * long;
+            (
+                a + tr.spins[k].dot(axis).abs() * self.dt(k),
+                t + tr.spins[k].length() * self.dt(k),
+            )
+        });
+        (turned < 180.0 || (!symmetric && along < 0.7 * total)).then(|| {
+            self.miss()
+                .observed(format!(
+                    "turned {turned:.0} degrees, {:.0} % about its long axis",
+                    100.0 * along / total.max(1e-6)
+                ))
+                .expected(">= 180 degrees, mostly about its long axis")
+                .message(format!("'{subject}' slides or tumbles instead of rolling"))
+                .fix("Lay it on its side so its long axis is horizontal and perpendicular to the motion, and set angular_velocity = speed / radius about that axis.")
+        })
+    }
+
+    fn slides(&self) -> Option<Miss> {
+        let (subject, travel) = (self.subject, self.travel);
+        (travel < 0.2).then(|| {
+            self.miss()
+                .observed(format!("travelled {travel:.2} m"))
+                .expected(">= 0.2 m")
+                .message(format!("'{subject}' does not slide"))
+                .fix("Give it an initial velocity along the surface; lower friction.")
+        })
+    }
+
+    /// A bounce: the vertical velocity flips from falling to rising.
+    fn bounces(&self) -> Option<Miss> {
+        let v = &self.tr.velocities;
+        let bounces = (1..self.n)
+            .filter(|&k| v[k - 1].y < -0.3 && v[k].y > 0.3)
+            .count();
+        (bounces == 0).then(|| {
+            self.miss()
+                .observed("no bounce")
+                .expected(">= 1 bounce")
+                .message(format!("'{}' does not bounce", self.subject))
+                .fix("Raise its restitution (0.6-0.9) and drop it from a height.")
+        })
+    }
+
+    fn spins(&self) -> Option<Miss> {
+        let turned = self.turned;
+        (turned < 180.0).then(|| {
+            self.miss()
+                .observed(format!("turned {turned:.0} degrees"))
+                .expected(">= 180 degrees")
+                .message(format!("'{}' does not spin", self.subject))
+                .fix("Give it angular_velocity, a torque_impulse, or spin(entity, axis, speed).")
+        })
+    }
+
+    /// A swing turns back and forth: the spin reverses at least twice.
+    fn swings(&self) -> Option<Miss> {
+        let (s, turned) = (&self.tr.spins, self.turned);
+        let flips = (2..self.n)
+            .filter(|&k| s[k].dot(s[k - 1]) < 0.0 && s[k].length() > 0.05)
+            .count();
+        (turned < 30.0 || flips < 2).then(|| {
+            self.miss()
+                .observed(format!("turned {turned:.0} degrees, {flips} reversals"))
+                .expected("a back-and-forth swing")
+                .message(format!("'{}' does not swing", self.subject))
+                .fix("Hang it from a hinge or distance joint and start it displaced from rest.")
+        })
+    }
+
+    /// Toppled: the final up axis is far from vertical.
+    fn topples(&self) -> Option<Miss> {
+        let up = self.tr.rotations[self.n - 1] * Vec3::Y;
+        let tilt = up.y.clamp(-1.0, 1.0).acos().to_degrees();
+        (tilt < 60.0).then(|| {
+            self.miss()
+                .observed(format!("tilted {tilt:.0} degrees"))
+                .expected(">= 60 degrees")
+                .message(format!("'{}' does not topple", self.subject))
+                .fix("Push it near its top (impulse with a point) or make it unstable.")
+        })
+    }
+
+    fn drifts(&self) -> Option<Miss> {
+        let moved = self.moved();
+        (moved < 0.5).then(|| {
+            self.miss()
+                .observed(format!("moved {moved:.2} m"))
+                .expected(">= 0.5 m")
+                .message(format!("'{}' does not drift", self.subject))
+                .fix("follow_path(entity, points, duration) or a gentle velocity.")
+        })
+    }
+
+    fn rises(&self) -> Option<Miss> {
+        let rise = self.rise;
+        (rise < 0.2).then(|| {
+            self.miss()
+                .observed(format!("rose {rise:.2} m"))
+                .expected(">= 0.2 m")
+                .message(format!("'{}' does not rise", self.subject))
+                .fix("Move it up: follow_path, an upward velocity, or negative gravity_scale.")
+        })
+    }
+
+    /// The brief's "static": the subject stays (within 1 cm) where it began.
+    fn stays_static(&self) -> Option<Miss> {
+        let moved = self.moved();
+        (moved > 0.01).then(|| {
+            self.miss()
+                .observed(format!("moved {moved:.3} m"))
+                .expected("stays put")
+                .message(format!("'{}' should stay still but moves", self.subject))
+                .fix("Make it body: \"fixed\", or rest it stably.")
+        })
     }
 }
 
