@@ -6,25 +6,7 @@ use std::time::Instant;
 
 use code2worlds::limits::Limits;
 use code2worlds::pipeline::{self, RunOptions};
-
-/// Process CPU time (user + system) in seconds, from /proc/self/stat (the
-/// same figures getrusage reports): fair on a machine shared with other
-/// builds, where wall time is not.
-fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return 0.0;
-    };
-    // Fields after the parenthesised command name; utime and stime are the
-    // 14th and 15th fields, in clock ticks (100 per second on Linux).
-    let rest = stat.rsplit_once(')').map_or("", |r| r.1);
-    let f: Vec<f64> = rest
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .map(|v| v.parse().unwrap_or(0.0))
-        .collect();
-    f.iter().sum::<f64>() / 100.0
-}
+use code2worlds::util::memory::cpu_seconds;
 
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
