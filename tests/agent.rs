@@ -81,7 +81,7 @@ fn stage_of(seen: &Seen) -> &'static str {
 
 fn openai(content: &str) -> Reply {
     ok_json(json!({
-        "choices": [{ "message": { "role": "assistant", "content": content } }],
+        "choices": [{ "message": { "role": "assistant", "content": content }, "finish_reason": "stop" }],
         "usage": { "prompt_tokens": 100, "completion_tokens": 20 }
     }))
 }
@@ -388,7 +388,7 @@ fn compact_mode_leaves_out_dynamics_that_do_not_build() {
         };
         Some(openai(&answer))
     });
-    let (dir, r) = generate_compact(&server, PROMPT);
+    let (dir, r) = generate_compact(&server, "A red ball swings on a string.");
     let out = dir.path().join("gen");
     assert_eq!(
         &stages(&server)[..4],
@@ -822,4 +822,232 @@ fn a_cancelled_generation_stops_before_calling_the_model() {
     let e = generate(o).err().expect("cancelled");
     assert!(e.to_string().contains("cancelled"), "{e}");
     assert!(server.seen().is_empty(), "a model was called");
+}
+
+/// An OpenAI answer with no finish reason (some servers send none).
+fn openai_unsaid(content: &str) -> Reply {
+    ok_json(json!({
+        "choices": [{ "message": { "role": "assistant", "content": content } }],
+        "usage": { "prompt_tokens": 100, "completion_tokens": 20 }
+    }))
+}
+
+/// An OpenAI answer stopped by the token limit.
+fn openai_cut(content: &str) -> Reply {
+    ok_json(json!({
+        "choices": [{ "message": { "role": "assistant", "content": content }, "finish_reason": "length" }],
+        "usage": { "prompt_tokens": 100, "completion_tokens": 20 }
+    }))
+}
+
+#[test]
+fn a_cut_off_answer_is_asked_again_with_room_not_run() {
+    // The object's first answer is stopped by the limit (the server says
+    // so); the dynamics' first answer, from a server that gives no reason,
+    // ends with brackets open.
+    let cut_ball = &BALL[..BALL.len() / 2];
+    let cut_dynamics = &ROLLING[..30];
+    let server = serve_with(move |seen| {
+        let again = user_text(seen).contains("was cut off before its end");
+        Some(match (stage_of(seen), again) {
+            ("plan", _) => openai(&brief().to_string()),
+            ("object", false) => openai_cut(cut_ball),
+            ("object", true) => openai(BALL),
+            ("environment", _) => openai(ENVIRONMENT),
+            ("layout", _) => openai(LAYOUT),
+            ("camera", _) => openai(CAMERA),
+            ("dynamics", false) => openai_unsaid(cut_dynamics),
+            ("dynamics", true) => openai(ROLLING),
+            _ => openai("// ?"),
+        })
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gen");
+    let r = generate(options(&out, config(&server.base, None, &[]))).unwrap();
+    assert_eq!(
+        stages(&server),
+        [
+            "plan",
+            "object",
+            "object",
+            "environment",
+            "layout",
+            "camera",
+            "dynamics",
+            "dynamics"
+        ]
+    );
+    let seen = server.seen();
+    let max_tokens = |i: usize| seen[i].json()["max_tokens"].as_u64().unwrap();
+    assert_eq!(
+        max_tokens(2),
+        2 * max_tokens(1),
+        "asked again with twice the room"
+    );
+    assert_eq!(max_tokens(7), 2 * max_tokens(6));
+    assert!(user_text(&seen[2]).contains("it reached the limit of"));
+    assert!(user_text(&seen[7]).contains("never closed"));
+    // Neither cut answer was run; the world is whole and passes in round 1.
+    let round1 = read(out.join("rounds/1/world.rhai"));
+    assert!(
+        round1.contains(BALL) && round1.contains(ROLLING),
+        "{round1}"
+    );
+    assert_eq!(r.rounds.len(), 1);
+    assert_eq!(
+        r.rounds[0].verdict,
+        Some(Verdict::Pass),
+        "{:?}",
+        r.rounds[0]
+    );
+    // The transcript says which answer the server cut.
+    let t = transcript(&out);
+    assert_eq!(t[1]["cut_off"], true);
+    assert_eq!(t[2]["cut_off"], false);
+}
+
+/// A repair whose script builds but fails at run time.
+const THROWS: &str = "on_step(|t| { if t > 0.5 { throw \"the repair broke at run time\"; } });";
+
+#[test]
+fn a_repair_that_breaks_the_world_is_set_aside_and_the_best_is_repaired_again() {
+    let repairs = Arc::new(AtomicUsize::new(0));
+    let counted = repairs.clone();
+    let server = serve_with(move |seen| {
+        let answer = match stage_of(seen) {
+            "plan" => brief().to_string(),
+            "object" => BALL.to_string(),
+            "environment" => ENVIRONMENT.into(),
+            "layout" => LAYOUT.into(),
+            "camera" => CAMERA.into(),
+            "dynamics" => STILL.into(),
+            "repair" => match counted.fetch_add(1, Ordering::SeqCst) {
+                0 => whole_script(&format!("{ROLLING}\n{THROWS}")),
+                _ => whole_script(ROLLING),
+            },
+            _ => "// ?".into(),
+        };
+        Some(openai(&answer))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gen");
+    let r = generate(options(&out, config(&server.base, None, &[]))).unwrap();
+    assert_eq!(r.rounds.len(), 3, "{:?}", r.rounds);
+    assert_eq!(r.rounds[0].verdict, Some(Verdict::Fail));
+    assert_eq!(r.rounds[1].verdict, None, "round 2 fails at run time");
+    assert_eq!(
+        r.rounds[2].verdict,
+        Some(Verdict::Pass),
+        "{:?}",
+        r.rounds[2]
+    );
+    // The second repair was made from round 1, told of its own error.
+    let second = server
+        .seen()
+        .iter()
+        .filter(|s| stage_of(s) == "repair")
+        .nth(1)
+        .map(user_text)
+        .unwrap();
+    assert!(
+        second.contains("Your last repair of this script did not run"),
+        "{second}"
+    );
+    assert!(second.contains("the repair broke at run time"), "{second}");
+    let script = &second[second.find("The script:").unwrap()..];
+    assert!(
+        script.contains(STILL) && !script.contains(THROWS),
+        "{second}"
+    );
+    let repair: Value = serde_json::from_str(&read(out.join("rounds/3/repair.json"))).unwrap();
+    assert_eq!(repair["from_round"], 1);
+    assert_eq!(repair["set_aside"], 2);
+    assert_eq!(r.best_round, 3);
+}
+
+#[test]
+fn a_repair_that_never_builds_falls_back_to_the_template_and_never_becomes_the_world() {
+    let server = serve_with(move |seen| {
+        let answer = match stage_of(seen) {
+            "plan" => brief().to_string(),
+            "object" => BALL.to_string(),
+            "environment" => ENVIRONMENT.into(),
+            "layout" => LAYOUT.into(),
+            "camera" => CAMERA.into(),
+            "dynamics" => STILL.into(),
+            "repair" => whole_script(BROKEN),
+            _ => "// ?".into(),
+        };
+        Some(openai(&answer))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gen");
+    let r = generate(options(&out, config(&server.base, None, &[]))).unwrap();
+    let st = stages(&server);
+    assert_eq!(
+        st.iter().filter(|s| **s == "repair").count() % 2,
+        0,
+        "{st:?}"
+    );
+    // Neither broken repair ran as a round.
+    for round in &r.rounds {
+        let script = read(out.join(format!("rounds/{}/world.rhai", round.round)));
+        assert!(
+            !script.contains(BROKEN),
+            "round {} ran a broken repair",
+            round.round
+        );
+        assert!(round.error.is_none(), "{round:?}");
+    }
+    let repair: Value = serde_json::from_str(&read(out.join("rounds/2/repair.json"))).unwrap();
+    assert_eq!(repair["broken_tries"].as_array().unwrap().len(), 2);
+    assert_eq!(repair["fallback"], "the template's dynamics");
+    assert!(!read(out.join("world.rhai")).contains(BROKEN));
+    // The second try was told what its first one broke.
+    let second = server
+        .seen()
+        .iter()
+        .filter(|s| stage_of(s) == "repair")
+        .nth(1)
+        .map(user_text)
+        .unwrap();
+    assert!(
+        second.contains("Your last repair of this script did not run"),
+        "{second}"
+    );
+}
+
+#[test]
+fn a_brief_that_strays_from_the_prompt_is_sent_back_once_then_mended() {
+    // The planner files the rolling ball under "slides", twice.
+    let server = serve_with(|seen| {
+        let mut b = brief();
+        b["dynamics"] = json!([{ "kind": "slides", "subject": "ball", "notes": "" }]);
+        let answer = match stage_of(seen) {
+            "plan" => b.to_string(),
+            "object" => BALL.to_string(),
+            "dynamics" => ROLLING.to_string(),
+            _ => "// ?".into(),
+        };
+        Some(openai(&answer))
+    });
+    let (_dir, r) = generate_compact(&server, PROMPT);
+    let seen = server.seen();
+    let plans: Vec<&Seen> = seen.iter().filter(|s| stage_of(s) == "plan").collect();
+    assert_eq!(plans.len(), 2, "sent back once, not more");
+    let back = user_text(plans[1]);
+    assert!(back.contains("does not fit the description"), "{back}");
+    assert!(
+        back.contains("\"rolls\"") && back.contains("kind rolls"),
+        "{back}"
+    );
+    // Still wrong: mended in place, so the critic checks the rolling.
+    assert!(
+        r.brief
+            .dynamics
+            .iter()
+            .any(|d| d.kind == "rolls" && d.subject == "ball"),
+        "{:?}",
+        r.brief.dynamics
+    );
 }

@@ -498,12 +498,24 @@ fn the_bench_report_matches_the_rounds_files() {
             .filter(|f| f.exists())
             .collect();
         assert_eq!(p["rounds"], rounds.len(), "{id}");
+        // Regressions counted from the same files: a round below the best
+        // score before it (-1 for a script that failed).
+        let scores: Vec<i64> = rounds
+            .iter()
+            .map(|f| read_json(f)["score"].as_i64().unwrap())
+            .collect();
+        let regressed = (1..scores.len())
+            .filter(|&i| scores[i] < *scores[..i].iter().max().unwrap())
+            .count();
+        assert_eq!(p["regressed_rounds"], regressed, "{id}");
         let calls: Vec<Value> = std::fs::read_to_string(world.join("transcript.jsonl"))
             .unwrap()
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
         assert_eq!(p["calls"], calls.len(), "{id}");
+        let cut = calls.iter().filter(|c| c["cut_off"] == true).count();
+        assert_eq!(p["cut_off_answers"], cut, "{id}");
         let tokens: u64 = calls
             .iter()
             .map(|c| c["input_tokens"].as_u64().unwrap())

@@ -520,7 +520,7 @@ async fn generate_world_runs_the_agent_with_the_configured_model() {
             "set(find(\"bottle\"), #{ velocity: [1, 0, 0] };".to_string()
         };
         Some(http::ok_json(json!({
-            "choices": [{ "message": { "role": "assistant", "content": answer } }],
+            "choices": [{ "message": { "role": "assistant", "content": answer }, "finish_reason": "stop" }],
             "usage": { "prompt_tokens": 100, "completion_tokens": 20 }
         })))
     });

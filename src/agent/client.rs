@@ -78,6 +78,8 @@ struct CachedAnswer {
     text: String,
     input_tokens: u64,
     output_tokens: u64,
+    #[serde(default)]
+    cut_off: Option<bool>,
 }
 
 /// Told as a streamed answer grows (`Some`), and when it is done (`None`).
@@ -174,6 +176,7 @@ impl ModelClient {
                 output_tokens: hit.output_tokens,
                 elapsed_ms: 0,
                 attempts: 0,
+                cut_off: hit.cut_off,
             };
             self.record(site, req, Ok(&response), true);
             return Ok(response);
@@ -198,6 +201,7 @@ impl ModelClient {
                         text: r.text.clone(),
                         input_tokens: r.input_tokens,
                         output_tokens: r.output_tokens,
+                        cut_off: r.cut_off,
                     };
                     // A cache that cannot be written only costs a rerun.
                     if let Err(e) = write_json_atomic(p, &stored) {
@@ -213,6 +217,7 @@ impl ModelClient {
                     output_tokens: 0,
                     elapsed_ms: started.elapsed().as_millis() as u64,
                     attempts: 0,
+                    cut_off: None,
                 };
                 self.record(site, req, Err((&failed, e)), false);
             }
@@ -265,6 +270,7 @@ impl ModelClient {
                 "output_tokens": response.output_tokens,
                 "elapsed_ms": response.elapsed_ms,
                 "attempts": response.attempts,
+                "cut_off": response.cut_off,
                 "cost_usd": cost,
             }));
         }

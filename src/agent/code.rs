@@ -36,6 +36,77 @@ fn fenced_block(answer: &str) -> Option<&str> {
     Some(&body[..end])
 }
 
+/// Why `code` looks cut off before its end, if it does: a string or
+/// block comment still open, or brackets never closed. A model stopped by
+/// its token limit leaves exactly this; a whole answer, even a wrong one,
+/// closes what it opens (mismatched closers are a plain syntax error, not
+/// a cut).
+pub fn cut_off_reason(code: &str) -> Option<String> {
+    let bytes = code.as_bytes();
+    let mut open: Vec<u8> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        let next = bytes.get(i + 1).copied();
+        match c {
+            b'/' if next == Some(b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if next == Some(b'*') => {
+                // Rhai's block comments nest.
+                let mut depth = 1;
+                i += 2;
+                while i < bytes.len() && depth > 0 {
+                    if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
+                        depth += 1;
+                        i += 1;
+                    } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
+                        depth -= 1;
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                if depth > 0 {
+                    return Some("it ends inside a /* comment".into());
+                }
+                continue;
+            }
+            b'"' | b'`' | b'\'' => {
+                let quote = c;
+                i += 1;
+                while i < bytes.len() && bytes[i] != quote {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    } else if bytes[i] == b'\n' && quote != b'`' {
+                        break;
+                    }
+                    i += 1;
+                }
+                if i >= bytes.len() {
+                    return Some(format!("it ends inside a {} string", quote as char));
+                }
+            }
+            b'(' | b'[' | b'{' => open.push(c),
+            b')' | b']' | b'}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if open.is_empty() {
+        return None;
+    }
+    let unclosed: String = open.iter().map(|&b| b as char).collect();
+    Some(format!(
+        "{} bracket{} never closed ({unclosed})",
+        open.len(),
+        if open.len() == 1 { " is" } else { "s are" }
+    ))
+}
+
 /// Drops the `world(...)` settings call from a piece, so the assembled
 /// script has exactly one, the one the pipeline writes from the brief.
 pub fn without_world_call(code: &str) -> String {
@@ -143,6 +214,34 @@ mod tests {
         assert_eq!(extract_code(a), "let x = 1;");
         assert_eq!(extract_code("let y = 2;\n"), "let y = 2;");
         assert_eq!(extract_code("```\nlet z = 3;"), "let z = 3;");
+    }
+
+    #[test]
+    fn a_cut_off_answer_is_told_from_a_whole_one() {
+        // Whole, with brackets inside strings and comments that must not count.
+        let whole = "let a = [1, 2]; // a ( in a comment\nlet s = \"}]\"; /* ( /* nested */ [ */\nfn f(x) { x }";
+        assert_eq!(cut_off_reason(whole), None);
+        // A plain syntax error closes what it opens: not a cut.
+        assert_eq!(cut_off_reason("let a = (1]; let b = 2;"), None);
+        let cut = "let pts = [\n  [0, 1, 0],\n  [1, 1";
+        assert_eq!(
+            cut_off_reason(cut).as_deref(),
+            Some("2 brackets are never closed ([[)")
+        );
+        assert!(
+            cut_off_reason("fn f() {\n  label(\"hel")
+                .unwrap()
+                .contains("string")
+        );
+        assert!(
+            cut_off_reason("let a = 1; /* note")
+                .unwrap()
+                .contains("comment")
+        );
+        assert_eq!(
+            cut_off_reason("sphere(0.1, #{ color: \"red\" }").as_deref(),
+            Some("1 bracket is never closed (()")
+        );
     }
 
     #[test]

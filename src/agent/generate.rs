@@ -20,10 +20,11 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::client::{ModelClient, Transcript, Usage};
-use super::code::{PRELUDE, Pieces, assemble, header};
+use super::code::{Pieces, assemble};
 use super::config::AgentConfig;
 use super::objects::{ObjectCheck, check_object};
 use super::retrieve::Index;
+use super::rounds;
 use super::scene_facts::SceneFacts;
 use super::stages::{self, Problem, StageContext};
 use super::templates;
@@ -622,32 +623,43 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
         if read_text(&next_path).is_some() {
             continue;
         }
-        let Some(problem) = records.last().and_then(|r| r.problem.clone()) else {
+        // Repair from the best round that ran, not from a repair that broke
+        // it; the repair is built before it becomes the next round.
+        let script_of =
+            |k: u32| read_text(&out.join("rounds").join(k.to_string()).join("world.rhai"));
+        let Some(base) = rounds::repair_base(&records, &script, script_of) else {
             break;
         };
-        let section = if cx.compact {
-            stages::repair_section(&cx, &brief, &script, &problem, round)?
-        } else {
-            None
-        };
-        if let Some(fixed) = section {
-            script = format!("{}\n", fixed.trim_end());
-            save(&next_path, &script)?;
-            continue;
+        if base.round != round {
+            progress.say(
+                &format!("round {round}"),
+                &format!("worse than round {}: repairing that one again", base.round),
+            );
         }
-        let fixed = stages::repair(&cx, &brief, &script, &problem, round)?;
-        script = if fixed.contains("world(") {
-            format!("{PRELUDE}{fixed}\n")
-        } else {
-            format!("{}{fixed}\n", header(&brief, seed))
+        let (next, mut repair) = rounds::checked_repair(&cx, &brief, seed, &base, round)?;
+        if base.round != round {
+            repair.set_aside = Some(round);
+        }
+        save_json(
+            &out.join("rounds")
+                .join((round + 1).to_string())
+                .join("repair.json"),
+            &repair,
+        )?;
+        let Some(next) = next else {
+            progress.say(
+                &format!("round {round}"),
+                &format!("no repair builds: round {} stays the best", base.round),
+            );
+            break;
         };
+        script = next;
         save(&next_path, &script)?;
     }
 
     // The best round, rendered in full at the top of the folder.
-    let best = records
-        .iter()
-        .max_by(|a, b| a.score.cmp(&b.score).then(b.round.cmp(&a.round)))
+    let best = rounds::best_round(&records)
+        .or(records.first())
         .map(|r| r.round)
         .unwrap_or(1);
     let best_script =

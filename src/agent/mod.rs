@@ -17,12 +17,14 @@
 //! [`client`] is how stages call models: cached, and written to the
 //! transcript.
 
+pub mod brief_check;
 pub mod client;
 pub mod code;
 pub mod config;
 pub mod generate;
 pub mod objects;
 pub mod retrieve;
+pub mod rounds;
 pub mod scene_facts;
 pub mod stages;
 pub mod templates;

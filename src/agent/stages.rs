@@ -9,8 +9,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::brief_check;
 use super::client::{CallSite, ModelClient};
-use super::code::{extract_code, maker_name, snake_case, without_world_call};
+use super::code::{cut_off_reason, extract_code, maker_name, snake_case, without_world_call};
 use super::retrieve::{DocKind, Index};
 use super::scene_facts::SceneFacts;
 use super::templates;
@@ -20,7 +21,7 @@ use super::words::{
 use super::{AgentError, Progress};
 use crate::brief::{Brief, DYNAMICS_KINDS, ObjectBrief};
 use crate::critic::{CriticDiff, Severity};
-use crate::llm::{ChatRequest, JsonSchema, Part, ProviderKind};
+use crate::llm::{ChatRequest, ChatResponse, JsonSchema, Part, ProviderKind};
 use crate::script::ScriptError;
 
 /// What every code-writing call is told first (kept identical across calls
@@ -70,7 +71,11 @@ impl StageContext<'_> {
         req
     }
 
-    /// Asks the coder; returns the code in its answer.
+    /// Asks the coder; returns the code in its answer. An answer cut off
+    /// by the token limit (the server says so, or brackets and strings are
+    /// left open) is asked for again once, with twice the room, rather than
+    /// run: a cut script is a syntax error at its last line, and a repair
+    /// from it makes the world worse.
     fn ask_code(
         &self,
         site: &CallSite,
@@ -84,16 +89,49 @@ impl StageContext<'_> {
         } else {
             max_tokens
         };
-        self.progress
-            .say(&site.stage, &format!("asking {}", self.coder.model_name()));
-        let answer = self
-            .coder
-            .chat(site, &self.code_request(task, max_tokens))
-            .map_err(|e| AgentError::Model {
+        let ask = |req: ChatRequest| {
+            self.progress
+                .say(&site.stage, &format!("asking {}", self.coder.model_name()));
+            self.coder.chat(site, &req).map_err(|e| AgentError::Model {
                 stage: site.stage.clone(),
                 error: e,
-            })?;
-        Ok(extract_code(&answer.text))
+            })
+        };
+        let answer = ask(self.code_request(task.clone(), max_tokens))?;
+        let code = extract_code(&answer.text);
+        let Some(why) = cut_off(&answer, &code, max_tokens) else {
+            return Ok(code);
+        };
+        let room = (max_tokens * 2).min(MAX_CODE_TOKENS);
+        self.progress.say(
+            &site.stage,
+            &format!("answer cut off ({why}): asking again with room for {room} tokens"),
+        );
+        let retry = format!(
+            "{task}\n\nYour last answer was cut off before its end ({why}). Answer again, whole and \
+shorter: fewer comments, and close every bracket."
+        );
+        let answer = ask(self.code_request(retry, room))?;
+        let code = extract_code(&answer.text);
+        if let Some(why) = cut_off(&answer, &code, room) {
+            // The stage's check (or the rounds' build check) turns it down.
+            self.progress
+                .say(&site.stage, &format!("still cut off ({why})"));
+        }
+        Ok(code)
+    }
+}
+
+/// The most a code answer is given when asked again after a cut.
+const MAX_CODE_TOKENS: u32 = 8000;
+
+/// Why an answer is not whole, if it is not: the server's word when it
+/// gave a reason for stopping, else whether the code closes what it opens.
+fn cut_off(answer: &ChatResponse, code: &str, max_tokens: u32) -> Option<String> {
+    match answer.cut_off {
+        Some(true) => Some(format!("it reached the limit of {max_tokens} tokens")),
+        Some(false) => None,
+        None => cut_off_reason(code),
     }
 }
 
@@ -150,12 +188,20 @@ put them in dynamics, not objects.\n\
             stage: "plan".into(),
             error: e,
         })?;
+        let cut = answer.cut_off == Some(true);
+        if cut {
+            // Room for the whole object next time.
+            req.max_tokens *= 2;
+        }
         match answer
             .json()
             .map_err(|e| e.to_string())
             .and_then(|v| serde_json::from_value::<Brief>(v).map_err(|e| e.to_string()))
         {
-            Ok(b) => return Ok(normalise_brief(b, prompt)),
+            Ok(b) => return held_to_prompt(cx, &site, &req, normalise_brief(b, prompt), prompt),
+            Err(e) if cut => {
+                last_error = format!("it was cut off at the token limit ({e}); be brief")
+            }
             Err(e) => last_error = e,
         }
     }
@@ -163,6 +209,54 @@ put them in dynamics, not objects.\n\
         stage: "plan".into(),
         message: format!("the planner gave no usable brief: {last_error}"),
     })
+}
+
+/// Holds a brief to its prompt's words ([`brief_check`]): a brief that
+/// strays is sent back once with its problems; what the answer still gets
+/// wrong is mended in place.
+fn held_to_prompt(
+    cx: &StageContext,
+    site: &CallSite,
+    req: &ChatRequest,
+    brief: Brief,
+    prompt: &str,
+) -> Result<Brief, AgentError> {
+    let found = brief_check::problems(&brief, prompt);
+    if found.is_empty() {
+        return Ok(brief);
+    }
+    cx.progress.say(
+        "plan",
+        &format!("sending the brief back: {}", found[0].message()),
+    );
+    let mut shown = serde_json::to_value(&brief).unwrap_or_default();
+    if let Some(m) = shown.as_object_mut() {
+        m.remove("prompt");
+    }
+    let list: Vec<String> = found.iter().map(|p| format!("- {}", p.message())).collect();
+    let mut r = req.clone();
+    r.parts.push(Part::Text(format!(
+        "Your brief was:\n{shown}\nIt does not fit the description:\n{}\nAnswer with the corrected JSON object only.",
+        list.join("\n")
+    )));
+    let answer = cx.planner.chat(site, &r).map_err(|e| AgentError::Model {
+        stage: "plan".into(),
+        error: e,
+    })?;
+    let second = answer
+        .json()
+        .ok()
+        .and_then(|v| serde_json::from_value::<Brief>(v).ok())
+        .map(|b| normalise_brief(b, prompt))
+        .filter(|b| !b.objects.is_empty() && brief_check::problems(b, prompt).len() <= found.len());
+    let mut kept = second.unwrap_or(brief);
+    let left = brief_check::problems(&kept, prompt);
+    if !left.is_empty() {
+        cx.progress
+            .say("plan", &format!("mended in place: {}", left[0].message()));
+        brief_check::mend(&mut kept, &left);
+    }
+    Ok(normalise_brief(kept, prompt))
 }
 
 /// Makes a brief safe to build from, whatever the model wrote: unique
@@ -796,21 +890,33 @@ fn describe_problem(problem: &Problem) -> (String, String, String) {
     }
 }
 
+/// What the repairer is told of its own last try on this script, when it
+/// did not run.
+fn own_error_text(own_error: Option<&str>) -> String {
+    own_error.map_or_else(String::new, |e| {
+        format!("Your last repair of this script did not run: {e}\nDo not repeat that mistake.\n")
+    })
+}
+
 /// Stage 5: a corrected whole script from the error or the critic diff.
+/// `own_error` is the error of the repairer's previous try on this same
+/// script, when that try did not run.
 pub fn repair(
     cx: &StageContext,
     brief: &Brief,
     script: &str,
     problem: &Problem,
     round: u32,
+    own_error: Option<&str>,
 ) -> Result<String, AgentError> {
     let (site, what, reference) = repair_context(cx, problem, round, 5, 2400);
     let task = format!(
         "Reference:\n{reference}\n\
-Scene: {}\n{what}\
+Scene: {}\n{what}{}\
 The script:\n{script}\n\n\
 Task: return the whole corrected script, changing only what the problems need.",
-        brief.prompt
+        brief.prompt,
+        own_error_text(own_error)
     );
     let budget = (script.len() / 3 + 600).min(6000) as u32;
     cx.ask_code(&site, task, budget)
@@ -859,6 +965,27 @@ fn section_for(problem: &Problem, sections: &[(String, std::ops::Range<usize>)])
     }
 }
 
+/// The title of the section a problem lies in, if any.
+pub fn problem_section(script: &str, problem: &Problem) -> Option<String> {
+    let secs = sections(script);
+    section_for(problem, &secs).map(|i| secs[i].0.clone())
+}
+
+/// `script` with the body of section `title` replaced by `body`; None when
+/// there is no such section.
+pub fn replace_section(script: &str, title: &str, body: &str) -> Option<String> {
+    let secs = sections(script);
+    let (_, range) = secs.iter().find(|(t, _)| t == title)?.clone();
+    let lines: Vec<&str> = script.lines().collect();
+    let mut out: Vec<String> = lines[..range.start].iter().map(|l| l.to_string()).collect();
+    out.push(body.trim_end().to_string());
+    if range.end < lines.len() {
+        out.push(String::new());
+        out.extend(lines[range.end..].iter().map(|l| l.to_string()));
+    }
+    Some(out.join("\n"))
+}
+
 /// Repairs one section of the script rather than the whole (compact mode:
 /// a small model rewrites a few lines far better, and faster, than a whole
 /// script). None when the problem is outside every section: then the
@@ -869,6 +996,7 @@ pub fn repair_section(
     script: &str,
     problem: &Problem,
     round: u32,
+    own_error: Option<&str>,
 ) -> Result<Option<String>, AgentError> {
     let secs = sections(script);
     let Some(index) = section_for(problem, &secs) else {
@@ -883,21 +1011,16 @@ pub fn repair_section(
     // The other sections as context: names and positions the part may use.
     let task = format!(
         "Reference:\n{reference}\n\
-Scene: {}\n{what}\
+Scene: {}\n{what}{}\
 The script:\n{script}\n\n\
 Task: rewrite only the part under `// ---- {title} ----` so the problems are fixed. Answer with that \
 part only, without the marker line.\nThe part now:\n{body}",
-        brief.prompt
+        brief.prompt,
+        own_error_text(own_error)
     );
     let budget = (body.len() / 3 + 300).min(3000) as u32;
     let part = without_world_call(&cx.ask_code(&site, task, budget)?);
-    let mut out: Vec<String> = lines[..range.start].iter().map(|l| l.to_string()).collect();
-    out.push(part.trim_end().to_string());
-    if range.end < lines.len() {
-        out.push(String::new());
-        out.extend(lines[range.end..].iter().map(|l| l.to_string()));
-    }
-    Ok(Some(out.join("\n")))
+    Ok(replace_section(script, &title, &part))
 }
 
 #[cfg(test)]

@@ -98,3 +98,46 @@ pub fn shape_words(kind: &str) -> &'static str {
         "box sphere cylinder group"
     }
 }
+
+/// Motion words a description may use, by stem (see
+/// [`crate::agent::brief_check::stem`]), with the dynamics kinds that
+/// show them, the first being the one to add when none is planned. Only
+/// words whose verb sense is the usual one are listed ("a pile of books"
+/// and "ocean waves" are not motions); a few count only beside a liquid or
+/// grain word ([`NEEDS_MATTER`]).
+pub const MOTION_WORDS: &[(&str, &[&str])] = &[
+    ("flutter", &["flutters", "waves"]),
+    ("flap", &["flutters", "waves"]),
+    ("billow", &["waves", "flutters"]),
+    ("wobbl", &["wobbles", "squashes"]),
+    ("jiggl", &["wobbles", "squashes"]),
+    ("squash", &["squashes", "wobbles"]),
+    ("squish", &["squashes", "wobbles"]),
+    ("pour", &["pours", "fills", "spills", "flows"]),
+    ("fill", &["fills", "pours"]),
+    ("spill", &["spills", "pours", "flows"]),
+    ("splash", &["splashes"]),
+    ("sway", &["sways", "swings"]),
+    ("swing", &["swings", "sways"]),
+    ("toppl", &["topples", "falls"]),
+    ("bounc", &["bounces"]),
+    ("roll", &["rolls"]),
+    ("slid", &["slides"]),
+    ("spin", &["spins"]),
+    ("pulsat", &["pulsates"]),
+    ("puls", &["pulsates"]),
+    ("flicker", &["flickers", "fire"]),
+    ("drap", &["drapes"]),
+    ("scatter", &["scatters"]),
+];
+
+/// Motion stems that are motions only where a liquid or grains are named
+/// ("a room filled with light" pours nothing).
+pub const NEEDS_MATTER: &[&str] = &["fill", "pour", "spill", "splash"];
+
+/// Words that name a liquid or grains.
+pub const MATTER_WORDS: &[&str] = &[
+    "water", "wine", "milk", "juice", "coffee", "tea", "honey", "liquid", "oil", "paint", "beer",
+    "soup", "syrup", "sand", "grain", "rice", "sugar", "salt", "gravel", "cereal", "lemonade",
+    "soda", "fountain", "river", "stream",
+];

@@ -14,7 +14,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::results::{ResultRow, read_json, round_numbers, transcript_totals};
+use super::results::{ResultRow, read_json, round_numbers, round_regressions, transcript_totals};
 use super::{Item, item_dir, read_row};
 use crate::util::fsx::write_atomic;
 
@@ -62,6 +62,15 @@ pub struct BenchRow {
     /// Critic check groups that ran, of those listed ("4/5").
     pub checks_ran: Option<String>,
     pub rounds: u32,
+    /// Rounds worse than the best before them (see [`round_regressions`]).
+    #[serde(default)]
+    pub regressed_rounds: u32,
+    /// Repairs that did not build and never ran as rounds.
+    #[serde(default)]
+    pub repairs_not_built: u32,
+    /// Model answers cut off by the token limit.
+    #[serde(default)]
+    pub cut_off_answers: u32,
     pub calls: u32,
     pub input_tokens: u64,
     pub output_tokens: u64,
@@ -87,6 +96,12 @@ pub struct BenchTotals {
     /// Over the worlds that run.
     pub mean_score: Option<f64>,
     pub mean_rounds: Option<f64>,
+    #[serde(default)]
+    pub regressed_rounds: u32,
+    #[serde(default)]
+    pub repairs_not_built: u32,
+    #[serde(default)]
+    pub cut_off_answers: u32,
     /// Physics failures over the worlds that run.
     pub physics_failure_rate: Option<f64>,
     pub mean_object_kinds: Option<f64>,
@@ -199,6 +214,7 @@ pub fn bench_row(out: &Path, item: &Item, row: &ResultRow, dynamics: Vec<String>
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok());
     let calls = transcript_totals(&dir.join("transcript.jsonl"));
+    let regressions = round_regressions(&dir);
     let runs = report.as_ref().is_some_and(|r| r["ok"] == true);
     let findings: Vec<&Value> = critic
         .as_ref()
@@ -243,6 +259,9 @@ pub fn bench_row(out: &Path, item: &Item, row: &ResultRow, dynamics: Vec<String>
             .filter(|v| !v.is_null()),
         checks_ran,
         rounds: round_numbers(&dir).len() as u32,
+        regressed_rounds: regressions.0,
+        repairs_not_built: regressions.1,
+        cut_off_answers: calls.cut_off,
         calls: calls.calls,
         input_tokens: calls.input_tokens,
         output_tokens: calls.output_tokens,
@@ -275,6 +294,9 @@ pub fn totals(prompts: usize, rows: &[BenchRow]) -> BenchTotals {
         passes: rows.iter().filter(|r| r.status == "pass").count(),
         mean_score: mean(running.iter().filter_map(|r| r.score).map(f64::from)),
         mean_rounds: mean(running.iter().map(|r| r.rounds as f64)),
+        regressed_rounds: rows.iter().map(|r| r.regressed_rounds).sum(),
+        repairs_not_built: rows.iter().map(|r| r.repairs_not_built).sum(),
+        cut_off_answers: rows.iter().map(|r| r.cut_off_answers).sum(),
         physics_failure_rate: mean(
             running
                 .iter()
@@ -359,6 +381,14 @@ pub fn markdown(r: &BenchReport) -> String {
     let lines: Vec<(&str, String)> = vec![
         ("mean critic score (worlds that run)", f1(t.mean_score)),
         ("mean rounds", f1(t.mean_rounds)),
+        (
+            "rounds that regressed; repairs that did not build",
+            format!("{}; {}", t.regressed_rounds, t.repairs_not_built),
+        ),
+        (
+            "answers cut off by the token limit",
+            t.cut_off_answers.to_string(),
+        ),
         (
             "physics failure rate (worlds that run)",
             pct(t.physics_failure_rate),

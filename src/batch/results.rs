@@ -69,6 +69,10 @@ pub struct CallTotals {
     pub input_tokens: u64,
     pub output_tokens: u64,
     pub cost_usd: Option<f64>,
+    /// Answers cut off before their end: the server said the token limit
+    /// stopped them, or (a server that gave no reason) a coder's code
+    /// leaves brackets or strings open.
+    pub cut_off: u32,
 }
 
 /// Sums `transcript.jsonl`; failed calls (with an error) are not counted,
@@ -92,8 +96,42 @@ pub fn transcript_totals(path: &Path) -> CallTotals {
         if let Some(c) = v["cost_usd"].as_f64() {
             t.cost_usd = Some(t.cost_usd.unwrap_or(0.0) + c);
         }
+        let cut = match v["cut_off"].as_bool() {
+            Some(said) => said,
+            None => {
+                v["role"] == "coder"
+                    && v["response"].as_str().is_some_and(|r| {
+                        crate::agent::code::cut_off_reason(&crate::agent::code::extract_code(r))
+                            .is_some()
+                    })
+            }
+        };
+        t.cut_off += cut as u32;
     }
     t
+}
+
+/// Rounds that did worse than the best round before them (a script that
+/// failed after one that ran, or a lower score), and repairs that did not
+/// build and so never became rounds (`rounds/K/repair.json`).
+pub fn round_regressions(dir: &Path) -> (u32, u32) {
+    let mut best: Option<i64> = None;
+    let mut regressed = 0;
+    let mut broken = 0;
+    for k in round_numbers(dir) {
+        let round = dir.join(format!("rounds/{k}"));
+        let score = read_json(&round.join("result.json"))
+            .and_then(|r| r["score"].as_i64())
+            .unwrap_or(-1);
+        if best.is_some_and(|b| score < b) {
+            regressed += 1;
+        }
+        best = Some(best.map_or(score, |b| b.max(score)));
+        broken += read_json(&round.join("repair.json"))
+            .and_then(|r| r["broken_tries"].as_array().map(|a| a.len() as u32))
+            .unwrap_or(0);
+    }
+    (regressed, broken)
 }
 
 /// Numbers of the `rounds/K/result.json` files, in order.

@@ -467,9 +467,12 @@ mod sent {
             ],
             "usage": { "input_tokens": 5, "output_tokens": 7 }
         });
-        let (text, i, o) = anthropic::parse(&v).unwrap();
-        assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["title"], "t");
-        assert_eq!((i, o), (5, 7));
+        let a = anthropic::parse(&v).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(&a.text).unwrap()["title"],
+            "t"
+        );
+        assert_eq!((a.input_tokens, a.output_tokens), (5, 7));
         assert_eq!(anthropic::tool_name("vlm review!"), "vlm_review_");
     }
 }

@@ -3,7 +3,7 @@
 use base64::Engine;
 use serde_json::{Value, json};
 
-use super::{ChatRequest, LlmError, Part, ProviderConfig};
+use super::{Answer, ChatRequest, LlmError, Part, ProviderConfig};
 
 pub(crate) const API_VERSION: &str = "2023-06-01";
 
@@ -82,24 +82,26 @@ pub(crate) fn tool_name(name: &str) -> String {
 
 /// Text and token counts of a message. A tool call's input is the answer,
 /// as JSON text.
-pub(crate) fn parse(v: &Value) -> Result<(String, u64, u64), LlmError> {
+pub(crate) fn parse(v: &Value) -> Result<Answer, LlmError> {
     let Some(blocks) = v["content"].as_array() else {
         return Err(LlmError::Malformed(
             "the message has no content array".into(),
         ));
     };
     let usage = &v["usage"];
-    let tokens = (
-        usage["input_tokens"].as_u64().unwrap_or(0),
-        usage["output_tokens"].as_u64().unwrap_or(0),
-    );
+    let answer = |text: String| Answer {
+        text,
+        input_tokens: usage["input_tokens"].as_u64().unwrap_or(0),
+        output_tokens: usage["output_tokens"].as_u64().unwrap_or(0),
+        cut_off: v["stop_reason"].as_str().map(|r| r == "max_tokens"),
+    };
     if let Some(input) = blocks
         .iter()
         .find(|b| b["type"] == "tool_use")
         .map(|b| &b["input"])
         .filter(|i| i.is_object())
     {
-        return Ok((input.to_string(), tokens.0, tokens.1));
+        return Ok(answer(input.to_string()));
     }
     // Only text blocks carry the answer (thinking blocks and others do not).
     let text: String = blocks
@@ -111,10 +113,5 @@ pub(crate) fn parse(v: &Value) -> Result<(String, u64, u64), LlmError> {
     if text.is_empty() && v["stop_reason"] == "refusal" {
         return Err(LlmError::Malformed("the model refused to answer".into()));
     }
-    let usage = &v["usage"];
-    Ok((
-        text,
-        usage["input_tokens"].as_u64().unwrap_or(0),
-        usage["output_tokens"].as_u64().unwrap_or(0),
-    ))
+    Ok(answer(text))
 }

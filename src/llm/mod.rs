@@ -93,6 +93,20 @@ pub struct ChatResponse {
     pub elapsed_ms: u64,
     /// Requests sent, 1 when the first one succeeded.
     pub attempts: u32,
+    /// Whether the server stopped the answer at `max_tokens` (OpenAI's
+    /// `finish_reason: "length"`, Anthropic's `stop_reason: "max_tokens"`;
+    /// `Some(false)` for any other reason it gave): a cut text should not
+    /// be used as if whole. `None` when the server gave no reason.
+    pub cut_off: Option<bool>,
+}
+
+/// One answer as read off the wire, before timing is added.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Answer {
+    pub text: String,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cut_off: Option<bool>,
 }
 
 impl ChatResponse {

@@ -3,7 +3,7 @@
 use base64::Engine;
 use serde_json::{Value, json};
 
-use super::{ChatRequest, LlmError, Part, ProviderConfig};
+use super::{Answer, ChatRequest, LlmError, Part, ProviderConfig};
 
 pub(crate) fn endpoint(config: &ProviderConfig) -> String {
     format!("{}/chat/completions", config.base_url)
@@ -65,8 +65,8 @@ pub(crate) fn body(config: &ProviderConfig, req: &ChatRequest) -> Value {
     body
 }
 
-/// Text and token counts of a completion.
-pub(crate) fn parse(v: &Value) -> Result<(String, u64, u64), LlmError> {
+/// Text, token counts and whether the token limit cut it off.
+pub(crate) fn parse(v: &Value) -> Result<Answer, LlmError> {
     let message = &v["choices"][0]["message"];
     if message.is_null() {
         return Err(LlmError::Malformed(
@@ -89,9 +89,12 @@ pub(crate) fn parse(v: &Value) -> Result<(String, u64, u64), LlmError> {
         }
     };
     let usage = &v["usage"];
-    Ok((
+    Ok(Answer {
         text,
-        usage["prompt_tokens"].as_u64().unwrap_or(0),
-        usage["completion_tokens"].as_u64().unwrap_or(0),
-    ))
+        input_tokens: usage["prompt_tokens"].as_u64().unwrap_or(0),
+        output_tokens: usage["completion_tokens"].as_u64().unwrap_or(0),
+        cut_off: v["choices"][0]["finish_reason"]
+            .as_str()
+            .map(|r| r == "length"),
+    })
 }

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant, SystemTime};
 use serde_json::{Value, json};
 
 use super::error::{body_message, excerpt};
-use super::{ChatRequest, ChatResponse, LlmError, ProviderConfig, ProviderKind, anthropic, openai};
+use super::{
+    Answer, ChatRequest, ChatResponse, LlmError, ProviderConfig, ProviderKind, anthropic, openai,
+};
 use crate::util::rng::{Rng, mix64};
 
 /// Longest `Retry-After` we wait for; a server asking for more is treated
@@ -41,7 +43,7 @@ pub struct Provider {
 
 /// What one attempt came to.
 enum Attempt {
-    Done((String, u64, u64)),
+    Done(Answer),
     /// Worth another try, after the server's `Retry-After` if it gave one.
     Retry(LlmError, Option<Duration>),
     Fail(LlmError),
@@ -168,13 +170,14 @@ impl Provider {
                 .attempt(&url, &headers, &body, &tries, observer, started)
                 .await;
             let (error, retry_after) = match outcome {
-                Attempt::Done((text, input_tokens, output_tokens)) => {
+                Attempt::Done(a) => {
                     return Ok(ChatResponse {
-                        text,
-                        input_tokens,
-                        output_tokens,
+                        text: a.text,
+                        input_tokens: a.input_tokens,
+                        output_tokens: a.output_tokens,
                         elapsed_ms: started.elapsed().as_millis() as u64,
                         attempts: attempt,
+                        cut_off: a.cut_off,
                     });
                 }
                 Attempt::Fail(e) => return Err(e),
@@ -338,6 +341,7 @@ pub(crate) struct StreamedAnswer {
     pieces: u64,
     input_tokens: u64,
     output_tokens: u64,
+    cut_off: Option<bool>,
 }
 
 impl StreamedAnswer {
@@ -350,6 +354,7 @@ impl StreamedAnswer {
             pieces: 0,
             input_tokens: 0,
             output_tokens: 0,
+            cut_off: None,
         }
     }
 
@@ -395,6 +400,9 @@ impl StreamedAnswer {
                     self.text.push_str(piece);
                     self.pieces += 1;
                 }
+                if let Some(r) = v["choices"][0]["finish_reason"].as_str() {
+                    self.cut_off = Some(r == "length");
+                }
                 let usage = &v["usage"];
                 if let Some(n) = usage["prompt_tokens"].as_u64() {
                     self.input_tokens = n;
@@ -427,6 +435,9 @@ impl StreamedAnswer {
                     }
                 }
                 Some("message_delta") => {
+                    if let Some(r) = v["delta"]["stop_reason"].as_str() {
+                        self.cut_off = Some(r == "max_tokens");
+                    }
                     if let Some(n) = v["usage"]["output_tokens"].as_u64() {
                         self.output_tokens = n;
                     }
@@ -437,8 +448,9 @@ impl StreamedAnswer {
         Ok(())
     }
 
-    /// The whole answer: text (or the tool's input), input and output tokens.
-    pub(crate) fn finish(mut self) -> Result<(String, u64, u64), LlmError> {
+    /// The whole answer: text (or the tool's input), tokens, and whether
+    /// the token limit cut it off.
+    pub(crate) fn finish(mut self) -> Result<Answer, LlmError> {
         if !self.pending.is_empty() {
             let rest = std::mem::take(&mut self.pending);
             self.push(&rest)?;
@@ -454,7 +466,12 @@ impl StreamedAnswer {
                 "the streamed answer held no text".into(),
             ));
         }
-        Ok((text, self.input_tokens, self.output_tokens))
+        Ok(Answer {
+            text,
+            input_tokens: self.input_tokens,
+            output_tokens: self.output_tokens,
+            cut_off: self.cut_off,
+        })
     }
 }
 
@@ -558,6 +575,37 @@ mod tests {
     }
 
     #[test]
+    fn a_completion_stopped_at_the_token_limit_is_marked_cut_off() {
+        let openai_answer = |finish: &str| {
+            json!({
+                "choices": [{ "message": { "content": "fn a() {" }, "finish_reason": finish }],
+                "usage": { "prompt_tokens": 3, "completion_tokens": 4 }
+            })
+        };
+        assert_eq!(
+            openai::parse(&openai_answer("length")).unwrap().cut_off,
+            Some(true)
+        );
+        assert_eq!(
+            openai::parse(&openai_answer("stop")).unwrap().cut_off,
+            Some(false)
+        );
+        let unsaid = json!({ "choices": [{ "message": { "content": "x" } }] });
+        assert_eq!(openai::parse(&unsaid).unwrap().cut_off, None);
+        let anthropic_answer = |stop: &str| json!({ "content": [{ "type": "text", "text": "fn a() {" }], "stop_reason": stop, "usage": {} });
+        assert!(
+            anthropic::parse(&anthropic_answer("max_tokens"))
+                .unwrap()
+                .cut_off
+        );
+        assert!(
+            !anthropic::parse(&anthropic_answer("end_turn"))
+                .unwrap()
+                .cut_off
+        );
+    }
+
+    #[test]
     fn streamed_answers_are_assembled_across_chunk_boundaries() {
         let openai_events = concat!(
             "data: {\"choices\":[{\"delta\":{\"role\":\"assistant\"}}]}\n\n",
@@ -572,19 +620,38 @@ mod tests {
             s.push(&openai_events.as_bytes()[..cut]).unwrap();
             s.push(&openai_events.as_bytes()[cut..]).unwrap();
             assert_eq!(s.tokens(), 3);
-            assert_eq!(s.finish().unwrap(), ("Hello".to_string(), 9, 3));
+            let a = s.finish().unwrap();
+            assert_eq!(
+                (a.text.as_str(), a.input_tokens, a.output_tokens),
+                ("Hello", 9, 3)
+            );
+            assert_eq!(a.cut_off, None, "no finish reason was sent");
         }
         let anthropic_events = concat!(
             "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":12}}}\n\n",
             "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"content_block\":{\"type\":\"tool_use\"}}\n\n",
             "data: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"a\\\":\"}}\n\n",
             "data: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"1}\"}}\n\n",
-            "data: {\"type\":\"message_delta\",\"usage\":{\"output_tokens\":5}}\n\n"
+            "data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"max_tokens\"},\"usage\":{\"output_tokens\":5}}\n\n"
         );
         let mut s = StreamedAnswer::new(ProviderKind::Anthropic);
         s.push(anthropic_events.as_bytes()).unwrap();
         assert_eq!(s.tokens(), 5);
-        assert_eq!(s.finish().unwrap(), ("{\"a\":1}".to_string(), 12, 5));
+        let a = s.finish().unwrap();
+        assert_eq!(
+            (a.text.as_str(), a.input_tokens, a.output_tokens),
+            ("{\"a\":1}", 12, 5)
+        );
+        assert_eq!(
+            a.cut_off,
+            Some(true),
+            "stop_reason max_tokens marks it cut off"
+        );
+        // OpenAI's last content chunk carries finish_reason "length".
+        let mut s = StreamedAnswer::new(ProviderKind::OpenAi);
+        s.push(b"data: {\"choices\":[{\"delta\":{\"content\":\"let a = [1,\"},\"finish_reason\":\"length\"}]}\n\n")
+            .unwrap();
+        assert_eq!(s.finish().unwrap().cut_off, Some(true));
         let mut s = StreamedAnswer::new(ProviderKind::OpenAi);
         assert!(
             s.push(b"data: {\"error\":{\"message\":\"overloaded\"}}\n")

@@ -1,0 +1,292 @@
+//! The planner's brief held against the prompt's own words, before anything
+//! is built from it: a motion the description names must be planned as a
+//! dynamics kind that shows it ("flutters" is not "flows"), and an object
+//! the description names must keep that noun as its kind (a jellyfish is
+//! not a "bottle"). The planner is sent its problems once; what is still
+//! wrong after that is mended here, so the critic later checks for what
+//! the words asked.
+
+use super::words::{MATTER_WORDS, MOTION_WORDS, NEEDS_MATTER};
+use crate::brief::{Brief, DYNAMICS_MEANINGS, DynamicsBrief};
+
+/// One way a brief strays from its prompt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BriefProblem {
+    /// The prompt says `word`, and no dynamics item is of any of `kinds`.
+    MissingMotion {
+        word: String,
+        kinds: &'static [&'static str],
+    },
+    /// The object `name` is what the prompt calls `word`, but its kind
+    /// is `kind`, a word the prompt never uses.
+    WrongKind {
+        name: String,
+        kind: String,
+        word: String,
+    },
+}
+
+impl BriefProblem {
+    /// What the planner is told.
+    pub fn message(&self) -> String {
+        match self {
+            BriefProblem::MissingMotion { word, kinds } => {
+                let meaning = DYNAMICS_MEANINGS
+                    .iter()
+                    .find(|(k, _)| *k == kinds[0])
+                    .map_or("", |(_, m)| m);
+                format!(
+                    "the description says \"{word}\", but no dynamics item has kind {} ({meaning})",
+                    kinds.join(" or ")
+                )
+            }
+            BriefProblem::WrongKind { name, kind, word } => format!(
+                "object \"{name}\" is the description's \"{word}\" but has kind \"{kind}\": the kind must be \
+the noun the description uses"
+            ),
+        }
+    }
+}
+
+/// A word's stem, enough to match a verb's forms: "fluttering",
+/// "flutters" and "fluttered" are "flutter"; "wobble" and "wobbling" are
+/// "wobbl"; "spinning" is "spin".
+pub fn stem(word: &str) -> String {
+    let w = word.to_ascii_lowercase();
+    let mut s = w.as_str();
+    for suffix in ["ing", "ed", "es", "s"] {
+        if let Some(rest) = s.strip_suffix(suffix)
+            && rest.len() >= 3
+        {
+            s = rest;
+            break;
+        }
+    }
+    let mut s = s
+        .strip_suffix('e')
+        .filter(|r| r.len() >= 3)
+        .unwrap_or(s)
+        .to_string();
+    // A doubled last consonant: "spinn" (spinning), "dripp".
+    let b = s.as_bytes();
+    if b.len() >= 4 && b[b.len() - 1] == b[b.len() - 2] && !b"aeiousl".contains(&b[b.len() - 1]) {
+        s.pop();
+    }
+    s
+}
+
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| w.len() >= 2)
+        .map(|w| w.to_ascii_lowercase())
+        .collect()
+}
+
+/// Where `brief` strays from `prompt`'s words.
+pub fn problems(brief: &Brief, prompt: &str) -> Vec<BriefProblem> {
+    let said = words(prompt);
+    let stems: Vec<String> = said.iter().map(|w| stem(w)).collect();
+    let has_matter = said
+        .iter()
+        .any(|w| MATTER_WORDS.iter().any(|m| w == m || stem(w) == stem(m)));
+    let mut out = Vec::new();
+    for (motion, kinds) in MOTION_WORDS {
+        let Some(i) = stems.iter().position(|s| s == motion) else {
+            continue;
+        };
+        if NEEDS_MATTER.contains(motion) && !has_matter {
+            continue;
+        }
+        if !brief
+            .dynamics
+            .iter()
+            .any(|d| kinds.contains(&d.kind.as_str()))
+        {
+            out.push(BriefProblem::MissingMotion {
+                word: said[i].clone(),
+                kinds,
+            });
+        }
+    }
+    for o in &brief.objects {
+        // The name's last word is its head noun ("blue_flag" is a flag).
+        let named = words(&o.name).pop().filter(|w| stems.contains(&stem(w)));
+        let kind_said = words(&o.kind).iter().any(|w| stems.contains(&stem(w)));
+        if let Some(word) = named
+            && !kind_said
+        {
+            out.push(BriefProblem::WrongKind {
+                name: o.name.clone(),
+                kind: o.kind.clone(),
+                word,
+            });
+        }
+    }
+    out
+}
+
+/// Mends what the planner left wrong: a missing motion becomes a dynamics
+/// item of its first kind on the subject, a wrong kind becomes the
+/// prompt's noun.
+pub fn mend(brief: &mut Brief, problems: &[BriefProblem]) {
+    let subject = brief
+        .objects
+        .iter()
+        .find(|o| o.role == "subject")
+        .or(brief.objects.first())
+        .map(|o| o.name.clone())
+        .unwrap_or_default();
+    for p in problems {
+        match p {
+            BriefProblem::MissingMotion { word, kinds } => {
+                if !brief
+                    .dynamics
+                    .iter()
+                    .any(|d| kinds.contains(&d.kind.as_str()))
+                {
+                    brief.dynamics.push(DynamicsBrief {
+                        kind: kinds[0].to_string(),
+                        subject: subject.clone(),
+                        notes: format!("the description says \"{word}\""),
+                    });
+                }
+            }
+            BriefProblem::WrongKind { name, word, .. } => {
+                if let Some(o) = brief.objects.iter_mut().find(|o| &o.name == name) {
+                    o.kind = word.clone();
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::brief::ObjectBrief;
+
+    fn object(name: &str, kind: &str, role: &str) -> ObjectBrief {
+        ObjectBrief {
+            name: name.into(),
+            kind: kind.into(),
+            count: 1,
+            role: role.into(),
+            ..Default::default()
+        }
+    }
+
+    fn dynamics(kind: &str, subject: &str) -> DynamicsBrief {
+        DynamicsBrief {
+            kind: kind.into(),
+            subject: subject.into(),
+            notes: String::new(),
+        }
+    }
+
+    #[test]
+    fn stems_join_a_verbs_forms() {
+        for (a, b) in [
+            ("flutters", "fluttering"),
+            ("wobbles", "wobbling"),
+            ("wobble", "wobbled"),
+            ("spins", "spinning"),
+            ("poured", "pours"),
+            ("bounces", "bouncing"),
+            ("slides", "sliding"),
+            ("splashes", "splash"),
+            ("topples", "toppling"),
+            ("rolls", "rolling"),
+        ] {
+            assert_eq!(stem(a), stem(b), "{a} / {b}");
+        }
+        assert_ne!(stem("rolls"), stem("roofs"));
+    }
+
+    #[test]
+    fn a_flag_filed_under_flows_is_caught_and_mended() {
+        let prompt = "a blue flag flutters in a strong gusty wind on a hilltop";
+        let mut b = Brief {
+            objects: vec![
+                object("flag", "flag", "subject"),
+                object("pole", "pole", "support"),
+            ],
+            dynamics: vec![dynamics("flows", "flag")],
+            ..Default::default()
+        };
+        let found = problems(&b, prompt);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].message().contains("\"flutters\""));
+        assert!(found[0].message().contains("flutters or waves"));
+        mend(&mut b, &found);
+        assert!(
+            b.dynamics
+                .iter()
+                .any(|d| d.kind == "flutters" && d.subject == "flag")
+        );
+        assert!(problems(&b, prompt).is_empty());
+    }
+
+    #[test]
+    fn only_the_names_head_noun_claims_a_kind() {
+        let prompt = "a blue flag flutters on a pole";
+        let b = Brief {
+            objects: vec![object("blue_box", "box", "subject")],
+            dynamics: vec![dynamics("flutters", "blue_box")],
+            ..Default::default()
+        };
+        assert_eq!(problems(&b, prompt), vec![]);
+    }
+
+    #[test]
+    fn a_jellyfish_of_kind_bottle_is_caught_and_renamed() {
+        let prompt = "a glowing jellyfish pulsates as it drifts in the deep sea";
+        let mut b = Brief {
+            objects: vec![object("jellyfish", "bottle", "subject")],
+            dynamics: vec![dynamics("pulsates", "jellyfish")],
+            ..Default::default()
+        };
+        let found = problems(&b, prompt);
+        assert_eq!(
+            found,
+            vec![BriefProblem::WrongKind {
+                name: "jellyfish".into(),
+                kind: "bottle".into(),
+                word: "jellyfish".into()
+            }]
+        );
+        mend(&mut b, &found);
+        assert_eq!(b.objects[0].kind, "jellyfish");
+    }
+
+    #[test]
+    fn a_faithful_brief_and_a_non_motion_word_pass() {
+        // "filled with light" pours nothing; "wobbling" is planned.
+        let prompt = "a green jelly dessert drops onto a white plate and wobbling, in a room filled with light";
+        let b = Brief {
+            objects: vec![
+                object("jelly", "jelly dessert", "subject"),
+                object("plate", "plate", "support"),
+            ],
+            dynamics: vec![dynamics("wobbles", "jelly")],
+            ..Default::default()
+        };
+        assert_eq!(problems(&b, prompt), vec![]);
+        // A jelly filed as rigid motion only is caught.
+        let rigid = Brief {
+            dynamics: vec![dynamics("falls", "jelly")],
+            ..b.clone()
+        };
+        assert!(matches!(
+            problems(&rigid, prompt).as_slice(),
+            [BriefProblem::MissingMotion { kinds, .. }] if kinds[0] == "wobbles"
+        ));
+        // Wine poured into a glass needs a liquid kind.
+        let wine = "red wine is poured into a glass";
+        let b = Brief {
+            objects: vec![object("glass", "wine glass", "subject")],
+            dynamics: vec![dynamics("falls", "glass")],
+            ..Default::default()
+        };
+        assert!(problems(&b, wine)[0].message().contains("pours or fills"));
+    }
+}
