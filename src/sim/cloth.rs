@@ -258,6 +258,10 @@ struct Near<'a> {
     position: Vec3,
     rotation: Quat,
     inverse: Quat,
+    /// Squared distance from `position` beyond which a point cannot touch
+    /// a compact shape; infinite for planes and terrain, which are tested
+    /// by their own bounds.
+    reach_sq: f32,
 }
 
 impl Colliders {
@@ -296,6 +300,11 @@ impl Colliders {
 
     /// Colliders whose reach overlaps the box [lo, hi] grown by `margin`.
     fn near(&self, lo: Vec3, hi: Vec3, margin: f32) -> Vec<Near<'_>> {
+        // Slightly more than the reach, so rounding never skips a contact.
+        let reach_sq = |c: &Collider| match c.shape {
+            ColliderShape::Plane { .. } | ColliderShape::Heights { .. } => f32::INFINITY,
+            _ => (c.reach + margin + 1e-3).powi(2),
+        };
         self.items
             .iter()
             .zip(&self.poses)
@@ -308,6 +317,7 @@ impl Colliders {
                 position: *p,
                 rotation: *r,
                 inverse: r.conjugate(),
+                reach_sq: reach_sq(c),
             })
             .collect()
     }
@@ -326,7 +336,17 @@ impl Colliders {
                 continue;
             }
             for c in &near {
-                let local = c.inverse * (x[i] - c.position);
+                let offset = x[i] - c.position;
+                // Far from a compact shape: its distance is beyond the gap.
+                if offset.length_squared() > c.reach_sq {
+                    continue;
+                }
+                let local = c.inverse * offset;
+                // Above a plane by the gap or more: nothing to push (the
+                // common case of a ground under a sheet).
+                if matches!(c.shape, ColliderShape::Plane { .. }) && local.y >= gap {
+                    continue;
+                }
                 let Some((d, n)) = c.shape.sdf(local) else {
                     continue;
                 };
@@ -678,52 +698,61 @@ impl ClothState {
             return;
         }
         let cell = gap;
-        let key = |p: Vec3| {
+        let coords = |p: Vec3| {
             let q = (p / cell).floor();
             (q.x as i32, q.y as i32, q.z as i32)
         };
+        // One u64 per cell, x in the lowest bits, so the three cells of a
+        // row along x are adjacent in sorted order: one search finds all
+        // three. Coordinates are biased into 21 bits each (cells of a
+        // centimetre reach 10 km); beyond that they clamp, which stays
+        // deterministic.
+        let pack = |(x, y, z): (i32, i32, i32)| {
+            let b = |c: i32| (c.clamp(-(1 << 20) + 2, (1 << 20) - 2) + (1 << 20)) as u64;
+            (b(z) << 42) | (b(y) << 21) | b(x)
+        };
         // Cells as a sorted list: deterministic and allocation-light.
-        let mut order: Vec<((i32, i32, i32), u32)> = self
+        let mut order: Vec<(u64, u32)> = self
             .x
             .iter()
             .enumerate()
-            .map(|(i, p)| (key(*p), i as u32))
+            .map(|(i, p)| (pack(coords(*p)), i as u32))
             .collect();
         order.sort_unstable();
-        let find = |k: (i32, i32, i32)| {
-            let start = order.partition_point(|e| e.0 < k);
-            order[start..]
-                .iter()
-                .take_while(move |e| e.0 == k)
-                .map(|e| e.1)
+        let keys: Vec<u64> = order.iter().map(|e| e.0).collect();
+        // Indices in the cells from `(x-1, y, z)` to `(x+1, y, z)`, cell by
+        // cell, each by index: the order the solve below depends on.
+        let row = |x: i32, y: i32, z: i32| {
+            let (lo, hi) = (pack((x - 1, y, z)), pack((x + 1, y, z)));
+            let start = keys.partition_point(|&k| k < lo);
+            let end = start + keys[start..].partition_point(|&k| k <= hi);
+            order[start..end].iter().map(|e| e.1)
         };
         let rest = &self.params.rest;
         for i in 0..self.x.len() {
-            let (kx, ky, kz) = key(self.x[i]);
+            let (kx, ky, kz) = coords(self.x[i]);
             for dz in -1..=1 {
                 for dy in -1..=1 {
-                    for dx in -1..=1 {
-                        for j in find((kx + dx, ky + dy, kz + dz)) {
-                            let j = j as usize;
-                            if j <= i {
-                                continue;
-                            }
-                            let wsum = self.w[i] + self.w[j];
-                            if wsum == 0.0 {
-                                continue;
-                            }
-                            // Neighbours closer than the gap at rest may stay so.
-                            let r0 = rest[i].distance(rest[j]);
-                            let target = gap.min(r0 * 0.9);
-                            let d = self.x[i] - self.x[j];
-                            let l = d.length();
-                            if l >= target || l < 1e-9 {
-                                continue;
-                            }
-                            let g = d * ((target - l) / (l * wsum));
-                            self.x[i] += g * self.w[i];
-                            self.x[j] -= g * self.w[j];
+                    for j in row(kx, ky + dy, kz + dz) {
+                        let j = j as usize;
+                        if j <= i {
+                            continue;
                         }
+                        let wsum = self.w[i] + self.w[j];
+                        if wsum == 0.0 {
+                            continue;
+                        }
+                        // Neighbours closer than the gap at rest may stay so.
+                        let r0 = rest[i].distance(rest[j]);
+                        let target = gap.min(r0 * 0.9);
+                        let d = self.x[i] - self.x[j];
+                        let l = d.length();
+                        if l >= target || l < 1e-9 {
+                            continue;
+                        }
+                        let g = d * ((target - l) / (l * wsum));
+                        self.x[i] += g * self.w[i];
+                        self.x[j] -= g * self.w[j];
                     }
                 }
             }
