@@ -1051,3 +1051,37 @@ fn a_brief_that_strays_from_the_prompt_is_sent_back_once_then_mended() {
         r.brief.dynamics
     );
 }
+
+#[test]
+fn a_repair_that_changes_nothing_is_asked_again_then_the_template_takes_over() {
+    // The section repair gives back the still dynamics it was asked to fix.
+    let server = serve_with(|seen| {
+        let answer = match stage_of(seen) {
+            "plan" => brief().to_string(),
+            "object" => BALL.to_string(),
+            "dynamics" | "repair_section" => STILL.to_string(),
+            _ => "// ?".into(),
+        };
+        Some(openai(&answer))
+    });
+    let (dir, r) = generate_compact(&server, PROMPT);
+    let out = dir.path().join("gen");
+    let seen = server.seen();
+    let repairs: Vec<&Seen> = seen
+        .iter()
+        .filter(|s| stage_of(s) == "repair_section")
+        .collect();
+    assert_eq!(repairs.len(), 2, "asked twice, then the template");
+    assert!(user_text(repairs[1]).contains("it changed nothing"));
+    let repair: Value = serde_json::from_str(&read(out.join("rounds/2/repair.json"))).unwrap();
+    assert_eq!(repair["unchanged_tries"], 2);
+    assert_eq!(repair["fallback"], "the template's dynamics");
+    // The template rolls the ball, and round 2 passes.
+    assert_eq!(r.rounds.len(), 2);
+    assert_eq!(
+        r.rounds[1].verdict,
+        Some(Verdict::Pass),
+        "{:?}",
+        r.rounds[1]
+    );
+}

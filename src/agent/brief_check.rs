@@ -6,8 +6,8 @@
 //! wrong after that is mended here, so the critic later checks for what
 //! the words asked.
 
-use super::words::{MATTER_WORDS, MOTION_WORDS, NEEDS_MATTER};
-use crate::brief::{Brief, DYNAMICS_MEANINGS, DynamicsBrief};
+use super::words::{MATTER_WORDS, MOTION_WORDS, NEEDS_MATTER, PARTICLE_WORDS, SCENERY_WORDS};
+use crate::brief::{Brief, DYNAMICS_MEANINGS, DynamicsBrief, ObjectBrief};
 
 /// One way a brief strays from its prompt.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +24,10 @@ pub enum BriefProblem {
         kind: String,
         word: String,
     },
+    /// The prompt names scenery (`word`) that no object of `kind` holds.
+    MissingScenery { word: String, kind: &'static str },
+    /// The prompt names particles (`word`) that no dynamics item makes.
+    MissingParticles { word: String, kind: &'static str },
 }
 
 impl BriefProblem {
@@ -44,6 +48,13 @@ impl BriefProblem {
                 "object \"{name}\" is the description's \"{word}\" but has kind \"{kind}\": the kind must be \
 the noun the description uses"
             ),
+            BriefProblem::MissingScenery { word, kind } => format!(
+                "the description names a {word}, but no object has kind {kind}: add it as one object \
+(count 1, role background)"
+            ),
+            BriefProblem::MissingParticles { word, kind } => {
+                format!("the description names {word}, but no dynamics item has kind {kind}")
+            }
         }
     }
 }
@@ -108,6 +119,41 @@ pub fn problems(brief: &Brief, prompt: &str) -> Vec<BriefProblem> {
             });
         }
     }
+    for (word, kind) in SCENERY_WORDS {
+        let named = said.iter().any(|w| w == word);
+        let held = brief.objects.iter().any(|o| {
+            words(&format!("{} {}", o.kind, o.name))
+                .iter()
+                .any(|w| SCENERY_WORDS.iter().any(|(s, k)| s == w && k == kind))
+        });
+        if named
+            && !held
+            && !out
+                .iter()
+                .any(|p| matches!(p, BriefProblem::MissingScenery { kind: k, .. } if k == kind))
+        {
+            out.push(BriefProblem::MissingScenery {
+                word: word.to_string(),
+                kind,
+            });
+        }
+    }
+    for (particle, kind, with) in PARTICLE_WORDS {
+        let Some(i) = stems.iter().position(|s| s == particle) else {
+            continue;
+        };
+        let moving = with.is_none_or(|verbs| stems.iter().any(|s| verbs.contains(&s.as_str())));
+        let planned = brief.dynamics.iter().any(|d| d.kind == *kind);
+        let reported = out
+            .iter()
+            .any(|p| matches!(p, BriefProblem::MissingParticles { kind: k, .. } if k == kind));
+        if moving && !planned && !reported {
+            out.push(BriefProblem::MissingParticles {
+                word: said[i].clone(),
+                kind,
+            });
+        }
+    }
     for o in &brief.objects {
         // The name's last word is its head noun ("blue_flag" is a flag).
         let named = words(&o.name).pop().filter(|w| stems.contains(&stem(w)));
@@ -127,7 +173,9 @@ pub fn problems(brief: &Brief, prompt: &str) -> Vec<BriefProblem> {
 
 /// Mends what the planner left wrong: a missing motion becomes a dynamics
 /// item of its first kind on the subject, a wrong kind becomes the
-/// prompt's noun.
+/// prompt's noun, missing scenery an object of its kind (with the prompt's
+/// season, so an autumn forest is autumnal), missing particles a dynamics
+/// item of their kind.
 pub fn mend(brief: &mut Brief, problems: &[BriefProblem]) {
     let subject = brief
         .objects
@@ -154,6 +202,37 @@ pub fn mend(brief: &mut Brief, problems: &[BriefProblem]) {
             BriefProblem::WrongKind { name, word, .. } => {
                 if let Some(o) = brief.objects.iter_mut().find(|o| &o.name == name) {
                     o.kind = word.clone();
+                }
+            }
+            BriefProblem::MissingScenery { kind, .. } => {
+                let season: Vec<String> = words(&brief.prompt)
+                    .into_iter()
+                    .filter(|w| {
+                        ["autumn", "fall", "winter", "spring", "summer", "dense"]
+                            .contains(&w.as_str())
+                    })
+                    .collect();
+                let name = if brief.objects.iter().any(|o| o.name == *kind) {
+                    format!("{kind}_2")
+                } else {
+                    kind.to_string()
+                };
+                brief.objects.push(ObjectBrief {
+                    name,
+                    kind: kind.to_string(),
+                    count: 1,
+                    attributes: season,
+                    role: "background".into(),
+                    ..Default::default()
+                });
+            }
+            BriefProblem::MissingParticles { word, kind } => {
+                if !brief.dynamics.iter().any(|d| d.kind == *kind) {
+                    brief.dynamics.push(DynamicsBrief {
+                        kind: kind.to_string(),
+                        subject: String::new(),
+                        notes: format!("the description says \"{word}\""),
+                    });
                 }
             }
         }
@@ -224,6 +303,43 @@ mod tests {
                 .any(|d| d.kind == "flutters" && d.subject == "flag")
         );
         assert!(problems(&b, prompt).is_empty());
+    }
+
+    #[test]
+    fn a_forest_with_dancing_leaves_planned_as_one_tree_is_mended() {
+        let prompt = "A breeze stirs through the autumn forest, gently swaying the entire tree as leaves dance in the wind.";
+        let mut b = Brief {
+            prompt: prompt.into(),
+            objects: vec![object("tree", "tree", "subject")],
+            dynamics: vec![dynamics("sways", "tree")],
+            ..Default::default()
+        };
+        let found = problems(&b, prompt);
+        assert_eq!(
+            found,
+            vec![
+                BriefProblem::MissingScenery {
+                    word: "forest".into(),
+                    kind: "forest"
+                },
+                BriefProblem::MissingParticles {
+                    word: "leaves".into(),
+                    kind: "falling_leaves"
+                },
+            ]
+        );
+        mend(&mut b, &found);
+        let forest = b.objects.iter().find(|o| o.kind == "forest").unwrap();
+        assert_eq!(forest.attributes, vec!["autumn"]);
+        assert!(b.dynamics.iter().any(|d| d.kind == "falling_leaves"));
+        assert_eq!(problems(&b, prompt), vec![]);
+        // Leaves that only hang on a tree are no particles.
+        let still = "a tree with green leaves stands on a hill";
+        let b = Brief {
+            objects: vec![object("tree", "tree", "subject")],
+            ..Default::default()
+        };
+        assert_eq!(problems(&b, still), vec![]);
     }
 
     #[test]

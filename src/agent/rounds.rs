@@ -34,6 +34,9 @@ pub struct RepairRecord {
     pub set_aside: Option<u32>,
     /// Errors of the repairs that did not build, in order.
     pub broken_tries: Vec<String>,
+    /// Repairs that gave back the script they were asked to change.
+    #[serde(default)]
+    pub unchanged_tries: u32,
     /// What was used instead when both tries broke.
     pub fallback: Option<String>,
 }
@@ -139,8 +142,9 @@ pub fn template_section(brief: &Brief, title: &str, script: &str) -> Option<Stri
 }
 
 /// The next round's script, repaired from `base` and built before it is
-/// run; None when no repair builds and no fallback differs from the base
-/// (then the rounds stop: the best round stays the world).
+/// run; None when no repair builds (or every repair gives the base back)
+/// and no fallback differs from the base (then the rounds stop: the best
+/// round stays the world).
 pub fn checked_repair(
     cx: &StageContext,
     brief: &Brief,
@@ -155,6 +159,18 @@ pub fn checked_repair(
     let mut own_error = base.own_error.clone();
     for _ in 0..2 {
         let candidate = repair_once(cx, brief, seed, base, round, own_error.as_deref())?;
+        // Running the same script again would only score the same.
+        if candidate.trim_end() == base.script.trim_end() {
+            cx.progress
+                .say(&format!("round {round}"), "the repair changed nothing");
+            record.unchanged_tries += 1;
+            own_error = Some(
+                "it changed nothing: the script came back as it was, and it fails as before. Change what the \
+findings name."
+                    .into(),
+            );
+            continue;
+        }
         match builds(&candidate) {
             Ok(_) => return Ok((Some(candidate), record)),
             Err(e) => {

@@ -141,3 +141,37 @@ pub const MATTER_WORDS: &[&str] = &[
     "soup", "syrup", "sand", "grain", "rice", "sugar", "salt", "gravel", "cereal", "lemonade",
     "soda", "fountain", "river", "stream",
 ];
+
+/// Scenery a prompt can name that the brief must hold as an object of
+/// that kind (the templates and the catalog build it: a forest is a
+/// forest, not the setting's adjective).
+pub const SCENERY_WORDS: &[(&str, &str)] = &[
+    ("forest", "forest"),
+    ("woods", "forest"),
+    ("woodland", "forest"),
+    ("grove", "forest"),
+    ("jungle", "forest"),
+];
+
+/// Particles a prompt can name, with the dynamics kind that makes them.
+/// `None` in the second place: the word alone says so ("rain"); `Some`:
+/// only with one of these motion stems in the prompt too ("leaves dance"
+/// are falling leaves; "green leaves" on a tree are not).
+pub const PARTICLE_WORDS: &[(&str, &str, Option<&[&str]>)] = &[
+    (
+        "leav",
+        "falling_leaves",
+        Some(&[
+            "fall", "fell", "danc", "drift", "swirl", "blow", "blown", "tumbl", "flutter",
+            "scatter",
+        ]),
+    ),
+    ("rain", "rain", None),
+    ("raindrop", "rain", None),
+    ("snowflak", "snow", None),
+    ("snowfall", "snow", None),
+    ("snow", "snow", Some(&["fall", "fell", "drift", "swirl"])),
+    ("ember", "embers", None),
+    ("spark", "embers", None),
+    ("steam", "steam", None),
+];

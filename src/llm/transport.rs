@@ -593,16 +593,9 @@ mod tests {
         let unsaid = json!({ "choices": [{ "message": { "content": "x" } }] });
         assert_eq!(openai::parse(&unsaid).unwrap().cut_off, None);
         let anthropic_answer = |stop: &str| json!({ "content": [{ "type": "text", "text": "fn a() {" }], "stop_reason": stop, "usage": {} });
-        assert!(
-            anthropic::parse(&anthropic_answer("max_tokens"))
-                .unwrap()
-                .cut_off
-        );
-        assert!(
-            !anthropic::parse(&anthropic_answer("end_turn"))
-                .unwrap()
-                .cut_off
-        );
+        let cut = |stop: &str| anthropic::parse(&anthropic_answer(stop)).unwrap().cut_off;
+        assert_eq!(cut("max_tokens"), Some(true));
+        assert_eq!(cut("end_turn"), Some(false));
     }
 
     #[test]
