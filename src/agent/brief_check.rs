@@ -2,11 +2,16 @@
 //! is built from it: a motion the description names must be planned as a
 //! dynamics kind that shows it ("flutters" is not "flows"), and an object
 //! the description names must keep that noun as its kind (a jellyfish is
-//! not a "bottle"). The planner is sent its problems once; what is still
+//! not a "bottle"); scenery and moving particles it names must be there
+//! (an autumn forest, leaves that dance), and motions it never asks for
+//! (a tree that swings in a time-lapse) must not. The planner is sent its
+//! problems once; what is still
 //! wrong after that is mended here, so the critic later checks for what
 //! the words asked.
 
-use super::words::{MATTER_WORDS, MOTION_WORDS, NEEDS_MATTER, PARTICLE_WORDS, SCENERY_WORDS};
+use super::words::{
+    LICENSED_MOTIONS, MATTER_WORDS, MOTION_WORDS, NEEDS_MATTER, PARTICLE_WORDS, SCENERY_WORDS,
+};
 use crate::brief::{Brief, DYNAMICS_MEANINGS, DynamicsBrief, ObjectBrief};
 
 /// One way a brief strays from its prompt.
@@ -28,6 +33,8 @@ pub enum BriefProblem {
     MissingScenery { word: String, kind: &'static str },
     /// The prompt names particles (`word`) that no dynamics item makes.
     MissingParticles { word: String, kind: &'static str },
+    /// A dynamics item of `kind` that nothing in the prompt asks for.
+    UnaskedMotion { kind: String, subject: String },
 }
 
 impl BriefProblem {
@@ -55,6 +62,14 @@ the noun the description uses"
             BriefProblem::MissingParticles { word, kind } => {
                 format!("the description names {word}, but no dynamics item has kind {kind}")
             }
+            BriefProblem::UnaskedMotion { kind, subject } => format!(
+                "the description never says that {} {kind}: drop that dynamics item",
+                if subject.is_empty() {
+                    "anything"
+                } else {
+                    subject
+                }
+            ),
         }
     }
 }
@@ -154,6 +169,21 @@ pub fn problems(brief: &Brief, prompt: &str) -> Vec<BriefProblem> {
             });
         }
     }
+    for d in &brief.dynamics {
+        let Some((_, licences)) = LICENSED_MOTIONS.iter().find(|(k, _)| *k == d.kind) else {
+            continue;
+        };
+        let licensed = said
+            .iter()
+            .zip(&stems)
+            .any(|(w, s)| licences.iter().any(|l| s == l || w.starts_with(l)));
+        if !licensed {
+            out.push(BriefProblem::UnaskedMotion {
+                kind: d.kind.clone(),
+                subject: d.subject.clone(),
+            });
+        }
+    }
     for o in &brief.objects {
         // The name's last word is its head noun ("blue_flag" is a flag).
         let named = words(&o.name).pop().filter(|w| stems.contains(&stem(w)));
@@ -225,6 +255,11 @@ pub fn mend(brief: &mut Brief, problems: &[BriefProblem]) {
                     role: "background".into(),
                     ..Default::default()
                 });
+            }
+            BriefProblem::UnaskedMotion { kind, subject } => {
+                brief
+                    .dynamics
+                    .retain(|d| !(d.kind == *kind && d.subject == *subject));
             }
             BriefProblem::MissingParticles { word, kind } => {
                 if !brief.dynamics.iter().any(|d| d.kind == *kind) {
@@ -340,6 +375,34 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(problems(&b, still), vec![]);
+    }
+
+    #[test]
+    fn motions_nothing_asks_for_are_dropped() {
+        let prompt = "A 10-second time-lapse from pre-dawn to a moonlit, misty night.";
+        let mut b = Brief {
+            objects: vec![object("tree", "tree", "background")],
+            dynamics: vec![dynamics("time_of_day", ""), dynamics("swings", "tree")],
+            ..Default::default()
+        };
+        let found = problems(&b, prompt);
+        assert_eq!(
+            found,
+            vec![BriefProblem::UnaskedMotion {
+                kind: "swings".into(),
+                subject: "tree".into()
+            }]
+        );
+        mend(&mut b, &found);
+        assert_eq!(b.dynamics.len(), 1);
+        assert_eq!(b.dynamics[0].kind, "time_of_day");
+        // A pendulum licenses its swing.
+        let b = Brief {
+            objects: vec![object("pendulum", "pendulum", "subject")],
+            dynamics: vec![dynamics("swings", "pendulum")],
+            ..Default::default()
+        };
+        assert_eq!(problems(&b, "a brass pendulum in a clock"), vec![]);
     }
 
     #[test]

@@ -550,7 +550,19 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
         &scene_dir.join("dynamics.rhai"),
         &progress,
         "dynamics",
-        |f| stages::write_dynamics(&cx, &brief, &facts, f),
+        |f| {
+            // Option keys the API refuses are dropped before the check.
+            let code = stages::write_dynamics(&cx, &brief, &facts, f)?;
+            let mut p = sound.clone();
+            p.dynamics = code.clone();
+            let whole = assemble(&brief, seed, &p);
+            let mended = rounds::without_unknown_options(&whole);
+            Ok(if mended == whole {
+                code
+            } else {
+                stages::section_body(&mended, "dynamics").unwrap_or(code)
+            })
+        },
         |code| {
             let mut p = sound.clone();
             p.dynamics = code.to_string();

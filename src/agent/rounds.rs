@@ -92,6 +92,80 @@ fn builds(script: &str) -> Result<SceneFacts, String> {
     SceneFacts::build(script).map_err(|e| error_text(&e))
 }
 
+/// `line` without the option `key: value` in its option map, if it has one.
+fn without_option(line: &str, key: &str) -> Option<String> {
+    let bytes = line.as_bytes();
+    let mut search = 0;
+    while let Some(found) = line[search..].find(key) {
+        let start = search + found;
+        search = start + key.len();
+        let before_ok =
+            start == 0 || !(bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_');
+        let rest = line[search..].trim_start();
+        if !before_ok || !rest.starts_with(':') {
+            continue;
+        }
+        // The value runs to the next comma or closing brace at its depth.
+        let mut depth = 0i32;
+        let mut end = line.len();
+        let mut in_string = false;
+        let value_at = line.len() - rest.len() + 1;
+        for (i, c) in line[value_at..].char_indices() {
+            match c {
+                '"' => in_string = !in_string,
+                _ if in_string => {}
+                '[' | '(' | '{' => depth += 1,
+                ']' | ')' | '}' if depth > 0 => depth -= 1,
+                ',' | '}' if depth == 0 => {
+                    end = value_at + i;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let tail = &line[end..];
+        // Take the comma after the value, or else the one before the key.
+        let (head, tail) = match tail.strip_prefix(',') {
+            Some(t) => (&line[..start], t.trim_start()),
+            None => (line[..start].trim_end().trim_end_matches(','), tail),
+        };
+        let joined = if tail.starts_with('}') && !head.ends_with(' ') {
+            format!("{head} {tail}")
+        } else {
+            format!("{head}{tail}")
+        };
+        return Some(joined);
+    }
+    None
+}
+
+/// Drops option keys the API refuses ("unknown option 'duration'"), one
+/// build at a time: small models copy the world's settings into every map,
+/// and ignore the error however often they are told.
+pub fn without_unknown_options(script: &str) -> String {
+    let mut script = script.to_string();
+    for _ in 0..8 {
+        let Err(e) = SceneFacts::build(&script) else {
+            break;
+        };
+        let key = e
+            .message
+            .split("unknown option '")
+            .nth(1)
+            .and_then(|r| r.split('\'').next());
+        let (Some(key), Some(line)) = (key, e.line) else {
+            break;
+        };
+        let mut lines: Vec<String> = script.lines().map(String::from).collect();
+        let Some(mended) = lines.get(line - 1).and_then(|l| without_option(l, key)) else {
+            break;
+        };
+        lines[line - 1] = mended;
+        script = lines.join("\n") + "\n";
+    }
+    script
+}
+
 /// One repair as the stages make it: the problem's section alone in compact
 /// mode, else (or when the problem is in no section) the whole script.
 fn repair_once(
@@ -158,7 +232,14 @@ pub fn checked_repair(
     };
     let mut own_error = base.own_error.clone();
     for _ in 0..2 {
-        let candidate = repair_once(cx, brief, seed, base, round, own_error.as_deref())?;
+        let candidate = without_unknown_options(&repair_once(
+            cx,
+            brief,
+            seed,
+            base,
+            round,
+            own_error.as_deref(),
+        )?);
         // Running the same script again would only score the same.
         if candidate.trim_end() == base.script.trim_end() {
             cx.progress
@@ -190,7 +271,8 @@ findings name."
     let fallback = stages::problem_section(&base.script, &base.problem).and_then(|title| {
         let body = template_section(brief, &title, &base.script)?;
         let script = stages::replace_section(&base.script, &title, &body)?;
-        (script != base.script && builds(&script).is_ok()).then_some((title, script))
+        (script.trim_end() != base.script.trim_end() && builds(&script).is_ok())
+            .then_some((title, script))
     });
     match fallback {
         Some((title, script)) => {
@@ -229,6 +311,34 @@ mod tests {
                 findings: vec![],
             }),
         }
+    }
+
+    #[test]
+    fn unknown_options_are_dropped_until_the_script_builds() {
+        assert_eq!(
+            without_option(
+                "animate(a, \"x\", [[0, 1]], #{ ease: \"linear\", duration: 10, fps: 24 });",
+                "duration"
+            )
+            .as_deref(),
+            Some("animate(a, \"x\", [[0, 1]], #{ ease: \"linear\", fps: 24 });")
+        );
+        assert_eq!(
+            without_option("f(#{ a: [1, 2], seed: 3 });", "seed").as_deref(),
+            Some("f(#{ a: [1, 2] });")
+        );
+        // A key inside a longer name is not the key.
+        assert_eq!(without_option("f(#{ rseed: 3 });", "seed"), None);
+        let script = "plane(4, #{ name: \"ground\" });\nlet s = sphere(0.1, #{ name: \"ball\", duration: 5, position: [0, 1, 0], fps: 24 });\n";
+        let mended = without_unknown_options(script);
+        assert!(SceneFacts::build(&mended).is_ok(), "{mended}");
+        assert!(
+            mended.contains("name: \"ball\", position: [0, 1, 0] }"),
+            "{mended}"
+        );
+        // A script with another error is left as it is.
+        let other = "sphere(\"big\");\n";
+        assert_eq!(without_unknown_options(other), other);
     }
 
     #[test]

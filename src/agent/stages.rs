@@ -971,6 +971,14 @@ pub fn problem_section(script: &str, problem: &Problem) -> Option<String> {
     section_for(problem, &secs).map(|i| secs[i].0.clone())
 }
 
+/// The body of section `title` of `script`, if it has one.
+pub fn section_body(script: &str, title: &str) -> Option<String> {
+    let secs = sections(script);
+    let (_, range) = secs.iter().find(|(t, _)| t == title)?;
+    let lines: Vec<&str> = script.lines().collect();
+    Some(lines[range.clone()].join("\n").trim_end().to_string())
+}
+
 /// `script` with the body of section `title` replaced by `body`; None when
 /// there is no such section.
 pub fn replace_section(script: &str, title: &str, body: &str) -> Option<String> {

@@ -175,3 +175,18 @@ pub const PARTICLE_WORDS: &[(&str, &str, Option<&[&str]>)] = &[
     ("spark", "embers", None),
     ("steam", "steam", None),
 ];
+
+/// Motions a planner invents ("the tree moves in a circular motion"),
+/// with the stems that license each: without one of them in the prompt,
+/// the dynamics item is not asked for.
+pub const LICENSED_MOTIONS: &[(&str, &[&str])] = &[
+    ("swings", &["swing", "pendulum", "sway", "cradl", "rock"]),
+    (
+        "spins",
+        &["spin", "rotat", "twirl", "whirl", "turn", "spinn", "top"],
+    ),
+    (
+        "pulsates",
+        &["puls", "pulsat", "throb", "beat", "breath", "jellyfish"],
+    ),
+];
