@@ -391,3 +391,50 @@ fn pins_the_ball_misses_do_not_scatter() {
     assert_fails_with(&diff, &["intent.scatters"]);
     assert_eq!(row(&diff, "scatters: pin").0, "failed");
 }
+
+/// No dynamics kind is verified by default: in a world where nothing
+/// happens (a ball at rest on the ground, no wind, no particles, a fixed
+/// sun), every kind but "static" fails, so a kind added to the vocabulary
+/// without a measure cannot pass unseen.
+#[test]
+fn every_dynamics_kind_fails_in_a_world_where_nothing_happens() {
+    let still = "world(#{ duration: 2, fps: 24 });\nplane(6, #{ name: \"ground\" });\n\
+                 sphere(0.1, #{ name: \"ball\", position: [0, 0.1, 0] });\n\
+                 sun(#{ elevation: 45 });\ncamera(#{ position: [0, 0.6, 1.5], target: [0, 0.1, 0] });\n";
+    let mut passed = Vec::new();
+    for kind in code2worlds::brief::DYNAMICS_KINDS {
+        let brief = serde_json::json!({
+            "title": "still",
+            "prompt": format!("a ball, {kind}"),
+            "setting": "studio",
+            "objects": [{ "name": "ball", "kind": "ball", "count": 1, "attributes": [],
+                          "size_m": 0.2, "placement": "on the ground", "role": "subject" }],
+            "dynamics": [{ "kind": kind, "subject": "ball", "notes": "" }],
+            "duration": 2
+        });
+        let diff = judge(still, &brief.to_string());
+        let item = format!("{kind}: ball");
+        let verified = diff
+            .coverage
+            .iter()
+            .any(|c| c.item == item && c.status == "verified");
+        if diff.verdict == Verdict::Pass || verified {
+            passed.push(*kind);
+            continue;
+        }
+        // Failed for the motion, not for a broken world.
+        assert!(
+            diff.findings.iter().any(|f| f.id.starts_with("intent.")),
+            "{kind}: {diff}"
+        );
+        assert!(
+            diff.findings.iter().all(|f| !f.id.starts_with("physics.")),
+            "{kind}: {diff}"
+        );
+    }
+    assert_eq!(
+        passed,
+        ["static"],
+        "kinds that passed with nothing happening"
+    );
+}
