@@ -1141,6 +1141,7 @@ mod tests {
         assert_eq!(builder("coffee cup").as_deref(), Some("assets::cup"));
         assert_eq!(builder("robot"), None);
         assert_eq!(builder("forest"), None);
+        assert_eq!(builder("sand dune").as_deref(), Some("nature::dune"));
     }
 
     #[test]

@@ -237,14 +237,24 @@ pub fn environment(brief: &Brief) -> String {
     let indoor = !underwater
         && (has_any(&setting, &["indoor", "room", "kitchen", "house", "office"])
             || has_any(&all, &["living", "bedroom", "kitchen", "indoor"]));
-    let mut lines = vec![format!(
-        "plane(40, #{{ name: \"ground\", material: \"{}\" }});",
-        if underwater {
-            "sand"
-        } else {
+    // A hilltop is a hill: the ground falls away from a flat top at y = 0,
+    // where the layout stands things.
+    let hill = !indoor && !underwater && has_any(&all, &["hill", "mountain", "summit", "peak"]);
+    let mut lines = vec![if hill {
+        format!(
+            "nature::hill([0, 0, 0], [100, 100], #{{ name: \"ground\", material: \"{}\", height: 8 }});",
             ground_material(brief, indoor)
-        }
-    )];
+        )
+    } else {
+        format!(
+            "plane(40, #{{ name: \"ground\", material: \"{}\" }});",
+            if underwater {
+                "sand"
+            } else {
+                ground_material(brief, indoor)
+            }
+        )
+    }];
     let sky_words = words(&format!("{} {} {}", e.sky, e.lighting, e.weather));
     let hour = e
         .time_of_day
@@ -882,9 +892,24 @@ mod tests {
                 && env.contains("material: \"grass\""),
             "{env}"
         );
+        let mut hilltop = bottle_brief();
+        hilltop.setting = "nature".into();
+        hilltop.prompt = "A blue flag flutters on a hilltop.".into();
+        let hill = environment(&hilltop);
+        assert!(
+            hill.contains("nature::hill(") && !hill.contains("plane("),
+            "{hill}"
+        );
         for script in [env, environment(&bottle_brief())] {
             SceneFacts::build(&script).expect("every environment builds");
         }
+        // The hill's top is the ground at the origin, its slopes fall 8 m.
+        let facts = SceneFacts::build(&format!("{}{hill}", super::super::code::PRELUDE)).unwrap();
+        let ground = facts.thing("ground").expect("a ground");
+        assert!(
+            ground.max.y.abs() < 0.3 && ground.min.y < -4.0,
+            "{ground:?}"
+        );
     }
 
     #[test]

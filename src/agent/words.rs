@@ -151,6 +151,8 @@ pub const SCENERY_WORDS: &[(&str, &str)] = &[
     ("woodland", "forest"),
     ("grove", "forest"),
     ("jungle", "forest"),
+    ("dune", "dune"),
+    ("dunes", "dune"),
 ];
 
 /// Particles a prompt can name, with the dynamics kind that makes them.
