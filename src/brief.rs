@@ -193,7 +193,10 @@ pub const DYNAMICS_MEANINGS: &[(&str, &str)] = &[
     ("flows", "particles moving along the ground"),
     ("rain", "a rain emitter whose drops fall every second"),
     ("snow", "a snow emitter whose flakes fall"),
-    ("falling_leaves", "leaf particles that fall and tumble"),
+    (
+        "falling_leaves",
+        "leaf particles that fall and tumble, at least 2.5 px wide on screen",
+    ),
     ("wind", "a wind field"),
     ("fire", "rising ember or spark particles"),
     ("embers", "rising ember or spark particles"),

@@ -313,6 +313,12 @@ fn examples_cover_the_briefs_they_were_written_for() {
                 "dynamics": [{"kind": "waves", "subject": "curtain"}, {"kind": "wind"}]}"#,
         ),
         (
+            "falling_leaves.rhai",
+            r#"{"prompt": "autumn leaves tumble from an oak in a gusty breeze and gather on a pile",
+                "objects": [{"name": "oak", "kind": "tree", "count": 1, "role": "subject"}],
+                "dynamics": [{"kind": "falling_leaves"}, {"kind": "wind"}]}"#,
+        ),
+        (
             "burning_log.rhai",
             r#"{"prompt": "a chopped tree stump burns in a dark forest",
                 "environment": {"ground": "dirt"},
@@ -437,4 +443,36 @@ fn every_dynamics_kind_fails_in_a_world_where_nothing_happens() {
         ["static"],
         "kinds that passed with nothing happening"
     );
+}
+
+fn leaves_seen_from(camera: &str) -> String {
+    format!(
+        "world(#{{ duration: 3, fps: 24 }});\nplane(80, #{{ name: \"ground\" }});\n\
+         emitter(\"leaves\", #{{ name: \"leaves\", position: [0, 4, 0], size: [3, 1, 3], rate: 40 }});\n\
+         sun(#{{ elevation: 40 }});\ncamera(#{{ {camera} }});\n"
+    )
+}
+
+const LEAVES_BRIEF: &str = r#"{
+  "title": "falling leaves", "prompt": "leaves fall", "setting": "nature",
+  "objects": [],
+  "dynamics": [{ "kind": "falling_leaves", "subject": "", "notes": "" }],
+  "duration": 3
+}"#;
+
+#[test]
+fn leaves_too_far_away_to_see_do_not_count_as_falling_leaves() {
+    let near = judge(
+        &leaves_seen_from("position: [5, 3, 6], target: [0, 2.5, 0], fov: 50"),
+        LEAVES_BRIEF,
+    );
+    assert_eq!(row(&near, "falling_leaves").0, "verified", "{near}");
+    let far = judge(
+        &leaves_seen_from("position: [40, 20, 50], target: [0, 2, 0], fov: 50"),
+        LEAVES_BRIEF,
+    );
+    assert_fails_with(&far, &["intent.falling_leaves"]);
+    let (status, measured) = row(&far, "falling_leaves");
+    assert_eq!(status, "failed");
+    assert!(measured.contains("px wide"), "{measured}");
 }

@@ -99,6 +99,46 @@ pub struct CoverageRecorder {
     sun_elevation: Option<f32>,
     /// Fastest air at the scene's centre, m/s: what bends swaying foliage.
     max_wind: f32,
+    /// Per frame with leaves in view: their median width on screen, pixels
+    /// of a 360-pixel-high frame.
+    leaf_px: Vec<f32>,
+}
+
+/// The frame height leaf sizes are measured against: the default render's.
+const REFERENCE_HEIGHT_PX: f32 = 360.0;
+/// Leaves narrower than this on screen read as flecks, not leaves (the
+/// renderer keeps them a pixel wide by fading them).
+const LEAF_MIN_PX: f32 = 2.5;
+
+/// Median on-screen width (pixels of a [`REFERENCE_HEIGHT_PX`] frame) of
+/// the leaf particles in front of the camera, if any are.
+fn leaf_width_px(world: &World, frame: &Frame) -> Option<f32> {
+    let cam = &frame.camera;
+    let forward = (cam.target - cam.position).normalize_or_zero();
+    let tan = (cam.fov.clamp(1.0, 170.0).to_radians() * 0.5).tan();
+    let p = &frame.particles;
+    let mut widths: Vec<f32> = p
+        .positions
+        .iter()
+        .zip(&p.sizes)
+        .zip(&p.emitters)
+        .filter(|(_, e)| {
+            world
+                .emitters
+                .get(**e as usize)
+                .is_some_and(|em| em.style == ParticleStyle::Leaf)
+        })
+        .filter_map(|((pos, size), _)| {
+            let depth = (*pos - cam.position).dot(forward);
+            (depth > 0.05).then(|| size / (2.0 * depth * tan) * REFERENCE_HEIGHT_PX)
+        })
+        .filter(|w| w.is_finite())
+        .collect();
+    if widths.is_empty() {
+        return None;
+    }
+    widths.sort_by(f32::total_cmp);
+    Some(widths[widths.len() / 2])
 }
 
 impl CoverageRecorder {
@@ -156,6 +196,9 @@ impl CoverageRecorder {
             }
         }
         self.max_wind = self.max_wind.max(frame.wind.length());
+        if let Some(w) = leaf_width_px(world, frame) {
+            self.leaf_px.push(w);
+        }
         for l in &frame.lights {
             if let LightKind::Sun { elevation, .. } = l.kind {
                 self.sun_elevation = Some(elevation);
@@ -1375,6 +1418,23 @@ fn dynamics_coverage(
                     "Give the foliage sway: 0.5 (assets::tree and nature::forest take sway) and add wind(#{ speed: 4, gust: 0.5 }).".into(),
                 );
             }
+        }
+        "falling_leaves"
+            if !cx.rec.leaf_px.is_empty() && {
+                let mut w = cx.rec.leaf_px.clone();
+                w.sort_by(f32::total_cmp);
+                w[w.len() / 2] < LEAF_MIN_PX
+            } =>
+        {
+            let mut w = cx.rec.leaf_px.clone();
+            w.sort_by(f32::total_cmp);
+            let median = w[w.len() / 2];
+            fail(
+                format!("the leaves are {median:.1} px wide in a {REFERENCE_HEIGHT_PX:.0}-px-high frame"),
+                "falling leaves at least 2.5 px wide on screen",
+                "the leaves fall, but too small or too far away to be seen as leaves".into(),
+                "Bring the camera closer to where the leaves fall, or emit bigger leaves (particle_size: [0.05, 0.09]).".into(),
+            );
         }
         k if INTENT_CHECKED.contains(&k) => {
             rows.push(row("dynamics", item, "verified", {
