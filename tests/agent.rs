@@ -1085,3 +1085,30 @@ fn a_repair_that_changes_nothing_is_asked_again_then_the_template_takes_over() {
         r.rounds[1]
     );
 }
+
+#[test]
+fn a_plan_cut_off_by_the_token_limit_is_asked_again_not_read_as_an_empty_brief() {
+    // The cut answer holds a whole inner object (the camera), which alone
+    // would read as a brief that plans nothing.
+    let cut = "{\n  \"camera\": { \"motion\": \"static\", \"shot\": \"close\", \"target\": \"ball\" },\n  \"dynamics\": [\n    { \"kind\": \"rolls\",";
+    let plans = Arc::new(AtomicUsize::new(0));
+    let counted = plans.clone();
+    let server = serve_with(move |seen| {
+        Some(match stage_of(seen) {
+            "plan" if counted.fetch_add(1, Ordering::SeqCst) == 0 => openai_cut(cut),
+            "plan" => openai(&brief().to_string()),
+            "object" => openai(BALL),
+            "dynamics" => openai(ROLLING),
+            _ => openai("// ?"),
+        })
+    });
+    let (_dir, r) = generate_compact(&server, PROMPT);
+    let seen = server.seen();
+    let asked: Vec<&Seen> = seen.iter().filter(|s| stage_of(s) == "plan").collect();
+    assert_eq!(asked.len(), 2);
+    let room = |s: &Seen| s.json()["max_tokens"].as_u64().unwrap();
+    assert_eq!(room(asked[1]), 2 * room(asked[0]));
+    assert!(user_text(asked[1]).contains("cut off"));
+    assert_eq!(r.brief.objects.len(), 1, "{:?}", r.brief);
+    assert_eq!(r.rounds[0].verdict, Some(Verdict::Pass));
+}

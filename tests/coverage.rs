@@ -476,3 +476,12 @@ fn leaves_too_far_away_to_see_do_not_count_as_falling_leaves() {
     assert_eq!(status, "failed");
     assert!(measured.contains("px wide"), "{measured}");
 }
+
+#[test]
+fn a_brief_that_names_nothing_is_no_pass() {
+    let world = "plane(10, #{ name: \"ground\" });\nsun(#{ time_of_day: 22 });\n";
+    let empty =
+        r#"{ "title": "time-lapse", "prompt": "a day passes in a time-lapse", "duration": 4 }"#;
+    let diff = judge(world, empty);
+    assert_fails_with(&diff, &["intent.empty_brief"]);
+}

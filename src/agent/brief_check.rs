@@ -396,6 +396,12 @@ mod tests {
         mend(&mut b, &found);
         assert_eq!(b.dynamics.len(), 1);
         assert_eq!(b.dynamics[0].kind, "time_of_day");
+        // A time-lapse planned without the day passing is caught.
+        let b = Brief::default();
+        assert!(matches!(
+            problems(&b, prompt).as_slice(),
+            [BriefProblem::MissingMotion { kinds, .. }] if kinds[0] == "time_of_day"
+        ));
         // A pendulum licenses its swing.
         let b = Brief {
             objects: vec![object("pendulum", "pendulum", "subject")],

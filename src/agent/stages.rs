@@ -193,14 +193,28 @@ put them in dynamics, not objects.\n\
             // Room for the whole object next time.
             req.max_tokens *= 2;
         }
-        match answer
-            .json()
-            .map_err(|e| e.to_string())
-            .and_then(|v| serde_json::from_value::<Brief>(v).map_err(|e| e.to_string()))
-        {
+        // A cut answer may still hold a whole inner object (its "camera"),
+        // which would read as an empty brief: never use one.
+        let parsed = if cut {
+            Err("it was cut off at the token limit".to_string())
+        } else {
+            answer
+                .json()
+                .map_err(|e| e.to_string())
+                .and_then(|v| serde_json::from_value::<Brief>(v).map_err(|e| e.to_string()))
+                .and_then(|b| {
+                    if b.objects.is_empty() && b.dynamics.is_empty() {
+                        Err("it plans no objects and no dynamics".to_string())
+                    } else {
+                        Ok(b)
+                    }
+                })
+        };
+        match parsed {
             Ok(b) => return held_to_prompt(cx, &site, &req, normalise_brief(b, prompt), prompt),
-            Err(e) if cut => {
-                last_error = format!("it was cut off at the token limit ({e}); be brief")
+            Err(_) if cut => {
+                last_error =
+                    "it was cut off at the token limit; be brief, and list each item once".into()
             }
             Err(e) => last_error = e,
         }

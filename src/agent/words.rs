@@ -129,6 +129,8 @@ pub const MOTION_WORDS: &[(&str, &[&str])] = &[
     ("flicker", &["flickers", "fire"]),
     ("drap", &["drapes"]),
     ("scatter", &["scatters"]),
+    // "time-lapse": the day passing.
+    ("laps", &["time_of_day"]),
 ];
 
 /// Motion stems that are motions only where a liquid or grains are named

@@ -540,6 +540,24 @@ pub fn assess(
     for d in &brief.dynamics {
         dynamics_coverage(&cx, d, intent_findings, &mut rows, &mut out);
     }
+    // A brief that names nothing to cover (no object, no motion, no
+    // environment item) leaves the prompt unchecked: nothing verified is
+    // no pass.
+    if rows.is_empty() {
+        out.push(
+            cx.finding("intent.empty_brief", Severity::Error, "")
+                .observed("a brief with no objects, dynamics or environment items".to_string())
+                .expected("the prompt's subject or its motion, to verify")
+                .message("the brief names nothing to check, so the world cannot be verified against its prompt".to_string())
+                .fix("Plan the prompt again: its subject as an object, its motion as a dynamics item.".to_string()),
+        );
+        rows.push(row(
+            "brief",
+            "subject and dynamics".into(),
+            "not_verified",
+            "the brief names none".into(),
+        ));
+    }
     (rows, out)
 }
 
