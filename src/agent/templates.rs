@@ -360,6 +360,10 @@ pub fn camera(brief: &Brief, facts: &SceneFacts) -> String {
             .any(|d| !d.subject.is_empty() && d.subject == subject.name);
     // A moving subject travels: stand back enough to keep it in frame.
     let distance = if moves { distance.max(2.5) } else { distance };
+    // Falling leaves (9 cm) must stay a few pixels wide to read as leaves,
+    // which the critic measures: within about 12 m of them.
+    let leaves = brief.dynamics.iter().any(|d| d.kind == "falling_leaves");
+    let distance = if leaves { distance.min(10.0) } else { distance };
     // From the front-right and a little above: the usual product-shot angle.
     let dir = Vec3::new(0.55, 0.35, 0.76).normalize();
     let mut position = centre + dir * distance;
@@ -1073,6 +1077,22 @@ mod tests {
             .and_then(|x| x.trim().parse().ok())
             .unwrap();
         assert!(far > 8.0, "{cam}");
+        // With falling leaves asked for, the camera comes within 10 m of
+        // the scene's centre, so the leaves read as leaves.
+        b.dynamics.push(crate::brief::DynamicsBrief {
+            kind: "falling_leaves".into(),
+            ..Default::default()
+        });
+        let near = camera(&b, &facts);
+        let nums: Vec<f32> = near
+            .split("position: [")
+            .nth(1)
+            .and_then(|r| r.split(']').next())
+            .map(|r| r.split(',').filter_map(|x| x.trim().parse().ok()).collect())
+            .unwrap();
+        let centre = (woods.min + woods.max) * 0.5;
+        let from = Vec3::new(nums[0], nums[1], nums[2]);
+        assert!(from.distance(centre) <= 10.5, "{near}");
     }
 
     #[test]
