@@ -391,6 +391,21 @@ pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
         seen.push(name.clone());
         o.name = name;
         o.count = o.count.clamp(1, 30);
+        // Small planners copy the schema's words ("colour", "material",
+        // "size_m") in as attributes: they describe nothing.
+        o.attributes.retain(|a| {
+            ![
+                "colour",
+                "color",
+                "material",
+                "state",
+                "size_m",
+                "size",
+                "attributes",
+                "placement",
+            ]
+            .contains(&a.trim().to_ascii_lowercase().as_str())
+        });
         if o.kind.trim().is_empty() {
             o.kind = o.name.replace('_', " ");
         }
@@ -1056,6 +1071,27 @@ mod tests {
         assert!(full.contains("- wobbles: a soft body"), "{full}");
         let short = dynamics_kinds_for_planner(true);
         assert!(short.contains("flutters") && !short.contains("a cloth"));
+    }
+
+    #[test]
+    fn schema_words_copied_in_as_attributes_are_dropped() {
+        let b = Brief {
+            objects: vec![ObjectBrief {
+                name: "forest".into(),
+                kind: "forest".into(),
+                count: 1,
+                attributes: vec![
+                    "colour".into(),
+                    "autumn".into(),
+                    "size_m".into(),
+                    "Material".into(),
+                ],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let b = normalise_brief(b, "an autumn forest");
+        assert_eq!(b.objects[0].attributes, vec!["autumn"]);
     }
 
     #[test]
