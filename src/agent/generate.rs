@@ -551,12 +551,12 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
         &progress,
         "dynamics",
         |f| {
-            // Option keys the API refuses are dropped before the check.
+            // What its errors say exactly how to mend is mended before the check.
             let code = stages::write_dynamics(&cx, &brief, &facts, f)?;
             let mut p = sound.clone();
             p.dynamics = code.clone();
             let whole = assemble(&brief, seed, &p);
-            let mended = rounds::without_unknown_options(&whole);
+            let mended = rounds::mended_from_errors(&whole);
             Ok(if mended == whole {
                 code
             } else {

@@ -139,25 +139,39 @@ fn without_option(line: &str, key: &str) -> Option<String> {
     None
 }
 
-/// Drops option keys the API refuses ("unknown option 'duration'"), one
-/// build at a time: small models copy the world's settings into every map,
-/// and ignore the error however often they are told.
-pub fn without_unknown_options(script: &str) -> String {
+/// Mends what a structured error says exactly how to mend, one build at a
+/// time: option keys the API refuses ("unknown option 'duration'") are
+/// dropped, and a quoted value the error offers a single replacement for
+/// (`unknown preset "falling_leaves"`, did you mean `leaves`) is replaced.
+/// Small models copy the world's settings into every map and repeat a
+/// wrong name however often they are told.
+pub fn mended_from_errors(script: &str) -> String {
     let mut script = script.to_string();
     for _ in 0..8 {
         let Err(e) = SceneFacts::build(&script) else {
             break;
         };
-        let key = e
+        let Some(line) = e.line else {
+            break;
+        };
+        let mut lines: Vec<String> = script.lines().map(String::from).collect();
+        let Some(text) = lines.get(line - 1) else {
+            break;
+        };
+        let unknown_key = e
             .message
             .split("unknown option '")
             .nth(1)
             .and_then(|r| r.split('\'').next());
-        let (Some(key), Some(line)) = (key, e.line) else {
-            break;
+        let quoted = e.message.split('"').nth(1).filter(|q| !q.is_empty());
+        let mended = match (unknown_key, quoted, e.suggestions.as_slice()) {
+            (Some(key), _, _) => without_option(text, key),
+            (None, Some(bad), [only]) if text.contains(&format!("\"{bad}\"")) => {
+                Some(text.replacen(&format!("\"{bad}\""), &format!("\"{only}\""), 1))
+            }
+            _ => None,
         };
-        let mut lines: Vec<String> = script.lines().map(String::from).collect();
-        let Some(mended) = lines.get(line - 1).and_then(|l| without_option(l, key)) else {
+        let Some(mended) = mended else {
             break;
         };
         lines[line - 1] = mended;
@@ -232,7 +246,7 @@ pub fn checked_repair(
     };
     let mut own_error = base.own_error.clone();
     for _ in 0..2 {
-        let candidate = without_unknown_options(&repair_once(
+        let candidate = mended_from_errors(&repair_once(
             cx,
             brief,
             seed,
@@ -314,7 +328,7 @@ mod tests {
     }
 
     #[test]
-    fn unknown_options_are_dropped_until_the_script_builds() {
+    fn what_errors_say_exactly_how_to_mend_is_mended() {
         assert_eq!(
             without_option(
                 "animate(a, \"x\", [[0, 1]], #{ ease: \"linear\", duration: 10, fps: 24 });",
@@ -330,15 +344,24 @@ mod tests {
         // A key inside a longer name is not the key.
         assert_eq!(without_option("f(#{ rseed: 3 });", "seed"), None);
         let script = "plane(4, #{ name: \"ground\" });\nlet s = sphere(0.1, #{ name: \"ball\", duration: 5, position: [0, 1, 0], fps: 24 });\n";
-        let mended = without_unknown_options(script);
+        let mended = mended_from_errors(script);
         assert!(SceneFacts::build(&mended).is_ok(), "{mended}");
         assert!(
             mended.contains("name: \"ball\", position: [0, 1, 0] }"),
             "{mended}"
         );
+        // A value with one suggested replacement is replaced.
+        let preset =
+            "emitter(\"falling_leaves\", #{ name: \"falling_leaves\", position: [0, 6, 0] });\n";
+        let mended = mended_from_errors(preset);
+        assert!(
+            mended.starts_with("emitter(\"leaves\", #{ name: \"falling_leaves\""),
+            "{mended}"
+        );
+        assert!(SceneFacts::build(&mended).is_ok(), "{mended}");
         // A script with another error is left as it is.
         let other = "sphere(\"big\");\n";
-        assert_eq!(without_unknown_options(other), other);
+        assert_eq!(mended_from_errors(other), other);
     }
 
     #[test]
