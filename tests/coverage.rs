@@ -478,6 +478,25 @@ fn leaves_too_far_away_to_see_do_not_count_as_falling_leaves() {
 }
 
 #[test]
+fn leaves_out_of_view_or_few_do_not_count_as_falling_leaves() {
+    // Close enough, but looking away from where they fall.
+    let away = judge(
+        &leaves_seen_from("position: [5, 3, 6], target: [12, 3, 14], fov: 50"),
+        LEAVES_BRIEF,
+    );
+    assert_fails_with(&away, &["intent.falling_leaves"]);
+    assert!(row(&away, "falling_leaves").1.contains("in view"), "{away}");
+    // Looking at them, but a sprinkle of two a second.
+    let few = judge(
+        &leaves_seen_from("position: [5, 3, 6], target: [0, 2.5, 0], fov: 50")
+            .replace("rate: 40", "rate: 2"),
+        LEAVES_BRIEF,
+    );
+    assert_fails_with(&few, &["intent.falling_leaves"]);
+    assert!(row(&few, "falling_leaves").1.contains("in view"), "{few}");
+}
+
+#[test]
 fn a_brief_that_names_nothing_is_no_pass() {
     let world = "plane(10, #{ name: \"ground\" });\nsun(#{ time_of_day: 22 });\n";
     let empty =

@@ -102,6 +102,8 @@ pub struct CoverageRecorder {
     /// Per frame with leaves in view: their median width on screen, pixels
     /// of a 360-pixel-high frame.
     leaf_px: Vec<f32>,
+    /// Per frame with leaves in the world: how many are inside the view.
+    leaves_in_view: Vec<usize>,
 }
 
 /// The frame height leaf sizes are measured against: the default render's.
@@ -110,13 +112,23 @@ const REFERENCE_HEIGHT_PX: f32 = 360.0;
 /// renderer keeps them a pixel wide by fading them).
 const LEAF_MIN_PX: f32 = 2.5;
 
-/// Median on-screen width (pixels of a [`REFERENCE_HEIGHT_PX`] frame) of
-/// the leaf particles in front of the camera, if any are.
-fn leaf_width_px(world: &World, frame: &Frame) -> Option<f32> {
+/// A sprinkle of leaves in a corner of the frame is not "leaves falling":
+/// the fall must fill some of the view.
+const LEAVES_MIN_IN_VIEW: usize = 12;
+/// The critic does not know the render's size; the default is 16:9.
+const REFERENCE_ASPECT: f32 = 16.0 / 9.0;
+
+/// The leaf particles inside the camera's view: their median on-screen
+/// width (pixels of a [`REFERENCE_HEIGHT_PX`] frame, None when none is in
+/// view) and their count; None when the world has no leaves at this frame.
+fn leaves_on_screen(world: &World, frame: &Frame) -> Option<(Option<f32>, usize)> {
     let cam = &frame.camera;
     let forward = (cam.target - cam.position).normalize_or_zero();
+    let right = forward.cross(Vec3::Y).normalize_or_zero();
+    let up = right.cross(forward);
     let tan = (cam.fov.clamp(1.0, 170.0).to_radians() * 0.5).tan();
     let p = &frame.particles;
+    let mut any = false;
     let mut widths: Vec<f32> = p
         .positions
         .iter()
@@ -128,17 +140,49 @@ fn leaf_width_px(world: &World, frame: &Frame) -> Option<f32> {
                 .get(**e as usize)
                 .is_some_and(|em| em.style == ParticleStyle::Leaf)
         })
+        .inspect(|_| any = true)
         .filter_map(|((pos, size), _)| {
-            let depth = (*pos - cam.position).dot(forward);
-            (depth > 0.05).then(|| size / (2.0 * depth * tan) * REFERENCE_HEIGHT_PX)
+            let d = *pos - cam.position;
+            let depth = d.dot(forward);
+            let inside = depth > 0.05
+                && d.dot(up).abs() <= depth * tan
+                && d.dot(right).abs() <= depth * tan * REFERENCE_ASPECT;
+            inside.then(|| size / (2.0 * depth * tan) * REFERENCE_HEIGHT_PX)
         })
         .filter(|w| w.is_finite())
         .collect();
-    if widths.is_empty() {
+    if !any {
         return None;
     }
     widths.sort_by(f32::total_cmp);
-    Some(widths[widths.len() / 2])
+    let median = (!widths.is_empty()).then(|| widths[widths.len() / 2]);
+    Some((median, widths.len()))
+}
+
+fn median<T: Copy + PartialOrd>(values: &[T]) -> Option<T> {
+    let mut v = values.to_vec();
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    v.get(v.len() / 2).copied()
+}
+
+/// Why falling leaves the trace shows would not read as leaves falling on
+/// screen (measured, expected, message, fix), if they would not.
+fn leaves_hard_to_see(rec: &CoverageRecorder) -> Option<(String, &'static str, String, String)> {
+    if let Some(count) = median(&rec.leaves_in_view).filter(|c| *c < LEAVES_MIN_IN_VIEW) {
+        return Some((
+            format!("{count} leaves in view in a typical frame"),
+            "at least 12 falling leaves in view",
+            "the leaves fall, but few of them are in the camera's view".into(),
+            "Aim the camera at where the leaves fall, or emit more of them (rate: 40 over the trees' crowns).".into(),
+        ));
+    }
+    let width = median(&rec.leaf_px).filter(|w| *w < LEAF_MIN_PX)?;
+    Some((
+        format!("the leaves are {width:.1} px wide in a {REFERENCE_HEIGHT_PX:.0}-px-high frame"),
+        "falling leaves at least 2.5 px wide on screen",
+        "the leaves fall, but too small or too far away to be seen as leaves".into(),
+        "Bring the camera closer to where the leaves fall, or emit bigger leaves (particle_size: [0.05, 0.09]).".into(),
+    ))
 }
 
 impl CoverageRecorder {
@@ -196,8 +240,9 @@ impl CoverageRecorder {
             }
         }
         self.max_wind = self.max_wind.max(frame.wind.length());
-        if let Some(w) = leaf_width_px(world, frame) {
-            self.leaf_px.push(w);
+        if let Some((width, count)) = leaves_on_screen(world, frame) {
+            self.leaf_px.extend(width);
+            self.leaves_in_view.push(count);
         }
         for l in &frame.lights {
             if let LightKind::Sun { elevation, .. } = l.kind {
@@ -1437,22 +1482,10 @@ fn dynamics_coverage(
                 );
             }
         }
-        "falling_leaves"
-            if !cx.rec.leaf_px.is_empty() && {
-                let mut w = cx.rec.leaf_px.clone();
-                w.sort_by(f32::total_cmp);
-                w[w.len() / 2] < LEAF_MIN_PX
-            } =>
-        {
-            let mut w = cx.rec.leaf_px.clone();
-            w.sort_by(f32::total_cmp);
-            let median = w[w.len() / 2];
-            fail(
-                format!("the leaves are {median:.1} px wide in a {REFERENCE_HEIGHT_PX:.0}-px-high frame"),
-                "falling leaves at least 2.5 px wide on screen",
-                "the leaves fall, but too small or too far away to be seen as leaves".into(),
-                "Bring the camera closer to where the leaves fall, or emit bigger leaves (particle_size: [0.05, 0.09]).".into(),
-            );
+        "falling_leaves" if leaves_hard_to_see(cx.rec).is_some() => {
+            if let Some((measured, expected, message, fix)) = leaves_hard_to_see(cx.rec) {
+                fail(measured, expected, message, fix);
+            }
         }
         k if INTENT_CHECKED.contains(&k) => {
             rows.push(row("dynamics", item, "verified", {
