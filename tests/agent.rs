@@ -279,6 +279,16 @@ fn compact_mode_writes_the_environment_layout_and_camera_from_the_brief() {
     );
     let cam = read(out.join("scene/camera.rhai"));
     assert!(cam.contains("target: find(\"ball\")"), "{cam}");
+    // The plan is written as data, and the pieces are that plan compiled.
+    let plan: code2worlds::agent::plan::ScenePlan =
+        serde_json::from_str(&read(out.join("scene/plan.json"))).expect("scene/plan.json");
+    assert_eq!(plan.environment.script(), env);
+    assert_eq!(
+        code2worlds::agent::plan::layout_script(&plan.layout),
+        layout
+    );
+    assert_eq!(plan.camera.script(), cam);
+    assert_eq!(plan.layout[0].maker, "make_ball");
     assert_eq!(
         r.rounds[0].verdict,
         Some(Verdict::Pass),

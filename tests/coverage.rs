@@ -504,3 +504,40 @@ fn a_brief_that_names_nothing_is_no_pass() {
     let diff = judge(world, empty);
     assert_fails_with(&diff, &["intent.empty_brief"]);
 }
+
+#[test]
+fn an_autumn_brief_with_green_trees_fails_on_the_season() {
+    let brief = r#"{ "title": "oak in autumn", "prompt": "an old oak in autumn", "setting": "autumn park",
+        "objects": [{ "name": "oak", "kind": "tree", "count": 1, "role": "subject" }],
+        "dynamics": [], "duration": 3 }"#;
+    let world = |leaves: &str| {
+        format!(
+            "import \"assets\" as assets;\nworld(#{{ duration: 3, fps: 24 }});\nplane(30, #{{ name: \"ground\" }});\n\
+             assets::tree([0, 0, 0], #{{ name: \"oak\"{leaves} }});\nsun(#{{ elevation: 40 }});\n\
+             camera(#{{ position: [6, 3, 8], target: [0, 2, 0] }});\n"
+        )
+    };
+    let green = judge(&world(""), brief);
+    assert_fails_with(&green, &["intent.season"]);
+    assert_eq!(row(&green, "season: autumn").0, "failed");
+    let turned = judge(&world(", leaf_color: \"orange\""), brief);
+    assert_eq!(row(&turned, "season: autumn").0, "verified", "{turned}");
+    assert!(
+        !corpus::found(&turned).contains("intent.season"),
+        "{turned}"
+    );
+}
+
+#[test]
+fn a_canopy_is_trees_not_a_cylinder() {
+    let brief = r#"{ "title": "time-lapse", "prompt": "midday sunlight through a green canopy",
+        "objects": [{ "name": "green_canopy", "kind": "canopy", "count": 1, "role": "subject" }],
+        "dynamics": [], "duration": 3 }"#;
+    let world = "world(#{ duration: 3, fps: 24 });\nplane(30, #{ name: \"ground\" });\n\
+                 cylinder(0.15, 1, #{ name: \"green_canopy\", color: \"green\", position: [0, 0.5, 0] });\n\
+                 sun(#{ elevation: 60 });\ncamera(#{ position: [3, 2, 4], target: [0, 0.5, 0] });\n";
+    let diff = judge(world, brief);
+    assert_eq!(diff.verdict, Verdict::Fail, "{diff}");
+    assert_eq!(row(&diff, "green_canopy (canopy)").0, "failed", "{diff}");
+    assert!(corpus::found(&diff).contains("intent.kind_unfit"), "{diff}");
+}

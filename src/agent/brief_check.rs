@@ -35,7 +35,13 @@ pub enum BriefProblem {
     MissingParticles { word: String, kind: &'static str },
     /// A dynamics item of `kind` that nothing in the prompt asks for.
     UnaskedMotion { kind: String, subject: String },
+    /// The prompt names fog or mist (`word`) that the brief's weather lacks.
+    MissingWeather { word: String },
 }
+
+/// Words for air the camera sees through; the brief's weather must carry one
+/// when the prompt does, so the world gets fog.
+const FOG_WORDS: &[&str] = &["mist", "misty", "fog", "foggy", "haze", "hazy"];
 
 impl BriefProblem {
     /// What the planner is told.
@@ -69,6 +75,9 @@ the noun the description uses"
                 } else {
                     subject
                 }
+            ),
+            BriefProblem::MissingWeather { word } => format!(
+                "the description says \"{word}\", but environment.weather does not: put \"{word}\" in it"
             ),
         }
     }
@@ -184,6 +193,12 @@ pub fn problems(brief: &Brief, prompt: &str) -> Vec<BriefProblem> {
             });
         }
     }
+    if let Some(word) = said.iter().find(|w| FOG_WORDS.contains(&w.as_str())) {
+        let weather = brief.environment.weather.to_ascii_lowercase();
+        if !FOG_WORDS.iter().any(|f| weather.contains(f)) {
+            out.push(BriefProblem::MissingWeather { word: word.clone() });
+        }
+    }
     for o in &brief.objects {
         // The name's last word is its head noun ("blue_flag" is a flag).
         let named = words(&o.name).pop().filter(|w| stems.contains(&stem(w)));
@@ -255,6 +270,15 @@ pub fn mend(brief: &mut Brief, problems: &[BriefProblem]) {
                     role: "background".into(),
                     ..Default::default()
                 });
+            }
+            BriefProblem::MissingWeather { word } => {
+                let weather = brief.environment.weather.trim();
+                brief.environment.weather =
+                    if weather.is_empty() || weather.eq_ignore_ascii_case("clear") {
+                        word.clone()
+                    } else {
+                        format!("{weather}, {word}")
+                    };
             }
             BriefProblem::UnaskedMotion { kind, subject } => {
                 brief
@@ -383,6 +407,10 @@ mod tests {
         let mut b = Brief {
             objects: vec![object("tree", "tree", "background")],
             dynamics: vec![dynamics("time_of_day", ""), dynamics("swings", "tree")],
+            environment: crate::brief::EnvironmentBrief {
+                weather: "mist at night".into(),
+                ..Default::default()
+            },
             ..Default::default()
         };
         let found = problems(&b, prompt);
@@ -397,11 +425,22 @@ mod tests {
         assert_eq!(b.dynamics.len(), 1);
         assert_eq!(b.dynamics[0].kind, "time_of_day");
         // A time-lapse planned without the day passing is caught.
-        let b = Brief::default();
-        assert!(matches!(
-            problems(&b, prompt).as_slice(),
-            [BriefProblem::MissingMotion { kinds, .. }] if kinds[0] == "time_of_day"
-        ));
+        let mut b = Brief::default();
+        let found = problems(&b, prompt);
+        assert!(
+            matches!(
+                found.as_slice(),
+                [BriefProblem::MissingMotion { kinds, .. }, BriefProblem::MissingWeather { word }]
+                    if kinds[0] == "time_of_day" && word == "misty"
+            ),
+            "{found:?}"
+        );
+        // The misty night the brief's weather left out is put back, so the
+        // world gets fog and the critic checks for it.
+        b.environment.weather = "clear".into();
+        mend(&mut b, &found);
+        assert_eq!(b.environment.weather, "misty");
+        assert!(problems(&b, prompt).is_empty());
         // A pendulum licenses its swing.
         let b = Brief {
             objects: vec![object("pendulum", "pendulum", "subject")],

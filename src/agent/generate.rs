@@ -579,6 +579,24 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
         "// The model's dynamics did not build and were left out (see scene/dynamics.rhai).".into()
     };
 
+    // What the templates plan for this brief, as data, for whoever reads
+    // the folder: in compact mode the scene's pieces are this plan compiled,
+    // except a piece a model wrote after the plan's version failed.
+    if cx.compact {
+        let measure = |tail: &str| {
+            let p = Pieces {
+                objects: sound.objects.clone(),
+                layout: tail.to_string(),
+                ..Pieces::default()
+            };
+            builds(&p).ok()
+        };
+        save_json(
+            &scene_dir.join("plan.json"),
+            &templates::scene_plan(&brief, &measure),
+        )?;
+    }
+
     // 5. Rounds of running, judging and repairing.
     let mut records: Vec<RoundRecord> = Vec::new();
     let mut script = assemble(&brief, seed, &pieces);

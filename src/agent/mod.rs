@@ -23,6 +23,7 @@ pub mod code;
 pub mod config;
 pub mod generate;
 pub mod objects;
+pub mod plan;
 pub mod retrieve;
 pub mod rounds;
 pub mod scene_facts;

@@ -487,7 +487,7 @@ pub fn write_object(
 ) -> Result<String, AgentError> {
     let site = CallSite::stage(format!("object {}", o.name));
     if cx.compact && feedback.is_none() {
-        if let Some(code) = templates::forest_object(o) {
+        if let Some(code) = templates::forest_object(brief, o) {
             cx.progress
                 .say(&site.stage, "catalog trees in a group, no model call");
             return Ok(code);

@@ -1,9 +1,10 @@
 //! Pieces written from the brief without a model call, for small, slow
 //! models (compact mode): an object the catalog builds by name (or a forest
-//! of catalog trees), the environment from the brief's words, the layout
-//! from its placements, the camera from the measured scene, a starter for
-//! the dynamics, and a plain stand-in for an object whose model-written
-//! maker failed. A local model at a few tokens a second spends minutes on
+//! of catalog trees), and a plain stand-in for an object whose model-written
+//! maker failed; and the [scene plan](super::plan) (the environment from
+//! the brief's words, the layout from its placements, the camera from the
+//! measured scene, a recipe per dynamics item from [`MOTION_RECIPES`]),
+//! which the plan's compiler writes out as script. A local model at a few tokens a second spends minutes on
 //! each of these and often gets them wrong; the brief already says what
 //! they need. They come out as the same code a model would be asked for, so
 //! the checks, the rounds and the repairer treat them like any other piece.
@@ -11,8 +12,12 @@
 use glam::Vec3;
 
 use super::code::maker_name;
-use super::scene_facts::SceneFacts;
-use crate::brief::{Brief, ObjectBrief};
+use super::plan::{
+    CameraAim, CameraPlan, EnvironmentPlan, Fog, Ground, MotionPlan, Placement, Scatter, ScenePlan,
+    fine_num, layout_script, motions_script, num, vec3,
+};
+use super::scene_facts::{SceneFacts, Thing};
+use crate::brief::{Brief, DynamicsBrief, ObjectBrief};
 use crate::world::BodyKind;
 use crate::world::material::{parse_color_str, preset_named};
 
@@ -29,25 +34,6 @@ fn has_any(words: &[String], wanted: &[&str]) -> bool {
     words
         .iter()
         .any(|w| wanted.iter().any(|x| w.starts_with(x)))
-}
-
-fn num(v: f32) -> String {
-    format!("{:.2}", v)
-        .trim_end_matches('0')
-        .trim_end_matches('.')
-        .to_string()
-}
-
-/// Millimetre sizes (particle radii) need more places than positions do.
-fn fine_num(v: f32) -> String {
-    format!("{:.4}", v)
-        .trim_end_matches('0')
-        .trim_end_matches('.')
-        .to_string()
-}
-
-fn vec3(v: Vec3) -> String {
-    format!("[{}, {}, {}]", num(v.x), num(v.y), num(v.z))
 }
 
 fn attribute_words(o: &ObjectBrief) -> Vec<String> {
@@ -107,12 +93,19 @@ pub fn catalog_object(brief: &Brief, o: &ObjectBrief, builder: &str, builder_doc
 }
 
 /// A maker for a whole forest (or wood, grove), the catalog's trees
-/// scattered inside one named group; None for other kinds.
-pub fn forest_object(o: &ObjectBrief) -> Option<String> {
+/// scattered inside one named group; None for other kinds. An autumn
+/// prompt or setting turns the leaves whatever colour the attributes say
+/// (a small planner often copies "green" onto an autumn forest).
+pub fn forest_object(brief: &Brief, o: &ObjectBrief) -> Option<String> {
     let kind = words(&format!("{} {}", o.kind, o.name));
     // Copies of a forest would be copies of one name; thirty "forest" trees
     // are trees.
-    if o.count > 1 || !has_any(&kind, &["forest", "wood", "grove", "jungle", "rainforest"]) {
+    if o.count > 1
+        || !has_any(
+            &kind,
+            &["forest", "wood", "grove", "jungle", "rainforest", "canopy"],
+        )
+    {
         return None;
     }
     let attrs = attribute_words(o);
@@ -121,7 +114,8 @@ pub fn forest_object(o: &ObjectBrief) -> Option<String> {
         "kind: pick([\"broadleaf\", \"pine\"])".to_string(),
         "height: rand_range(4, 7)".to_string(),
     ];
-    if has_any(&attrs, &["autumn", "fall"]) {
+    let scene = words(&format!("{} {}", brief.setting, brief.prompt));
+    if has_any(&attrs, &["autumn", "fall"]) || has_any(&scene, &["autumn"]) {
         tree.push("leaf_color: pick([\"orange\", \"red\", \"gold\", \"brown\"])".into());
     } else if let Some(c) = attrs.iter().rev().find(|w| parse_color_str(w).is_some()) {
         tree.push(format!("leaf_color: \"{c}\""));
@@ -224,97 +218,122 @@ fn hour_from_words(w: &[String]) -> Option<f64> {
     }
 }
 
-/// The environment: ground, sun and sky, lamps, fog and wind, as the
-/// brief describes them.
-pub fn environment(brief: &Brief) -> String {
+/// Words that say where a scene is, and what its sky and weather are: the
+/// environment's choices, as data.
+const UNDERWATER_WORDS: &[&str] = &["underwater", "ocean", "undersea", "seabed"];
+const INDOOR_SETTING_WORDS: &[&str] = &["indoor", "room", "kitchen", "house", "office"];
+const INDOOR_WORDS: &[&str] = &["living", "bedroom", "kitchen", "indoor"];
+const HILL_WORDS: &[&str] = &["hill", "mountain", "summit", "peak"];
+const OVERCAST_WORDS: &[&str] = &["overcast", "cloud", "grey", "gray", "storm", "rain"];
+const LAMP_WORDS: &[&str] = &["lamp", "warm", "cozy", "cosy", "candle", "glow"];
+const FOG_WORDS: &[&str] = &["fog", "mist", "haze", "foggy", "misty"];
+const WIND_WORDS: &[&str] = &["wind", "breeze", "gust", "storm", "windy"];
+const STRONG_WIND_WORDS: &[&str] = &["storm", "strong", "gale"];
+const LANDSCAPE_WORDS: &[&str] = &[
+    "forest",
+    "landscape",
+    "valley",
+    "field",
+    "desert",
+    "mountain",
+];
+
+/// The environment the brief describes: ground, sun and sky, lamps, fog
+/// and wind.
+pub fn environment_plan(brief: &Brief) -> EnvironmentPlan {
     let e = &brief.environment;
     let all = words(&format!(
         "{} {} {} {} {} {}",
         brief.setting, e.ground, e.sky, e.weather, e.lighting, brief.prompt
     ));
     let setting = words(&brief.setting);
-    let underwater = has_any(&all, &["underwater", "ocean", "undersea", "seabed"]);
-    let indoor = !underwater
-        && (has_any(&setting, &["indoor", "room", "kitchen", "house", "office"])
-            || has_any(&all, &["living", "bedroom", "kitchen", "indoor"]));
+    let underwater = has_any(&all, UNDERWATER_WORDS);
+    let indoor =
+        !underwater && (has_any(&setting, INDOOR_SETTING_WORDS) || has_any(&all, INDOOR_WORDS));
     // A hilltop is a hill: the ground falls away from a flat top at y = 0,
     // where the layout stands things.
-    let hill = !indoor && !underwater && has_any(&all, &["hill", "mountain", "summit", "peak"]);
-    let mut lines = vec![if hill {
-        format!(
-            "nature::hill([0, 0, 0], [100, 100], #{{ name: \"ground\", material: \"{}\", height: 8 }});",
-            ground_material(brief, indoor)
-        )
-    } else {
-        format!(
-            "plane(40, #{{ name: \"ground\", material: \"{}\" }});",
-            if underwater {
-                "sand"
-            } else {
-                ground_material(brief, indoor)
-            }
-        )
-    }];
+    let hill = !indoor && !underwater && has_any(&all, HILL_WORDS);
     let sky_words = words(&format!("{} {} {}", e.sky, e.lighting, e.weather));
     let hour = e
         .time_of_day
         .filter(|h| (0.0..=24.0).contains(h))
         .or_else(|| hour_from_words(&sky_words))
         .or_else(|| hour_from_words(&all));
-    // Named, so the dynamics can animate it.
-    lines.push(match hour {
-        Some(h) => format!("sun(#{{ name: \"sun\", time_of_day: {} }});", num(h as f32)),
-        None => "sun(#{ name: \"sun\", elevation: 45, azimuth: 135 });".into(),
-    });
-    let overcast = has_any(
-        &sky_words,
-        &["overcast", "cloud", "grey", "gray", "storm", "rain"],
-    );
-    lines.push(if underwater {
-        "sky(#{ kind: \"underwater\" });".into()
-    } else if overcast {
-        "sky(#{ kind: \"overcast\" });".into()
-    } else {
-        "sky(#{ kind: \"auto\" });".into()
-    });
-    let lamps = has_any(
-        &words(&format!("{} {}", e.lighting, brief.prompt)),
-        &["lamp", "warm", "cozy", "cosy", "candle", "glow"],
-    );
-    if indoor && lamps {
-        lines.push(
-            "point_light([1.5, 2.4, 1], #{ name: \"lamp\", color: \"warm_white\", intensity: 25, range: 8 });"
-                .into(),
-        );
-    }
     let weather = words(&e.weather);
-    if underwater {
-        lines.push("fog(#{ density: 0.12, color: \"#1d5a7a\" });".into());
-    } else if has_any(&weather, &["fog", "mist", "haze", "foggy", "misty"]) {
-        lines.push("fog(#{ density: 0.08, height: 2 });".into());
-    }
-    if !indoor && has_any(&all, &["wind", "breeze", "gust", "storm", "windy"]) {
-        let speed = if has_any(&all, &["storm", "strong", "gale"]) {
-            8
+    let fog = if underwater {
+        Some(Fog {
+            density: 0.12,
+            color: Some("#1d5a7a".into()),
+            height: None,
+        })
+    } else if has_any(&weather, FOG_WORDS) {
+        Some(Fog {
+            density: 0.08,
+            color: None,
+            height: Some(2.0),
+        })
+    } else {
+        None
+    };
+    let wind = (!indoor && has_any(&all, WIND_WORDS)).then(|| {
+        if has_any(&all, STRONG_WIND_WORDS) {
+            8.0
         } else {
-            3
-        };
-        lines.push(format!(
-            "wind(#{{ direction: [1, 0, 0.3], speed: {speed} }});"
-        ));
+            3.0
+        }
+    });
+    EnvironmentPlan {
+        ground: if hill {
+            Ground::Hill {
+                size: [100.0, 100.0],
+                height: 8.0,
+            }
+        } else {
+            Ground::Plane { size: 40.0 }
+        },
+        ground_material: if underwater && !hill {
+            "sand".into()
+        } else {
+            ground_material(brief, indoor).into()
+        },
+        hour: hour.map(|h| h as f32),
+        sky: if underwater {
+            "underwater"
+        } else if has_any(&sky_words, OVERCAST_WORDS) {
+            "overcast"
+        } else {
+            "auto"
+        }
+        .into(),
+        lamp: indoor
+            && has_any(
+                &words(&format!("{} {}", e.lighting, brief.prompt)),
+                LAMP_WORDS,
+            ),
+        fog,
+        wind,
     }
-    lines.join("\n")
+}
+
+/// The environment section of the script.
+pub fn environment(brief: &Brief) -> String {
+    environment_plan(brief).script()
 }
 
 /// The camera: the brief's shot of its target, placed from the target's
 /// measured box. A dynamic target is followed.
-pub fn camera(brief: &Brief, facts: &SceneFacts) -> String {
+pub fn camera_plan(brief: &Brief, facts: &SceneFacts) -> CameraPlan {
     let c = &brief.camera;
     let subject = facts
         .thing(&c.target)
         .or_else(|| facts.things.iter().find(|t| !t.ground));
     let Some(subject) = subject else {
-        return "camera(#{ position: [6, 4, 8], target: [0, 0.5, 0] });".into();
+        return CameraPlan {
+            position: [6.0, 4.0, 8.0],
+            aim: CameraAim::Point {
+                at: [0.0, 0.5, 0.0],
+            },
+        };
     };
     let centre = (subject.min + subject.max) * 0.5;
     let size = subject.size().max_element().max(0.1);
@@ -343,12 +362,7 @@ pub fn camera(brief: &Brief, facts: &SceneFacts) -> String {
     } else {
         match c.shot.as_str() {
             "close" => size * 3.0,
-            "wide" => {
-                let span = scene
-                    .map(|(lo, hi)| (hi - lo).max_element())
-                    .unwrap_or(size);
-                span.max(size * 6.0) * 1.3
-            }
+            "wide" => scene_span.max(size * 6.0) * 1.3,
             _ => size * 6.0,
         }
     }
@@ -360,6 +374,13 @@ pub fn camera(brief: &Brief, facts: &SceneFacts) -> String {
             .any(|d| !d.subject.is_empty() && d.subject == subject.name);
     // A moving subject travels: stand back enough to keep it in frame.
     let distance = if moves { distance.max(2.5) } else { distance };
+    // A landscape-sized subject (a forest, a canopy) is seen from its
+    // edge, not from so far off that it is a clump on the horizon.
+    let distance = if size > 12.0 {
+        distance.min(size * 0.5)
+    } else {
+        distance
+    };
     // Falling leaves (9 cm) must stay a few pixels wide to read as leaves,
     // which the critic measures: within about 12 m of them.
     let leaves = brief.dynamics.iter().any(|d| d.kind == "falling_leaves");
@@ -368,16 +389,23 @@ pub fn camera(brief: &Brief, facts: &SceneFacts) -> String {
     let dir = Vec3::new(0.55, 0.35, 0.76).normalize();
     let mut position = centre + dir * distance;
     position.y = position.y.max(0.4);
-    let follows = moves && subject_count == 1;
-    let target = if follows {
-        format!("find(\"{}\")", subject.name)
-    } else {
-        vec3(centre)
-    };
-    format!(
-        "camera(#{{ position: {}, target: {target} }});",
-        vec3(position)
-    )
+    CameraPlan {
+        position: position.to_array(),
+        aim: if moves && subject_count == 1 {
+            CameraAim::Follow {
+                name: subject.name.clone(),
+            }
+        } else {
+            CameraAim::Point {
+                at: centre.to_array(),
+            }
+        },
+    }
+}
+
+/// The camera section of the script.
+pub fn camera(brief: &Brief, facts: &SceneFacts) -> String {
+    camera_plan(brief, facts).script()
 }
 
 /// The object another one stands on: a different object of the brief whose
@@ -397,29 +425,21 @@ fn support_of<'b>(brief: &'b Brief, o: &ObjectBrief) -> Option<&'b ObjectBrief> 
 /// scattered. `measure` builds the scene with a candidate layout and
 /// returns its facts, so heights come from the built world rather than
 /// guesses.
-pub fn layout(brief: &Brief, measure: &dyn Fn(&str) -> Option<SceneFacts>) -> String {
+pub fn layout_plan(brief: &Brief, measure: &dyn Fn(&str) -> Option<SceneFacts>) -> Vec<Placement> {
     let landscape = words(&format!("{} {}", brief.setting, brief.prompt))
         .iter()
-        .any(|w| {
-            [
-                "forest",
-                "landscape",
-                "valley",
-                "field",
-                "desert",
-                "mountain",
-            ]
-            .contains(&w.as_str())
-        });
+        .any(|w| LANDSCAPE_WORDS.contains(&w.as_str()));
     let mut order: Vec<&ObjectBrief> = brief.objects.iter().collect();
     // Supports first, so what stands on them can be measured onto them.
     order.sort_by_key(|o| support_of(brief, o).is_some());
-    let mut code = String::new();
+    let mut placed: Vec<Placement> = Vec::new();
     let mut free_slot = 0;
     for o in order {
         let maker = maker_name(&o.name);
-        let support = support_of(brief, o)
-            .and_then(|s| measure(&code).and_then(|f| f.thing(&s.name).cloned()));
+        let so_far = layout_script(&placed);
+        let support_brief = support_of(brief, o);
+        let support =
+            support_brief.and_then(|s| measure(&so_far).and_then(|f| f.thing(&s.name).cloned()));
         let (centre, area) = match &support {
             Some(t) => {
                 let c = (t.min + t.max) * 0.5;
@@ -439,351 +459,609 @@ pub fn layout(brief: &Brief, measure: &dyn Fn(&str) -> Option<SceneFacts>) -> St
                 (Vec3::new(x, 0.0, 0.0), (side, side))
             }
         };
-        if o.count <= 1 {
-            code.push_str(&format!("let {} = {maker}({});\n", o.name, vec3(centre)));
-        } else {
+        let scatter = (o.count > 1).then(|| {
             // Copies stand apart by their measured footprint, over an area
             // that holds them all.
-            let footprint = measure(&format!("{code}{maker}([0, 0, 0]);\n"))
+            let footprint = measure(&format!("{so_far}\n{maker}([0, 0, 0]);\n"))
                 .and_then(|f| f.thing(&o.name).map(|t| t.size().x.max(t.size().z)))
                 .unwrap_or(0.0);
             let gap = (footprint * 1.2)
                 .max(o.size_m.unwrap_or(0.0) as f32)
                 .clamp(0.05, 20.0);
-            let room = gap * (o.count.min(500) as f32).sqrt() * 1.8;
+            let count = o.count.min(500);
+            let room = gap * (count as f32).sqrt() * 1.8;
             let area = if support.is_some() {
                 area
             } else {
                 (area.0.max(room), area.1.max(room))
             };
-            code.push_str(&format!(
-                "for p in layout::scatter({}, [{}, {}], {}) {{\n    {maker}([p[0] + {}, {}, p[2] + {}]);\n}}\n",
-                o.count.min(500),
-                num(area.0),
-                num(area.1),
-                num(gap),
-                num(centre.x),
-                num(centre.y),
-                num(centre.z)
-            ));
-        }
+            Scatter {
+                count,
+                area: [area.0, area.1],
+                gap,
+            }
+        });
+        placed.push(Placement {
+            name: o.name.clone(),
+            maker,
+            at: centre.to_array(),
+            on: support.as_ref().and(support_brief).map(|s| s.name.clone()),
+            scatter,
+        });
     }
-    code.trim_end().to_string()
+    placed
 }
 
-/// A starting point for the dynamics the brief asks for, for kinds with an
-/// obvious script; None when no asked-for kind has one.
-pub fn dynamics_starter(brief: &Brief, facts: &SceneFacts) -> Option<String> {
-    let mut lines = Vec::new();
-    for d in &brief.dynamics {
-        let slow = words(&d.notes)
+/// The layout section of the script.
+pub fn layout(brief: &Brief, measure: &dyn Fn(&str) -> Option<SceneFacts>) -> String {
+    layout_script(&layout_plan(brief, measure))
+}
+
+/// What a motion recipe reads: the dynamics item, the brief, the scene.
+pub struct MotionInput<'a> {
+    pub brief: &'a Brief,
+    pub item: &'a DynamicsBrief,
+    pub facts: &'a SceneFacts,
+}
+
+impl MotionInput<'_> {
+    /// "Slowly", "gently": the notes ask for a calmer motion.
+    fn slow(&self) -> bool {
+        words(&self.item.notes)
             .iter()
-            .any(|w| w.starts_with("slow") || w == "gently");
-        // A fixed body cannot be set moving.
-        let subject = facts
-            .thing(&d.subject)
-            .filter(|t| t.count == 1 && t.body != BodyKind::Fixed);
-        let handle = format!("find(\"{}\")", d.subject);
-        // Tagged copies: the same motion for each, expectations on the first.
-        if facts
-            .thing(&d.subject)
-            .is_some_and(|t| t.count > 1 && t.body != BodyKind::Fixed)
-        {
-            let first = format!("find_all(\"{}\")[0]", d.subject);
-            let (each, expect) = match d.kind.as_str() {
-                "spins" => (
-                    "set(e, #{ angular_velocity: [0, 360, 0] });".to_string(),
-                    format!("expect(\"rotates\", {first});"),
-                ),
-                "slides" | "rolls" => (
-                    format!(
-                        "set(e, #{{ velocity: [{}, 0, 0] }});",
-                        if slow { 0.8 } else { 2.0 }
-                    ),
-                    format!("expect(\"moves\", {first}, #{{ min_distance: 0.3 }});"),
-                ),
-                "falls" | "topples" | "bounces"
-                    if facts
-                        .thing(&d.subject)
-                        .is_some_and(|t| t.body == BodyKind::Dynamic) =>
-                {
-                    (
-                        "let p = e.position;\n    set(e, #{ position: [p.x, p.y + 1.5, p.z] });"
-                            .to_string(),
-                        format!("expect(\"moves\", {first}, #{{ min_distance: 0.5 }});"),
-                    )
-                }
-                _ => (String::new(), String::new()),
-            };
-            if !each.is_empty() {
-                lines.push(format!(
-                    "for e in find_all(\"{}\") {{\n    {each}\n}}",
-                    d.subject
-                ));
-                lines.push(expect);
-                continue;
-            }
-        }
-        match (d.kind.as_str(), subject) {
-            ("rolls", Some(t)) => {
-                let size = t.size();
-                // Roll across the long axis, turning about it without slipping.
-                let along_z = size.x >= size.z;
-                let radius = (size.y * 0.5).max(0.01);
-                let speed = if slow { 0.5 } else { 1.2 };
-                let spin = (speed / radius).to_degrees();
-                let (velocity, angular) = if along_z {
-                    (Vec3::new(0.0, 0.0, speed), Vec3::new(spin, 0.0, 0.0))
-                } else {
-                    (Vec3::new(speed, 0.0, 0.0), Vec3::new(0.0, 0.0, -spin))
-                };
-                lines.push(format!(
-                    "set({handle}, #{{ velocity: {}, angular_velocity: {} }});",
-                    vec3(velocity),
-                    vec3(angular)
-                ));
-                lines.push(format!(
-                    "expect(\"moves\", {handle}, #{{ min_distance: {} }});",
-                    num((speed * 0.5).max(0.2))
-                ));
-                lines.push(format!("expect(\"rotates\", {handle});"));
-            }
-            ("slides", Some(_)) => {
-                let speed = if slow { 0.8 } else { 2.0 };
-                lines.push(format!(
-                    "set({handle}, #{{ velocity: [{}, 0, 0] }});",
-                    num(speed)
-                ));
-                lines.push(format!(
-                    "expect(\"moves\", {handle}, #{{ min_distance: 0.3 }});"
-                ));
-            }
-            ("spins", Some(_)) => {
-                lines.push(format!(
-                    "set({handle}, #{{ angular_velocity: [0, 360, 0] }});"
-                ));
-                lines.push(format!("expect(\"rotates\", {handle});"));
-            }
-            // Lifting a body that physics does not move would leave it in
-            // the air: only a dynamic one falls.
-            ("falls" | "topples" | "bounces", Some(t)) if t.body == BodyKind::Dynamic => {
-                let c = (t.min + t.max) * 0.5;
-                let lift = 1.5_f32.max(t.size().y * 2.0);
-                lines.push(format!(
-                    "set({handle}, #{{ position: {} }});",
-                    vec3(Vec3::new(c.x, c.y + lift, c.z))
-                ));
-                // Not "rests": a cup or a bottle may roll on after landing.
-                lines.push(format!(
-                    "expect(\"moves\", {handle}, #{{ min_distance: 0.5 }});"
-                ));
-            }
-            ("drifts" | "rises", Some(t)) => {
-                // Keyframed, so it floats free of gravity (underwater, in air).
-                let c = (t.min + t.max) * 0.5;
-                let start = Vec3::new(c.x, c.y + 0.8, c.z);
-                let travel = if d.kind == "rises" {
-                    Vec3::new(0.2, 1.5, 0.0)
-                } else {
-                    Vec3::new(1.2, 0.3, 0.4)
-                };
-                if t.body == BodyKind::Dynamic {
-                    lines.push(format!("set({handle}, #{{ body: \"kinematic\" }});"));
-                }
-                lines.push(format!(
-                    "animate({handle}, \"position\", [[0, {}], [{}, {}]], #{{ ease: \"ease_in_out\" }});",
-                    vec3(start),
-                    num(brief.duration.max(1.0) as f32),
-                    vec3(start + travel)
-                ));
-                lines.push(format!(
-                    "expect(\"moves\", {handle}, #{{ min_distance: 0.5 }});"
-                ));
-            }
-            ("pulsates" | "glows" | "flickers", Some(_)) => {
-                let (property, amplitude, hz) = match d.kind.as_str() {
-                    "pulsates" => ("scale", "[0.12, 0.18, 0.12]", 0.8),
-                    "flickers" => ("emissive_strength", "0.6", 6.0),
-                    _ => ("emissive_strength", "0.5", 0.5),
-                };
-                lines.push(format!(
-                    "oscillate({handle}, \"{property}\", {amplitude}, {hz});"
-                ));
-            }
-            ("flows" | "piles", _) => {
-                // Grains (with friction) pouring from the subject's top, a
-                // dune's crest: they slide where it is steep and pile up.
-                let (at, span) = match facts.thing(&d.subject) {
-                    Some(t) => (
-                        Vec3::new(
-                            (t.min.x + t.max.x) * 0.5,
-                            t.max.y + 0.1,
-                            (t.min.z + t.max.z) * 0.5,
-                        ),
-                        (t.max.z - t.min.z).clamp(0.1, 10.0) * 0.3,
-                    ),
-                    None => (Vec3::new(0.0, 1.0, 0.0), 0.1),
-                };
-                let r = (span * 0.01).clamp(0.003, 0.05);
-                lines.push(format!(
-                    "let flows = grains(\"sand\", #{{ name: \"flows\", particle_radius: {}, max: 4000 }});",
-                    fine_num(r)
-                ));
-                lines.push(format!(
-                    "pour(flows, #{{ kind: \"spill\", position: {}, velocity: [0.5, 0, 0], width: {} }});",
-                    vec3(at),
-                    num(span)
-                ));
-                lines.push("expect(\"pours\", flows);".into());
-            }
-            ("pours" | "fills" | "spills" | "splashes", _) => {
-                // Liquid poured into (or spilling from) the subject.
-                let thing = facts.thing(&d.subject);
-                let (at, width) = match thing {
-                    Some(t) => (
-                        Vec3::new(
-                            (t.min.x + t.max.x) * 0.5,
-                            t.max.y + 0.2,
-                            (t.min.z + t.max.z) * 0.5,
-                        ),
-                        ((t.max.x - t.min.x) * 0.1).clamp(0.004, 0.1),
-                    ),
-                    None => (Vec3::new(0.0, 1.0, 0.0), 0.01),
-                };
-                let r = (width * 0.5).clamp(0.003, 0.03);
-                lines.push(format!(
-                    "let liquid_body = liquid(\"water\", #{{ name: \"liquid\", particle_radius: {}, max: 3000 }});",
-                    fine_num(r)
-                ));
-                let kind = if d.kind == "spills" { "spill" } else { "pour" };
-                lines.push(format!(
-                    "pour(liquid_body, #{{ kind: \"{kind}\", position: {}, velocity: [0, -0.5, 0], width: {}, stop: {} }});",
-                    vec3(at),
-                    num(width),
-                    num((brief.duration.max(2.0) * 0.6) as f32)
-                ));
-                lines.push("expect(\"pours\", liquid_body);".into());
-                if d.kind == "fills" && thing.is_some() {
-                    lines.push(format!("expect(\"fills\", {handle});"));
-                }
-            }
-            ("time_of_day", _) => {
-                // From before sunrise to after sunset unless the words say
-                // where the day starts or ends.
-                let w = words(&format!("{} {}", d.notes, brief.prompt));
-                let start =
-                    if has_any(&w, &["noon", "midday"]) && !has_any(&w, &["dawn", "sunrise"]) {
-                        12.0
-                    } else {
-                        5.5
-                    };
-                let end = if has_any(&w, &["night", "dusk", "evening", "moon"]) {
-                    21.5
-                } else {
-                    18.5
-                };
-                lines.push(format!(
-                    "animate(\"sun\", \"time_of_day\", [[0, {}], [{}, {}]], #{{ ease: \"ease_in_out\" }});",
-                    num(start),
-                    num(brief.duration.max(1.0) as f32),
-                    num(end)
-                ));
-            }
-            ("sways" | "wind", _) => {
-                lines.push("wind(#{ direction: [1, 0, 0.3], speed: 4 });".into());
-            }
-            ("flutters" | "waves", _) => {
-                let Some(t) = facts.thing(&d.subject) else {
-                    continue;
-                };
-                // A real cloth in the stand-in's place, its left edge held,
-                // in a gusty wind; the stand-in is hidden.
-                let size = t.size();
-                let c = (t.min + t.max) * 0.5;
-                let width = size.x.max(size.z).clamp(0.3, 6.0);
-                let height = size.y.clamp(0.2, 4.0);
-                lines.push(format!("set({handle}, #{{ visible: false }});"));
-                lines.push(format!(
-                    "let {0}_cloth = cloth([{1}, {2}], #{{ name: \"{0}_cloth\", position: {3}, pin: \"left\", material: \"fabric\", color: \"#3060c0\", density: 0.15 }});",
-                    d.subject.replace(|ch: char| !ch.is_ascii_alphanumeric(), "_"),
-                    num(width),
-                    num(height),
-                    vec3(c)
-                ));
-                lines.push(
-                    "wind(#{ direction: [1, 0, 0.3], speed: 6, gust: 0.5, turbulence: 0.3 });"
-                        .into(),
-                );
-                lines.push(format!(
-                    "expect(\"flutters\", \"{}_cloth\");",
-                    d.subject
-                        .replace(|ch: char| !ch.is_ascii_alphanumeric(), "_")
-                ));
-            }
-            ("wobbles" | "squashes", _) => {
-                let Some(t) = facts.thing(&d.subject) else {
-                    continue;
-                };
-                // A soft body of the stand-in's size, dropped from a little
-                // above it so it lands and wobbles.
-                let size = t.size().clamp(Vec3::splat(0.05), Vec3::splat(4.0));
-                let c = (t.min + t.max) * 0.5;
-                let name = format!(
-                    "{}_soft",
-                    d.subject
-                        .replace(|ch: char| !ch.is_ascii_alphanumeric(), "_")
-                );
-                lines.push(format!(
-                    "set({handle}, #{{ visible: false, body: \"none\" }});"
-                ));
-                lines.push(format!(
-                    "soft_body(\"box\", #{{ name: \"{name}\", size: {}, position: {}, color: \"#40c040\", opacity: 0.85, compliance: 0.001 }});",
-                    vec3(size),
-                    vec3(Vec3::new(c.x, c.y + size.y.max(0.3), c.z))
-                ));
-                lines.push(format!("expect(\"wobbles\", \"{name}\");"));
-            }
-            (kind @ ("rain" | "snow" | "falling_leaves" | "embers" | "steam" | "fire"), _) => {
-                let preset = if kind == "falling_leaves" {
-                    "leaves"
-                } else {
-                    kind
-                };
-                let rises = matches!(kind, "embers" | "steam" | "fire");
-                let at = match subject.or_else(|| facts.thing(&d.subject)) {
-                    Some(t) => Vec3::new(
-                        (t.min.x + t.max.x) * 0.5,
-                        t.max.y,
-                        (t.min.z + t.max.z) * 0.5,
-                    ),
-                    None if rises => Vec3::ZERO,
-                    None => Vec3::new(0.0, 6.0, 0.0),
-                };
-                lines.push(format!(
-                    "emitter(\"{preset}\", #{{ name: \"{kind}\", position: {} }});",
-                    vec3(at)
-                ));
-                lines.push(format!(
-                    "expect(\"{}\", \"{kind}\");",
-                    if rises {
-                        "particles_rise"
-                    } else {
-                        "particles_fall"
-                    }
-                ));
-            }
-            _ => {}
-        }
+            .any(|w| w.starts_with("slow") || w == "gently")
     }
-    // Two briefs' entries can ask for the same thing (wind for "sways" and
-    // for "wind"): once is enough.
-    let mut unique: Vec<String> = Vec::new();
-    for l in lines {
-        if !unique.contains(&l) {
-            unique.push(l);
-        }
+
+    /// The subject as measured, any number of copies.
+    fn thing(&self) -> Option<&Thing> {
+        self.facts.thing(&self.item.subject)
     }
-    (!unique.is_empty()).then(|| unique.join("\n"))
+
+    /// The subject when it is one entity that can be set moving.
+    fn movable(&self) -> Option<&Thing> {
+        self.thing()
+            .filter(|t| t.count == 1 && t.body != BodyKind::Fixed)
+    }
+
+    /// The subject when it is tagged copies that can be set moving.
+    fn movable_copies(&self) -> Option<&Thing> {
+        self.thing()
+            .filter(|t| t.count > 1 && t.body != BodyKind::Fixed)
+    }
+
+    fn handle(&self) -> String {
+        format!("find(\"{}\")", self.item.subject)
+    }
+
+    fn first_copy(&self) -> String {
+        format!("find_all(\"{}\")[0]", self.item.subject)
+    }
+
+    /// The same statement for every tagged copy.
+    fn for_each_copy(&self, statement: &str) -> String {
+        format!(
+            "for e in find_all(\"{}\") {{\n    {statement}\n}}",
+            self.item.subject
+        )
+    }
+
+    /// A name for a new entity standing in for the subject.
+    fn derived_name(&self, suffix: &str) -> String {
+        format!(
+            "{}_{suffix}",
+            self.item
+                .subject
+                .replace(|ch: char| !ch.is_ascii_alphanumeric(), "_")
+        )
+    }
+
+    fn duration(&self) -> f32 {
+        self.brief.duration.max(1.0) as f32
+    }
+}
+
+/// What a recipe writes: statements, then expectations.
+type Written = (Vec<String>, Vec<String>);
+
+/// One entry of the motion table: the dynamics kinds it serves and how it
+/// writes them; `write` returns None when the scene gives it nothing to
+/// work with (no subject, a fixed one).
+pub struct MotionRecipe {
+    pub name: &'static str,
+    pub kinds: &'static [&'static str],
+    pub write: fn(&MotionInput) -> Option<Written>,
+}
+
+/// Every dynamics kind compact mode can set going without a model call, one
+/// entry each. A kind missing here ("swings") is left to the model.
+pub const MOTION_RECIPES: &[MotionRecipe] = &[
+    MotionRecipe {
+        name: "roll",
+        kinds: &["rolls"],
+        write: roll,
+    },
+    MotionRecipe {
+        name: "slide",
+        kinds: &["slides"],
+        write: slide,
+    },
+    MotionRecipe {
+        name: "spin",
+        kinds: &["spins"],
+        write: spin,
+    },
+    MotionRecipe {
+        name: "drop",
+        kinds: &["falls", "topples", "bounces"],
+        write: drop_from_above,
+    },
+    MotionRecipe {
+        name: "keyframed float",
+        kinds: &["drifts", "rises"],
+        write: float,
+    },
+    MotionRecipe {
+        name: "oscillate",
+        kinds: &["pulsates", "glows", "flickers"],
+        write: oscillate,
+    },
+    MotionRecipe {
+        name: "pour grains",
+        kinds: &["flows", "piles"],
+        write: pour_grains,
+    },
+    MotionRecipe {
+        name: "pour liquid",
+        kinds: &["pours", "fills", "spills", "splashes"],
+        write: pour_liquid,
+    },
+    MotionRecipe {
+        name: "day passes",
+        kinds: &["time_of_day"],
+        write: day_passes,
+    },
+    MotionRecipe {
+        name: "wind",
+        kinds: &["sways", "wind"],
+        write: steady_wind,
+    },
+    MotionRecipe {
+        name: "cloth in wind",
+        kinds: &["flutters", "waves"],
+        write: cloth_in_wind,
+    },
+    MotionRecipe {
+        name: "soft body drop",
+        kinds: &["wobbles", "squashes"],
+        write: soft_drop,
+    },
+    MotionRecipe {
+        name: "emit particles",
+        kinds: &["rain", "snow", "falling_leaves", "embers", "steam", "fire"],
+        write: emit_particles,
+    },
+];
+
+/// Sliding copies: each pushed along x.
+fn push_copies(m: &MotionInput) -> Option<Written> {
+    m.movable_copies()?;
+    let speed = if m.slow() { 0.8 } else { 2.0 };
+    Some((
+        vec![m.for_each_copy(&format!("set(e, #{{ velocity: [{}, 0, 0] }});", num(speed)))],
+        vec![format!(
+            "expect(\"moves\", {}, #{{ min_distance: 0.3 }});",
+            m.first_copy()
+        )],
+    ))
+}
+
+fn roll(m: &MotionInput) -> Option<Written> {
+    if let Some(w) = push_copies(m) {
+        return Some(w);
+    }
+    let size = m.movable()?.size();
+    // Roll across the long axis, turning about it without slipping.
+    let along_z = size.x >= size.z;
+    let radius = (size.y * 0.5).max(0.01);
+    let speed = if m.slow() { 0.5 } else { 1.2 };
+    let spin = (speed / radius).to_degrees();
+    let (velocity, angular) = if along_z {
+        (Vec3::new(0.0, 0.0, speed), Vec3::new(spin, 0.0, 0.0))
+    } else {
+        (Vec3::new(speed, 0.0, 0.0), Vec3::new(0.0, 0.0, -spin))
+    };
+    let h = m.handle();
+    Some((
+        vec![format!(
+            "set({h}, #{{ velocity: {}, angular_velocity: {} }});",
+            vec3(velocity),
+            vec3(angular)
+        )],
+        vec![
+            format!(
+                "expect(\"moves\", {h}, #{{ min_distance: {} }});",
+                num((speed * 0.5).max(0.2))
+            ),
+            format!("expect(\"rotates\", {h});"),
+        ],
+    ))
+}
+
+fn slide(m: &MotionInput) -> Option<Written> {
+    if let Some(w) = push_copies(m) {
+        return Some(w);
+    }
+    m.movable()?;
+    let speed = if m.slow() { 0.8 } else { 2.0 };
+    let h = m.handle();
+    Some((
+        vec![format!(
+            "set({h}, #{{ velocity: [{}, 0, 0] }});",
+            num(speed)
+        )],
+        vec![format!("expect(\"moves\", {h}, #{{ min_distance: 0.3 }});")],
+    ))
+}
+
+fn spin(m: &MotionInput) -> Option<Written> {
+    const SPIN: &str = "angular_velocity: [0, 360, 0]";
+    if m.movable_copies().is_some() {
+        return Some((
+            vec![m.for_each_copy(&format!("set(e, #{{ {SPIN} }});"))],
+            vec![format!("expect(\"rotates\", {});", m.first_copy())],
+        ));
+    }
+    m.movable()?;
+    let h = m.handle();
+    Some((
+        vec![format!("set({h}, #{{ {SPIN} }});")],
+        vec![format!("expect(\"rotates\", {h});")],
+    ))
+}
+
+/// Lifted above where it stands, to fall. Lifting a body that physics does
+/// not move would leave it in the air: only a dynamic one falls.
+fn drop_from_above(m: &MotionInput) -> Option<Written> {
+    if m.movable_copies()
+        .is_some_and(|t| t.body == BodyKind::Dynamic)
+    {
+        return Some((
+            vec![m.for_each_copy(
+                "let p = e.position;\n    set(e, #{ position: [p.x, p.y + 1.5, p.z] });",
+            )],
+            vec![format!(
+                "expect(\"moves\", {}, #{{ min_distance: 0.5 }});",
+                m.first_copy()
+            )],
+        ));
+    }
+    let t = m.movable().filter(|t| t.body == BodyKind::Dynamic)?;
+    let c = (t.min + t.max) * 0.5;
+    let lift = 1.5_f32.max(t.size().y * 2.0);
+    let h = m.handle();
+    Some((
+        vec![format!(
+            "set({h}, #{{ position: {} }});",
+            vec3(Vec3::new(c.x, c.y + lift, c.z))
+        )],
+        // Not "rests": a cup or a bottle may roll on after landing.
+        vec![format!("expect(\"moves\", {h}, #{{ min_distance: 0.5 }});")],
+    ))
+}
+
+/// Keyframed, so it floats free of gravity (underwater, in air).
+fn float(m: &MotionInput) -> Option<Written> {
+    let t = m.movable()?;
+    let c = (t.min + t.max) * 0.5;
+    let start = Vec3::new(c.x, c.y + 0.8, c.z);
+    let travel = if m.item.kind == "rises" {
+        Vec3::new(0.2, 1.5, 0.0)
+    } else {
+        Vec3::new(1.2, 0.3, 0.4)
+    };
+    let h = m.handle();
+    let mut statements = Vec::new();
+    if t.body == BodyKind::Dynamic {
+        statements.push(format!("set({h}, #{{ body: \"kinematic\" }});"));
+    }
+    statements.push(format!(
+        "animate({h}, \"position\", [[0, {}], [{}, {}]], #{{ ease: \"ease_in_out\" }});",
+        vec3(start),
+        num(m.duration()),
+        vec3(start + travel)
+    ));
+    Some((
+        statements,
+        vec![format!("expect(\"moves\", {h}, #{{ min_distance: 0.5 }});")],
+    ))
+}
+
+fn oscillate(m: &MotionInput) -> Option<Written> {
+    m.movable()?;
+    let (property, amplitude, hz) = match m.item.kind.as_str() {
+        "pulsates" => ("scale", "[0.12, 0.18, 0.12]", 0.8),
+        "flickers" => ("emissive_strength", "0.6", 6.0),
+        _ => ("emissive_strength", "0.5", 0.5),
+    };
+    Some((
+        vec![format!(
+            "oscillate({}, \"{property}\", {amplitude}, {hz});",
+            m.handle()
+        )],
+        vec![],
+    ))
+}
+
+/// Grains (with friction) pouring from the subject's top, a dune's crest:
+/// they slide where it is steep and pile up.
+fn pour_grains(m: &MotionInput) -> Option<Written> {
+    let (at, span) = match m.thing() {
+        Some(t) => (
+            Vec3::new(
+                (t.min.x + t.max.x) * 0.5,
+                t.max.y + 0.1,
+                (t.min.z + t.max.z) * 0.5,
+            ),
+            (t.max.z - t.min.z).clamp(0.1, 10.0) * 0.3,
+        ),
+        None => (Vec3::new(0.0, 1.0, 0.0), 0.1),
+    };
+    let r = (span * 0.01).clamp(0.003, 0.05);
+    Some((
+        vec![
+            format!(
+                "let flows = grains(\"sand\", #{{ name: \"flows\", particle_radius: {}, max: 4000 }});",
+                fine_num(r)
+            ),
+            format!(
+                "pour(flows, #{{ kind: \"spill\", position: {}, velocity: [0.5, 0, 0], width: {} }});",
+                vec3(at),
+                num(span)
+            ),
+        ],
+        vec!["expect(\"pours\", flows);".into()],
+    ))
+}
+
+/// Liquid poured into (or spilling from) the subject.
+fn pour_liquid(m: &MotionInput) -> Option<Written> {
+    let thing = m.thing();
+    let (at, width) = match thing {
+        Some(t) => (
+            Vec3::new(
+                (t.min.x + t.max.x) * 0.5,
+                t.max.y + 0.2,
+                (t.min.z + t.max.z) * 0.5,
+            ),
+            ((t.max.x - t.min.x) * 0.1).clamp(0.004, 0.1),
+        ),
+        None => (Vec3::new(0.0, 1.0, 0.0), 0.01),
+    };
+    let r = (width * 0.5).clamp(0.003, 0.03);
+    let kind = if m.item.kind == "spills" {
+        "spill"
+    } else {
+        "pour"
+    };
+    let mut expectations = vec!["expect(\"pours\", liquid_body);".to_string()];
+    if m.item.kind == "fills" && thing.is_some() {
+        expectations.push(format!("expect(\"fills\", {});", m.handle()));
+    }
+    Some((
+        vec![
+            format!(
+                "let liquid_body = liquid(\"water\", #{{ name: \"liquid\", particle_radius: {}, max: 3000 }});",
+                fine_num(r)
+            ),
+            format!(
+                "pour(liquid_body, #{{ kind: \"{kind}\", position: {}, velocity: [0, -0.5, 0], width: {}, stop: {} }});",
+                vec3(at),
+                num(width),
+                num((m.brief.duration.max(2.0) * 0.6) as f32)
+            ),
+        ],
+        expectations,
+    ))
+}
+
+/// From before sunrise to after sunset unless the words say where the day
+/// starts or ends.
+fn day_passes(m: &MotionInput) -> Option<Written> {
+    let w = words(&format!("{} {}", m.item.notes, m.brief.prompt));
+    let start = if has_any(&w, &["noon", "midday"]) && !has_any(&w, &["dawn", "sunrise"]) {
+        12.0
+    } else {
+        5.5
+    };
+    let end = if has_any(&w, &["night", "dusk", "evening", "moon"]) {
+        21.5
+    } else {
+        18.5
+    };
+    Some((
+        vec![format!(
+            "animate(\"sun\", \"time_of_day\", [[0, {}], [{}, {}]], #{{ ease: \"ease_in_out\" }});",
+            num(start),
+            num(m.duration()),
+            num(end)
+        )],
+        vec![],
+    ))
+}
+
+fn steady_wind(_: &MotionInput) -> Option<Written> {
+    Some((
+        vec!["wind(#{ direction: [1, 0, 0.3], speed: 4 });".into()],
+        vec![],
+    ))
+}
+
+/// A real cloth in the stand-in's place, its left edge held, in a gusty
+/// wind; the stand-in is hidden.
+fn cloth_in_wind(m: &MotionInput) -> Option<Written> {
+    let t = m.thing()?;
+    let size = t.size();
+    let c = (t.min + t.max) * 0.5;
+    let width = size.x.max(size.z).clamp(0.3, 6.0);
+    let height = size.y.clamp(0.2, 4.0);
+    let name = m.derived_name("cloth");
+    Some((
+        vec![
+            format!("set({}, #{{ visible: false }});", m.handle()),
+            format!(
+                "let {name} = cloth([{}, {}], #{{ name: \"{name}\", position: {}, pin: \"left\", material: \"fabric\", color: \"#3060c0\", density: 0.15 }});",
+                num(width),
+                num(height),
+                vec3(c)
+            ),
+            "wind(#{ direction: [1, 0, 0.3], speed: 6, gust: 0.5, turbulence: 0.3 });".into(),
+        ],
+        vec![format!("expect(\"flutters\", \"{name}\");")],
+    ))
+}
+
+/// A soft body of the stand-in's size, dropped from a little above it so it
+/// lands and wobbles.
+fn soft_drop(m: &MotionInput) -> Option<Written> {
+    let t = m.thing()?;
+    let size = t.size().clamp(Vec3::splat(0.05), Vec3::splat(4.0));
+    let c = (t.min + t.max) * 0.5;
+    let name = m.derived_name("soft");
+    Some((
+        vec![
+            format!(
+                "set({}, #{{ visible: false, body: \"none\" }});",
+                m.handle()
+            ),
+            format!(
+                "soft_body(\"box\", #{{ name: \"{name}\", size: {}, position: {}, color: \"#40c040\", opacity: 0.85, compliance: 0.001 }});",
+                vec3(size),
+                vec3(Vec3::new(c.x, c.y + size.y.max(0.3), c.z))
+            ),
+        ],
+        vec![format!("expect(\"wobbles\", \"{name}\");")],
+    ))
+}
+
+/// A particle preset over the subject (or high over the middle for what
+/// falls, at the ground for what rises).
+fn emit_particles(m: &MotionInput) -> Option<Written> {
+    let kind = m.item.kind.as_str();
+    let preset = if kind == "falling_leaves" {
+        "leaves"
+    } else {
+        kind
+    };
+    let rises = matches!(kind, "embers" | "steam" | "fire");
+    if kind == "falling_leaves" {
+        return Some(leaves_over_foliage(m));
+    }
+    let at = match m.thing() {
+        Some(t) => Vec3::new(
+            (t.min.x + t.max.x) * 0.5,
+            t.max.y,
+            (t.min.z + t.max.z) * 0.5,
+        ),
+        None if rises => Vec3::ZERO,
+        None => Vec3::new(0.0, 6.0, 0.0),
+    };
+    Some((
+        vec![format!(
+            "emitter(\"{preset}\", #{{ name: \"{kind}\", position: {} }});",
+            vec3(at)
+        )],
+        vec![format!(
+            "expect(\"{}\", \"{kind}\");",
+            if rises {
+                "particles_rise"
+            } else {
+                "particles_fall"
+            }
+        )],
+    ))
+}
+
+/// Leaves falling from the crowns over the whole of what they fall from
+/// (the subject, else everything standing in the scene), as many as the
+/// area needs for the fall to fill the view rather than fleck it.
+fn leaves_over_foliage(m: &MotionInput) -> Written {
+    let span = m.thing().map(|t| (t.min, t.max)).or_else(|| {
+        m.facts
+            .things
+            .iter()
+            .filter(|t| !t.ground)
+            .fold(None, |acc: Option<(Vec3, Vec3)>, t| {
+                Some(acc.map_or((t.min, t.max), |(lo, hi)| (lo.min(t.min), hi.max(t.max))))
+            })
+    });
+    let (at, size) = match span {
+        Some((lo, hi)) => {
+            let size = (hi - lo).clamp(Vec3::splat(2.0), Vec3::splat(30.0));
+            let c = (lo + hi) * 0.5;
+            (Vec3::new(c.x, hi.y.max(3.0), c.z), size)
+        }
+        None => (Vec3::new(0.0, 6.0, 0.0), Vec3::new(6.0, 1.0, 6.0)),
+    };
+    let rate = (size.x * size.z * 0.25).clamp(40.0, 150.0);
+    (
+        vec![format!(
+            "emitter(\"leaves\", #{{ name: \"falling_leaves\", position: {}, size: [{}, 1, {}], rate: {} }});",
+            vec3(at),
+            num(size.x),
+            num(size.z),
+            num(rate.round())
+        )],
+        vec!["expect(\"particles_fall\", \"falling_leaves\");".into()],
+    )
+}
+
+/// The recipe that serves a dynamics kind, if any does.
+pub fn motion_recipe(kind: &str) -> Option<&'static MotionRecipe> {
+    MOTION_RECIPES.iter().find(|r| r.kinds.contains(&kind))
+}
+
+/// Each dynamics item of the brief that a recipe can write, written.
+pub fn motion_plans(brief: &Brief, facts: &SceneFacts) -> Vec<MotionPlan> {
+    brief
+        .dynamics
+        .iter()
+        .filter_map(|item| {
+            let recipe = motion_recipe(&item.kind)?;
+            let (statements, expectations) = (recipe.write)(&MotionInput { brief, item, facts })?;
+            Some(MotionPlan {
+                kind: item.kind.clone(),
+                subject: item.subject.clone(),
+                recipe: recipe.name.into(),
+                statements,
+                expectations,
+            })
+        })
+        .collect()
+}
+
+/// A starting point for the dynamics the brief asks for; None when no
+/// asked-for kind has a recipe that fits the scene.
+pub fn dynamics_starter(brief: &Brief, facts: &SceneFacts) -> Option<String> {
+    motions_script(&motion_plans(brief, facts))
+}
+
+/// The plan the templates make for a whole scene whose object makers are
+/// written: `measure` builds the makers, the environment and a candidate
+/// layout (and camera and dynamics, when given) and returns the facts.
+pub fn scene_plan(brief: &Brief, measure: &dyn Fn(&str) -> Option<SceneFacts>) -> ScenePlan {
+    let environment = environment_plan(brief);
+    let env = environment.script();
+    let layout = layout_plan(brief, &|l: &str| measure(&format!("{env}\n{l}")));
+    let placed = format!("{env}\n{}", layout_script(&layout));
+    let facts = measure(&placed).unwrap_or_default();
+    let camera = camera_plan(brief, &facts);
+    let motions = motion_plans(brief, &facts);
+    ScenePlan {
+        environment,
+        layout,
+        camera,
+        motions,
+    }
 }
 
 #[cfg(test)]
@@ -1019,6 +1297,59 @@ mod tests {
     }
 
     #[test]
+    fn each_dynamics_kind_has_one_recipe_or_is_knowingly_left_to_the_model() {
+        let mut seen: Vec<&str> = Vec::new();
+        for r in MOTION_RECIPES {
+            for k in r.kinds {
+                assert!(
+                    crate::brief::DYNAMICS_KINDS.contains(k),
+                    "{}: '{k}' is not a brief kind",
+                    r.name
+                );
+                assert!(!seen.contains(k), "'{k}' has two recipes");
+                seen.push(k);
+            }
+        }
+        let without: Vec<&str> = crate::brief::DYNAMICS_KINDS
+            .iter()
+            .copied()
+            .filter(|k| !seen.contains(k))
+            .collect();
+        // A new kind must get a recipe or be added here on purpose.
+        assert_eq!(without, ["swings", "static", "drapes", "scatters"]);
+    }
+
+    #[test]
+    fn the_motion_plan_names_its_recipe_and_keeps_expectations_apart() {
+        let b = bottle_brief();
+        let object = catalog_object(&b, &b.objects[0], "assets::bottle", "lying");
+        let script = format!(
+            "{}{}\n{object}\nlet bottle = make_bottle([0, 0, 0]);\n",
+            super::super::code::PRELUDE,
+            environment(&b)
+        );
+        let facts = SceneFacts::build(&script).unwrap();
+        let plans = motion_plans(&b, &facts);
+        assert_eq!(plans.len(), 1);
+        assert_eq!(plans[0].recipe, "roll");
+        assert!(plans[0].statements[0].starts_with("set(find(\"bottle\")"));
+        assert!(
+            plans[0]
+                .expectations
+                .iter()
+                .all(|e| e.starts_with("expect("))
+        );
+        // The whole scene's plan: what compact mode would write for it.
+        let makers = format!("{}{object}\n", super::super::code::PRELUDE);
+        let plan = scene_plan(&b, &|tail: &str| {
+            SceneFacts::build(&format!("{makers}{tail}\n")).ok()
+        });
+        assert_eq!(plan.layout.len(), 1);
+        assert_eq!(plan.motions, plans);
+        assert!(matches!(plan.camera.aim, CameraAim::Follow { ref name } if name == "bottle"));
+    }
+
+    #[test]
     fn a_stand_in_builds_the_kinds_shape_named_and_standing_on_position() {
         for (kind, size) in [("ball", 0.2), ("vase", 0.4), ("crate", 0.5), ("robot", 1.0)] {
             let o = ObjectBrief {
@@ -1050,13 +1381,13 @@ mod tests {
             role: "subject".into(),
             ..Default::default()
         };
-        assert!(forest_object(&b.objects[0]).is_none());
+        assert!(forest_object(&b, &b.objects[0]).is_none());
         let many = ObjectBrief {
             count: 30,
             ..forest.clone()
         };
-        assert!(forest_object(&many).is_none());
-        let code = forest_object(&forest).unwrap();
+        assert!(forest_object(&b, &many).is_none());
+        let code = forest_object(&b, &forest).unwrap();
         let prop = stand_in(&b.objects[0]);
         b.objects.push(forest);
         b.camera.target = "bottle".into();
@@ -1076,7 +1407,8 @@ mod tests {
             .and_then(|r| r.split(',').next())
             .and_then(|x| x.trim().parse().ok())
             .unwrap();
-        assert!(far > 8.0, "{cam}");
+        // From the forest's edge (half its span), not at the bottle.
+        assert!(far > 5.0, "{cam}");
         // With falling leaves asked for, the camera comes within 10 m of
         // the scene's centre, so the leaves read as leaves.
         b.dynamics.push(crate::brief::DynamicsBrief {
@@ -1108,7 +1440,7 @@ mod tests {
             ..Default::default()
         };
         for (o, code) in [
-            (&forest, forest_object(&forest).unwrap()),
+            (&forest, forest_object(&b, &forest).unwrap()),
             (
                 &b.objects[0],
                 catalog_object(&b, &b.objects[0], "assets::bottle", "lying"),

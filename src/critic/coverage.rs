@@ -324,7 +324,7 @@ fn needs_of(kind: &str) -> Needs {
         "sand", "sugar", "salt", "rice", "gravel", "grain", "flour", "seeds", "beans",
     ]) {
         Needs::Grains
-    } else if has(&["forest", "woods", "woodland", "grove", "orchard"]) {
+    } else if has(&["forest", "woods", "woodland", "grove", "orchard", "canopy"]) {
         Needs::Trees
     } else {
         Needs::Rigid
@@ -1033,6 +1033,53 @@ fn environment_coverage(cx: &Ctx, brief: &Brief, rows: &mut Vec<Coverage>, out: 
                     .expected(format!("relief >= {HILL_MIN_RELIEF} m"))
                     .message("the brief's landscape has hills, but the ground is flat".to_string())
                     .fix("Raise the ground: nature::terrain([60, 60], #{ height: 4.0, flat_center: 3.0 }), or heightfield(...) with the subject on the high point.".to_string()),
+            );
+        }
+    }
+    let autumn_attribute = brief.objects.iter().any(|o| {
+        o.attributes
+            .iter()
+            .any(|a| a.to_lowercase().contains("autumn"))
+    });
+    if says(&["autumn", "autumnal"]) || autumn_attribute {
+        // Foliage is what sways (or wears the leaf material); in autumn most
+        // of it is red, orange, yellow or brown, not green.
+        let foliage: Vec<Vec3> = world
+            .entities
+            .iter()
+            .filter(|e| e.sway > 0.0 || cx.last.materials[e.id.index()].preset == Some("leaf"))
+            .map(|e| cx.last.materials[e.id.index()].base_color)
+            .collect();
+        let turned = foliage
+            .iter()
+            .filter(|c| {
+                ["red", "orange", "yellow", "brown"]
+                    .iter()
+                    .any(|w| colour_fits(w, **c) == Some(true))
+            })
+            .count();
+        let measured = format!(
+            "{turned} of {} foliage parts in autumn colours",
+            foliage.len()
+        );
+        let ok = !foliage.is_empty() && turned * 2 >= foliage.len();
+        rows.push(row(
+            "environment",
+            "season: autumn".into(),
+            match (foliage.is_empty(), ok) {
+                (true, _) => "not_verified",
+                (false, true) => "verified",
+                (false, false) => "failed",
+            },
+            measured.clone(),
+        ));
+        if !foliage.is_empty() && !ok {
+            out.push(
+                cx.finding("intent.season", Severity::Error, "")
+                    .observed(measured)
+                    .expected("most foliage red, orange, yellow or brown")
+                    .message("the brief says autumn, but the foliage is still green".to_string())
+                    .fix("Give the trees autumn leaves: leaf_color: pick([\"orange\", \"red\", \"gold\", \"brown\"]) in assets::tree (nature::forest takes leaf_colors: [\"orange\", \"red\", \"gold\"]).".to_string()),
             );
         }
     }
