@@ -195,7 +195,7 @@ pub const DYNAMICS_MEANINGS: &[(&str, &str)] = &[
     ("snow", "a snow emitter whose flakes fall"),
     (
         "falling_leaves",
-        "leaf particles that fall and tumble, at least 2.5 px wide on screen",
+        "leaf particles that fall and tumble, at least 12 in view and 4 px wide on screen",
     ),
     ("wind", "a wind field"),
     ("fire", "rising ember or spark particles"),

@@ -193,6 +193,29 @@ pub fn problems(brief: &Brief, prompt: &str) -> Vec<BriefProblem> {
             });
         }
     }
+    // Trees do not spin, roll, slide or bounce: in "leaves fell, spinning"
+    // it is the leaves that spin, and falling_leaves tumbles them.
+    for d in &brief.dynamics {
+        let rooted = brief.objects.iter().any(|o| {
+            o.name == d.subject
+                && words(&o.kind).iter().any(|w| {
+                    [
+                        "tree", "trees", "forest", "oak", "pine", "palm", "maple", "birch",
+                    ]
+                    .contains(&w.as_str())
+                })
+        });
+        let reported = out
+            .iter()
+            .any(|p| matches!(p, BriefProblem::UnaskedMotion { kind, subject } if *kind == d.kind && *subject == d.subject));
+        if rooted && ["spins", "rolls", "slides", "bounces"].contains(&d.kind.as_str()) && !reported
+        {
+            out.push(BriefProblem::UnaskedMotion {
+                kind: d.kind.clone(),
+                subject: d.subject.clone(),
+            });
+        }
+    }
     if let Some(word) = said.iter().find(|w| FOG_WORDS.contains(&w.as_str())) {
         let weather = brief.environment.weather.to_ascii_lowercase();
         if !FOG_WORDS.iter().any(|f| weather.contains(f)) {
@@ -399,6 +422,30 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(problems(&b, still), vec![]);
+    }
+
+    #[test]
+    fn trees_do_not_spin_when_the_leaves_do() {
+        let prompt = "withered leaves fell silently from tall trees, spinning before settling";
+        let mut b = Brief {
+            objects: vec![object("tall_trees", "tree", "background")],
+            dynamics: vec![
+                dynamics("spins", "tall_trees"),
+                dynamics("falling_leaves", ""),
+            ],
+            ..Default::default()
+        };
+        let found = problems(&b, prompt);
+        assert_eq!(
+            found,
+            vec![BriefProblem::UnaskedMotion {
+                kind: "spins".into(),
+                subject: "tall_trees".into()
+            }]
+        );
+        mend(&mut b, &found);
+        let kinds: Vec<&str> = b.dynamics.iter().map(|d| d.kind.as_str()).collect();
+        assert_eq!(kinds, ["falling_leaves"]);
     }
 
     #[test]

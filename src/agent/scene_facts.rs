@@ -35,6 +35,8 @@ pub struct SceneFacts {
     pub emitters: usize,
     pub triangles: usize,
     pub camera_set: bool,
+    /// Where a script-set camera stands and the point it looks at.
+    pub camera: Option<(Vec3, Vec3)>,
 }
 
 /// World-space box of every entity on its own (children not included).
@@ -144,6 +146,16 @@ impl SceneFacts {
             emitters: world.emitters.len(),
             triangles: crate::measure::Counts::of(world).triangles,
             camera_set: world.camera.explicit,
+            camera: world.camera.explicit.then(|| {
+                let target = match &world.camera.target {
+                    crate::world::CameraTarget::Point { at } => *at,
+                    crate::world::CameraTarget::Entity { id } => world
+                        .world_transforms()
+                        .get(id.index())
+                        .map_or(Vec3::ZERO, |t| t.position),
+                };
+                (world.camera.position, target)
+            }),
         }
     }
 

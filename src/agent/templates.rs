@@ -64,6 +64,33 @@ fn label_and_look(o: &ObjectBrief, attrs: &[String]) -> Vec<String> {
 pub fn catalog_object(brief: &Brief, o: &ObjectBrief, builder: &str, builder_doc: &str) -> String {
     let attrs = attribute_words(o);
     let mut options = label_and_look(o, &attrs);
+    if builder_doc.contains("leaf_color") {
+        // A tree's colours are its leaves' ("yellowed leaves with brown
+        // spots"), not its trunk's.
+        options.retain(|opt| !opt.starts_with("color:"));
+        let mut colours: Vec<&str> = attrs
+            .iter()
+            .map(String::as_str)
+            .filter(|w| parse_color_str(w).is_some())
+            .collect();
+        colours.dedup();
+        let scene = words(&format!("{} {}", brief.setting, brief.prompt));
+        let turned = ["autumn", "withered", "yellowed", "dry", "fall"];
+        if colours.is_empty() && (has_any(&attrs, &turned) || has_any(&scene, &["autumn"])) {
+            colours = vec!["orange", "red", "gold", "brown"];
+        }
+        match colours.as_slice() {
+            [] => {}
+            [one] => options.push(format!("leaf_color: \"{one}\"")),
+            many => options.push(format!(
+                "leaf_color: pick([{}])",
+                many.iter()
+                    .map(|c| format!("\"{c}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
     // The brief's size when the builder's default height is far from it
     // (kept within what is plausible for the kind).
     if let (Some(want), Some(default)) = (o.size_m, default_of(builder_doc, "height")) {
@@ -956,6 +983,22 @@ fn emit_particles(m: &MotionInput) -> Option<Written> {
     if kind == "falling_leaves" {
         return Some(leaves_over_foliage(m));
     }
+    if matches!(kind, "rain" | "snow") {
+        // Weather covers the whole view, not a patch over the middle.
+        let centre = m.facts.camera.map_or(Vec3::ZERO, |(_, target)| target);
+        let (rate, max) = if kind == "rain" {
+            (3000, 12000)
+        } else {
+            (500, 12000)
+        };
+        return Some((
+            vec![format!(
+                "emitter(\"{kind}\", #{{ name: \"{kind}\", position: {}, size: [30, 0.5, 30], rate: {rate}, max: {max} }});",
+                vec3(Vec3::new(centre.x, (centre.y + 6.0).max(8.0), centre.z))
+            )],
+            vec![format!("expect(\"particles_fall\", \"{kind}\");")],
+        ));
+    }
     let at = match m.thing() {
         Some(t) => Vec3::new(
             (t.min.x + t.max.x) * 0.5,
@@ -981,10 +1024,25 @@ fn emit_particles(m: &MotionInput) -> Option<Written> {
     ))
 }
 
-/// Leaves falling from the crowns over the whole of what they fall from
-/// (the subject, else everything standing in the scene), as many as the
-/// area needs for the fall to fill the view rather than fleck it.
+/// Leaves falling through the camera's view a few metres in front of it,
+/// where they are big enough to read as leaves (9 cm leaves 10 m away are
+/// specks); without a camera, over the whole of what they fall from (the
+/// subject, else everything standing in the scene), as many as the area
+/// needs for the fall to fill the view rather than fleck it.
 fn leaves_over_foliage(m: &MotionInput) -> Written {
+    let expect = vec!["expect(\"particles_fall\", \"falling_leaves\");".to_string()];
+    if let Some((eye, target)) = m.facts.camera {
+        let dir = (target - eye).normalize_or_zero();
+        let near = eye + dir * eye.distance(target).clamp(1.0, 8.0) * 0.6;
+        let at = Vec3::new(near.x, (near.y + 2.5).max(2.5), near.z);
+        return (
+            vec![format!(
+                "emitter(\"leaves\", #{{ name: \"falling_leaves\", position: {}, size: [6, 1, 6], rate: 60 }});",
+                vec3(at)
+            )],
+            expect,
+        );
+    }
     let span = m.thing().map(|t| (t.min, t.max)).or_else(|| {
         m.facts
             .things
@@ -1011,7 +1069,7 @@ fn leaves_over_foliage(m: &MotionInput) -> Written {
             num(size.z),
             num(rate.round())
         )],
-        vec!["expect(\"particles_fall\", \"falling_leaves\");".into()],
+        expect,
     )
 }
 
@@ -1115,6 +1173,47 @@ mod tests {
             code,
             "fn make_bottle(position) {\n    assets::bottle(position, #{ name: \"bottle\", color: \"brown\", material: \"glass\", lying: true })\n}"
         );
+    }
+
+    #[test]
+    fn falling_leaves_fall_through_the_view_near_the_camera() {
+        let mut b = bottle_brief();
+        b.dynamics = vec![DynamicsBrief {
+            kind: "falling_leaves".into(),
+            ..Default::default()
+        }];
+        let scene = "plane(40, #{ name: \"ground\" });\ncamera(#{ position: [0, 2, 10], target: [0, 2, 0] });\n";
+        let facts = SceneFacts::build(scene).unwrap();
+        let d = dynamics_starter(&b, &facts).unwrap();
+        // Under 5 m from the camera on its line of sight, 2.5 m above it.
+        assert!(d.contains("position: [0, 4.5, 5.2]"), "{d}");
+        SceneFacts::build(&format!("{scene}{d}\n")).expect("the leaves build");
+    }
+
+    #[test]
+    fn a_catalog_trees_colours_are_its_leaves() {
+        let mut b = bottle_brief();
+        let doc = "A tree, fixed. Options: name, height (4), leaf_color, sway (0.35)";
+        let tree = ObjectBrief {
+            name: "tall_trees".into(),
+            kind: "tree".into(),
+            count: 5,
+            attributes: vec!["yellow".into(), "withered".into(), "brown spots".into()],
+            ..Default::default()
+        };
+        let code = catalog_object(&b, &tree, "assets::tree", doc);
+        assert!(
+            code.contains("leaf_color: pick([\"yellow\", \"brown\"])") && !code.contains(" color:"),
+            "{code}"
+        );
+        // An autumn scene turns uncoloured leaves.
+        b.prompt = "an oak in autumn".into();
+        let plain = ObjectBrief {
+            attributes: vec!["tall".into()],
+            ..tree
+        };
+        let code = catalog_object(&b, &plain, "assets::tree", doc);
+        assert!(code.contains("leaf_color: pick([\"orange\""), "{code}");
     }
 
     #[test]

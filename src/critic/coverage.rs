@@ -104,13 +104,16 @@ pub struct CoverageRecorder {
     leaf_px: Vec<f32>,
     /// Per frame with leaves in the world: how many are inside the view.
     leaves_in_view: Vec<usize>,
+    /// The same for rain and for snow.
+    rain_in_view: Vec<usize>,
+    snow_in_view: Vec<usize>,
 }
 
 /// The frame height leaf sizes are measured against: the default render's.
 const REFERENCE_HEIGHT_PX: f32 = 360.0;
 /// Leaves narrower than this on screen read as flecks, not leaves (the
 /// renderer keeps them a pixel wide by fading them).
-const LEAF_MIN_PX: f32 = 2.5;
+const LEAF_MIN_PX: f32 = 4.0;
 
 /// A sprinkle of leaves in a corner of the frame is not "leaves falling":
 /// the fall must fill some of the view.
@@ -118,10 +121,19 @@ const LEAVES_MIN_IN_VIEW: usize = 12;
 /// The critic does not know the render's size; the default is 16:9.
 const REFERENCE_ASPECT: f32 = 16.0 / 9.0;
 
-/// The leaf particles inside the camera's view: their median on-screen
-/// width (pixels of a [`REFERENCE_HEIGHT_PX`] frame, None when none is in
-/// view) and their count; None when the world has no leaves at this frame.
-fn leaves_on_screen(world: &World, frame: &Frame) -> Option<(Option<f32>, usize)> {
+/// Rain or snow the camera barely sees is not a rainstorm: this many drops
+/// or flakes in view in a typical frame, at least.
+const PRECIPITATION_MIN_IN_VIEW: usize = 25;
+
+/// The particles of `style` inside the camera's view: their median
+/// on-screen width (pixels of a [`REFERENCE_HEIGHT_PX`] frame, None when
+/// none is in view) and their count; None when the world has none of them
+/// at this frame.
+fn particles_on_screen(
+    world: &World,
+    frame: &Frame,
+    style: ParticleStyle,
+) -> Option<(Option<f32>, usize)> {
     let cam = &frame.camera;
     let forward = (cam.target - cam.position).normalize_or_zero();
     let right = forward.cross(Vec3::Y).normalize_or_zero();
@@ -138,7 +150,7 @@ fn leaves_on_screen(world: &World, frame: &Frame) -> Option<(Option<f32>, usize)
             world
                 .emitters
                 .get(**e as usize)
-                .is_some_and(|em| em.style == ParticleStyle::Leaf)
+                .is_some_and(|em| em.style == style)
         })
         .inspect(|_| any = true)
         .filter_map(|((pos, size), _)| {
@@ -179,7 +191,7 @@ fn leaves_hard_to_see(rec: &CoverageRecorder) -> Option<(String, &'static str, S
     let width = median(&rec.leaf_px).filter(|w| *w < LEAF_MIN_PX)?;
     Some((
         format!("the leaves are {width:.1} px wide in a {REFERENCE_HEIGHT_PX:.0}-px-high frame"),
-        "falling leaves at least 2.5 px wide on screen",
+        "falling leaves at least 4 px wide on screen",
         "the leaves fall, but too small or too far away to be seen as leaves".into(),
         "Bring the camera closer to where the leaves fall, or emit bigger leaves (particle_size: [0.05, 0.09]).".into(),
     ))
@@ -240,9 +252,15 @@ impl CoverageRecorder {
             }
         }
         self.max_wind = self.max_wind.max(frame.wind.length());
-        if let Some((width, count)) = leaves_on_screen(world, frame) {
+        if let Some((width, count)) = particles_on_screen(world, frame, ParticleStyle::Leaf) {
             self.leaf_px.extend(width);
             self.leaves_in_view.push(count);
+        }
+        if let Some((_, count)) = particles_on_screen(world, frame, ParticleStyle::Rain) {
+            self.rain_in_view.push(count);
+        }
+        if let Some((_, count)) = particles_on_screen(world, frame, ParticleStyle::Snow) {
+            self.snow_in_view.push(count);
         }
         for l in &frame.lights {
             if let LightKind::Sun { elevation, .. } = l.kind {
@@ -329,6 +347,12 @@ fn needs_of(kind: &str) -> Needs {
     } else {
         Needs::Rigid
     }
+}
+
+/// Whether a brief object of this kind is a landscape (a forest, a
+/// canopy) that the shot must be about, not a prop in it.
+pub fn is_landscape_kind(kind: &str) -> bool {
+    needs_of(kind) == Needs::Trees
 }
 
 fn needs_fix(n: Needs, name: &str) -> String {
@@ -1528,6 +1552,32 @@ fn dynamics_coverage(
                     "Give the foliage sway: 0.5 (assets::tree and nature::forest take sway) and add wind(#{ speed: 4, gust: 0.5 }).".into(),
                 );
             }
+        }
+        kind @ ("rain" | "snow")
+            if median(if kind == "rain" {
+                &cx.rec.rain_in_view
+            } else {
+                &cx.rec.snow_in_view
+            })
+            .is_some_and(|n| n < PRECIPITATION_MIN_IN_VIEW) =>
+        {
+            let seen = median(if kind == "rain" {
+                &cx.rec.rain_in_view
+            } else {
+                &cx.rec.snow_in_view
+            })
+            .unwrap_or(0);
+            fail(
+                format!(
+                    "{seen} {} in view in a typical frame",
+                    if kind == "rain" { "drops" } else { "flakes" }
+                ),
+                "at least 25 in view",
+                format!("the {kind} falls, but hardly any of it is in the camera's view"),
+                format!(
+                    "Cover the view with it: emitter(\"{kind}\", #{{ position: [x, 8, z] over the scene, size: [30, 1, 30] }}), or bring the camera closer."
+                ),
+            );
         }
         "falling_leaves" if leaves_hard_to_see(cx.rec).is_some() => {
             if let Some((measured, expected, message, fix)) = leaves_hard_to_see(cx.rec) {

@@ -166,7 +166,16 @@ impl Critic {
                 } else {
                     o.name.clone()
                 };
-                subjects.push(visual::Subject { name, members });
+                let least_share = if coverage::is_landscape_kind(&o.kind) {
+                    visual::LANDSCAPE_SHARE
+                } else {
+                    visual::SPECK_SHARE
+                };
+                subjects.push(visual::Subject {
+                    name,
+                    members,
+                    least_share,
+                });
             }
         }
         if let CameraTarget::Entity { id } = world.camera.target
@@ -175,6 +184,7 @@ impl Critic {
             subjects.push(visual::Subject {
                 name: world.entity(id).label(),
                 members: vec![id],
+                least_share: visual::SPECK_SHARE,
             });
         }
         let motion = !world.emitters.is_empty()

@@ -32,7 +32,16 @@ pub struct Analysed<'a> {
 pub struct Subject {
     pub name: String,
     pub members: Vec<EntityId>,
+    /// The least share of the frame it must fill at its biggest: a prop
+    /// may be small, a forest the scene is about may not be a clump on the
+    /// horizon.
+    pub least_share: f32,
 }
+
+/// What any subject must fill at least: not a speck.
+pub const SPECK_SHARE: f32 = 0.002;
+/// What a landscape-sized subject (a forest) must fill at least.
+pub const LANDSCAPE_SHARE: f32 = 0.10;
 
 /// A keyframe's look at the scene's own pixels (not the sky).
 #[derive(Debug, Clone, Default)]
@@ -410,16 +419,29 @@ impl VisualRecorder {
                         format!("'{name}' is out of view most of the time"),
                         &format!("Follow it: camera(#{{ target: \"{name}\" }}), or widen the fov."),
                     ));
-                } else if biggest < 0.002 {
+                } else if biggest < subject.least_share {
+                    let landscape = subject.least_share > SPECK_SHARE;
                     out.push(f(
                         "visual.subject_too_small",
-                        Severity::Warning,
+                        if landscape {
+                            Severity::Error
+                        } else {
+                            Severity::Warning
+                        },
                         vec![name.clone()],
                         span,
                         format!("at most {:.2} % of the frame", biggest * 100.0),
-                        ">= 0.2 % of the frame",
-                        format!("'{name}' is a speck in the frame"),
-                        "Move the camera closer or narrow its fov.",
+                        &format!(">= {} % of the frame", subject.least_share * 100.0),
+                        if landscape {
+                            format!("'{name}' is a clump in the distance, not the scene")
+                        } else {
+                            format!("'{name}' is a speck in the frame")
+                        },
+                        if landscape {
+                            "Stand the camera at its edge (about half its width from its centre), looking in."
+                        } else {
+                            "Move the camera closer or narrow its fov."
+                        },
                     ));
                 }
             }
