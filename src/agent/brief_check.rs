@@ -37,6 +37,9 @@ pub enum BriefProblem {
     UnaskedMotion { kind: String, subject: String },
     /// The prompt names fog or mist (`word`) that the brief's weather lacks.
     MissingWeather { word: String },
+    /// Object `name` is sand or a liquid that a pour or flow already makes
+    /// as particles; as an object it would be rigid copies.
+    MatterAsObject { name: String },
 }
 
 /// Words for air the camera sees through; the brief's weather must carry one
@@ -75,6 +78,9 @@ the noun the description uses"
                 } else {
                     subject
                 }
+            ),
+            BriefProblem::MatterAsObject { name } => format!(
+                "object \"{name}\" is matter that the dynamics pour as particles, not an object: drop it"
             ),
             BriefProblem::MissingWeather { word } => format!(
                 "the description says \"{word}\", but environment.weather does not: put \"{word}\" in it"
@@ -216,6 +222,30 @@ pub fn problems(brief: &Brief, prompt: &str) -> Vec<BriefProblem> {
             });
         }
     }
+    // Poured or flowing matter is made by its dynamics; listed as an object
+    // too, it becomes rigid stand-ins (ten sand cylinders on a dune).
+    let pours = |kinds: &[DynamicsBrief]| {
+        kinds.iter().any(|d| {
+            ["flows", "pours", "fills", "spills", "splashes", "piles"].contains(&d.kind.as_str())
+        })
+    };
+    let will_pour = pours(&brief.dynamics)
+        || out.iter().any(|p| {
+            matches!(p, BriefProblem::MissingMotion { kinds, .. }
+                if ["flows", "pours", "fills", "spills", "splashes"].contains(&kinds[0]))
+        });
+    if will_pour {
+        for o in &brief.objects {
+            if words(&o.kind).iter().any(|w| {
+                MATTER_WORDS.contains(&w.as_str())
+                    && !["fountain", "river", "stream"].contains(&w.as_str())
+            }) {
+                out.push(BriefProblem::MatterAsObject {
+                    name: o.name.clone(),
+                });
+            }
+        }
+    }
     if let Some(word) = said.iter().find(|w| FOG_WORDS.contains(&w.as_str())) {
         let weather = brief.environment.weather.to_ascii_lowercase();
         if !FOG_WORDS.iter().any(|f| weather.contains(f)) {
@@ -293,6 +323,19 @@ pub fn mend(brief: &mut Brief, problems: &[BriefProblem]) {
                     role: "background".into(),
                     ..Default::default()
                 });
+            }
+            BriefProblem::MatterAsObject { name } => {
+                brief.objects.retain(|o| &o.name != name);
+                let other = brief
+                    .objects
+                    .iter()
+                    .find(|o| o.role == "subject")
+                    .or(brief.objects.first())
+                    .map(|o| o.name.clone())
+                    .unwrap_or_default();
+                for d in brief.dynamics.iter_mut().filter(|d| &d.subject == name) {
+                    d.subject = other.clone();
+                }
             }
             BriefProblem::MissingWeather { word } => {
                 let weather = brief.environment.weather.trim();
@@ -422,6 +465,47 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(problems(&b, still), vec![]);
+    }
+
+    #[test]
+    fn flowing_sand_is_grains_from_the_dune_not_bouncing_objects() {
+        let prompt =
+            "a desert afternoon, as sand flows like liquid silk down the ridgeline of a dune";
+        let mut b = Brief {
+            objects: vec![object("dune", "dune", "background"), {
+                let mut sand = object("sand", "sand", "subject");
+                sand.count = 10;
+                sand
+            }],
+            dynamics: vec![dynamics("bounces", "sand")],
+            ..Default::default()
+        };
+        let found = problems(&b, prompt);
+        for p in &found {
+            assert!(!p.message().is_empty());
+        }
+        assert!(
+            found.contains(&BriefProblem::UnaskedMotion {
+                kind: "bounces".into(),
+                subject: "sand".into()
+            }),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&BriefProblem::MatterAsObject {
+                name: "sand".into()
+            }),
+            "{found:?}"
+        );
+        mend(&mut b, &found);
+        let names: Vec<&str> = b.objects.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["dune"]);
+        let kinds: Vec<(&str, &str)> = b
+            .dynamics
+            .iter()
+            .map(|d| (d.kind.as_str(), d.subject.as_str()))
+            .collect();
+        assert_eq!(kinds, [("flows", "dune")], "{b:?}");
     }
 
     #[test]

@@ -116,6 +116,7 @@ pub const MOTION_WORDS: &[(&str, &[&str])] = &[
     ("pour", &["pours", "fills", "spills", "flows"]),
     ("fill", &["fills", "pours"]),
     ("spill", &["spills", "pours", "flows"]),
+    ("flow", &["flows", "pours"]),
     ("splash", &["splashes"]),
     ("sway", &["sways", "swings"]),
     ("swing", &["swings", "sways"]),
@@ -135,7 +136,7 @@ pub const MOTION_WORDS: &[(&str, &[&str])] = &[
 
 /// Motion stems that are motions only where a liquid or grains are named
 /// ("a room filled with light" pours nothing).
-pub const NEEDS_MATTER: &[&str] = &["fill", "pour", "spill", "splash"];
+pub const NEEDS_MATTER: &[&str] = &["fill", "pour", "spill", "splash", "flow"];
 
 /// Words that name a liquid or grains.
 pub const MATTER_WORDS: &[&str] = &[
@@ -192,5 +193,17 @@ pub const LICENSED_MOTIONS: &[(&str, &[&str])] = &[
     (
         "pulsates",
         &["puls", "pulsat", "throb", "beat", "breath", "jellyfish"],
+    ),
+    (
+        "bounces",
+        &[
+            "bounc",
+            "hop",
+            "jump",
+            "drop",
+            "dribbl",
+            "ball",
+            "trampolin",
+        ],
     ),
 ];
