@@ -168,6 +168,21 @@ pub fn problems(brief: &Brief, prompt: &str) -> Vec<BriefProblem> {
             });
         }
     }
+    // "Settling on a pile of fallen leaves": the pile is scenery the
+    // catalog builds (nature::leaf_pile).
+    let leaf_pile_said = stems.iter().any(|s| s == "pil" || s == "heap")
+        && stems.iter().any(|s| s.starts_with("leav") || s == "leaf");
+    let pile_held = brief.objects.iter().any(|o| {
+        words(&o.kind)
+            .iter()
+            .any(|w| w.contains("pile") || w == "heap")
+    });
+    if leaf_pile_said && !pile_held {
+        out.push(BriefProblem::MissingScenery {
+            word: "pile of leaves".into(),
+            kind: "leaf_pile",
+        });
+    }
     for (particle, kind, with) in PARTICLE_WORDS {
         let Some(i) = stems.iter().position(|s| s == particle) else {
             continue;
@@ -506,6 +521,33 @@ mod tests {
             .map(|d| (d.kind.as_str(), d.subject.as_str()))
             .collect();
         assert_eq!(kinds, [("flows", "dune")], "{b:?}");
+    }
+
+    #[test]
+    fn a_pile_of_fallen_leaves_is_scenery() {
+        let prompt = "leaves fell, spinning before settling on a bright pile of fallen leaves";
+        let mut b = Brief {
+            dynamics: vec![dynamics("falling_leaves", "")],
+            ..Default::default()
+        };
+        let found = problems(&b, prompt);
+        assert!(
+            found.iter().any(|p| matches!(
+                p,
+                BriefProblem::MissingScenery {
+                    kind: "leaf_pile",
+                    ..
+                }
+            )),
+            "{found:?}"
+        );
+        mend(&mut b, &found);
+        assert!(b.objects.iter().any(|o| o.kind == "leaf_pile"), "{b:?}");
+        assert!(
+            !problems(&b, prompt)
+                .iter()
+                .any(|p| matches!(p, BriefProblem::MissingScenery { .. }))
+        );
     }
 
     #[test]
