@@ -143,6 +143,8 @@ pub fn forest_object(brief: &Brief, o: &ObjectBrief) -> Option<String> {
     ];
     let scene = words(&format!("{} {}", brief.setting, brief.prompt));
     if has_any(&attrs, &["autumn", "fall"]) || has_any(&scene, &["autumn"]) {
+        // Conifers stay green in autumn: an orange pine reads as a toy.
+        tree[1] = "kind: \"broadleaf\"".into();
         tree.push("leaf_color: pick([\"orange\", \"red\", \"gold\", \"brown\"])".into());
     } else if let Some(c) = attrs.iter().rev().find(|w| parse_color_str(w).is_some()) {
         tree.push(format!("leaf_color: \"{c}\""));
