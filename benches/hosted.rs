@@ -31,6 +31,7 @@ fn one_call(kind: ProviderKind, key_var: &str, model_var: &str, default_model: &
     req.schema = Some(JsonSchema {
         name: "scene_brief".into(),
         schema: Brief::schema(),
+        strict: true,
     });
     req.max_tokens = 900;
     match chat_blocking(&config, &req) {

@@ -257,6 +257,19 @@ impl Brief {
     pub fn schema() -> serde_json::Value {
         crate::llm::strict_schema_for::<Brief>()
     }
+
+    /// [`Brief::schema`] with its lists bounded (`maxItems`), for local
+    /// servers that compile the schema into a decoding grammar (llama.cpp):
+    /// a small model that starts repeating one dynamics item is then made
+    /// to close the list instead of looping to its token limit. Hosted
+    /// strict modes do not all accept `maxItems`, so they get the plain one.
+    pub fn bounded_schema() -> serde_json::Value {
+        let mut s = Self::schema();
+        s["properties"]["objects"]["maxItems"] = 6.into();
+        s["properties"]["dynamics"]["maxItems"] = 5.into();
+        s["properties"]["objects"]["items"]["properties"]["attributes"]["maxItems"] = 5.into();
+        s
+    }
 }
 
 #[cfg(test)]
@@ -278,6 +291,35 @@ mod tests {
                 .len(),
             DYNAMICS_KINDS.len()
         );
+    }
+
+    #[test]
+    fn the_bounded_schema_caps_the_lists_a_small_model_loops_in() {
+        let s = Brief::bounded_schema();
+        assert_eq!(s["properties"]["dynamics"]["maxItems"], 5);
+        assert_eq!(s["properties"]["objects"]["maxItems"], 6);
+        assert_eq!(
+            s["properties"]["objects"]["items"]["properties"]["attributes"]["maxItems"],
+            5
+        );
+        assert!(
+            s["properties"]["dynamics"]["items"]["properties"]
+                .get("attributes")
+                .is_none()
+        );
+        // Otherwise the same schema.
+        let mut plain = s.clone();
+        for list in ["objects", "dynamics"] {
+            plain["properties"][list]
+                .as_object_mut()
+                .unwrap()
+                .remove("maxItems");
+        }
+        plain["properties"]["objects"]["items"]["properties"]["attributes"]
+            .as_object_mut()
+            .unwrap()
+            .remove("maxItems");
+        assert_eq!(plain, Brief::schema());
     }
 
     #[test]

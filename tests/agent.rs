@@ -279,6 +279,13 @@ fn compact_mode_writes_the_environment_layout_and_camera_from_the_brief() {
     );
     let cam = read(out.join("scene/camera.rhai"));
     assert!(cam.contains("target: find(\"ball\")"), "{cam}");
+    // A small model's plan is asked for with its lists bounded, so it cannot
+    // loop to the token limit repeating one item; not as strict mode, which
+    // does not take the bounds.
+    let plan_request: Value = serde_json::from_str(&server.seen()[0].body).unwrap();
+    let format = &plan_request["response_format"]["json_schema"];
+    assert_eq!(format["strict"], false);
+    assert_eq!(format["schema"]["properties"]["dynamics"]["maxItems"], 5);
     // The plan is written as data, and the pieces are that plan compiled.
     let plan: code2worlds::agent::plan::ScenePlan =
         serde_json::from_str(&read(out.join("scene/plan.json"))).expect("scene/plan.json");

@@ -168,9 +168,16 @@ put them in dynamics, not objects.\n\
     );
     let mut req = ChatRequest::new(vec![Part::Text(task)]);
     req.system = Some(PLANNER_SYSTEM.into());
+    // Small local models loop in lists; their servers take the bounds.
+    let bounded = cx.grammar || cx.compact;
     req.schema = Some(JsonSchema {
         name: "scene_brief".into(),
-        schema: Brief::schema(),
+        schema: if bounded {
+            Brief::bounded_schema()
+        } else {
+            Brief::schema()
+        },
+        strict: !bounded,
     });
     req.max_tokens = 900;
     req.temperature = Some(0.2);

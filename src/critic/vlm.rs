@@ -107,6 +107,7 @@ impl ProviderCritic {
             schema: Some(JsonSchema {
                 name: "vlm_review".into(),
                 schema: review_schema(),
+                strict: true,
             }),
             max_tokens: self.max_tokens,
             // The configuration's temperature applies.
@@ -413,6 +414,7 @@ mod sent {
         plan.schema = Some(JsonSchema {
             name: "scene_brief".into(),
             schema: crate::brief::Brief::schema(),
+            strict: true,
         });
         let png = crate::video::RgbaImage::filled(4, 4, [9, 9, 9, 255])
             .unwrap()

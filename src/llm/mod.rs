@@ -38,6 +38,10 @@ pub struct JsonSchema {
     /// A short identifier (OpenAI requires one: letters, digits, `_`, `-`).
     pub name: String,
     pub schema: serde_json::Value,
+    /// Sent as OpenAI's strict mode, which refuses keywords outside its
+    /// subset; a schema that needs others (a local server's `maxItems`)
+    /// goes without it.
+    pub strict: bool,
 }
 
 /// One turn: an optional system prompt and a user message of text and

@@ -48,15 +48,17 @@ pub(crate) fn body(config: &ProviderConfig, req: &ChatRequest) -> Value {
     }
     if let Some(s) = &req.schema {
         // Strict mode refuses (400) a schema that breaks its rules.
-        debug_assert_eq!(
-            super::strict_violations(&s.schema),
-            Vec::<String>::new(),
-            "schema {:?} is not strict",
-            s.name
-        );
+        if s.strict {
+            debug_assert_eq!(
+                super::strict_violations(&s.schema),
+                Vec::<String>::new(),
+                "schema {:?} is not strict",
+                s.name
+            );
+        }
         body["response_format"] = json!({
             "type": "json_schema",
-            "json_schema": { "name": s.name, "schema": s.schema, "strict": true }
+            "json_schema": { "name": s.name, "schema": s.schema, "strict": s.strict }
         });
     }
     if let Some(g) = &req.grammar {
