@@ -73,6 +73,7 @@ fn stage_of(seen: &Seen) -> &'static str {
         "dynamics",
         "repair",
         "repair_section",
+        "repair_camera",
     ]
     .into_iter()
     .find(|s| *s == first)
@@ -1128,4 +1129,63 @@ fn a_plan_cut_off_by_the_token_limit_is_asked_again_not_read_as_an_empty_brief()
     assert!(user_text(asked[1]).contains("cut off"));
     assert_eq!(r.brief.objects.len(), 1, "{:?}", r.brief);
     assert_eq!(r.rounds[0].verdict, Some(Verdict::Pass));
+}
+
+/// In compact mode the camera is repaired as a typed plan part (JSON the
+/// schema constrains), which the plan's compiler writes out: the model
+/// fills in numbers, not calls.
+#[test]
+fn compact_mode_repairs_the_camera_as_a_plan_part() {
+    use code2worlds::agent::client::ModelClient;
+    use code2worlds::agent::retrieve::Index;
+    use code2worlds::agent::stages::{self, Note, Problem, StageContext};
+    let server = serve_with(|seen| {
+        (stage_of(seen) == "repair_camera").then(|| {
+            openai(r#"{ "position": [2, 1.5, 3], "aim": { "aim": "follow", "name": "ball" } }"#)
+        })
+    });
+    let cfg = config(&server.base, None, &[]);
+    let client = |role| ModelClient::new(role, cfg.coder.clone(), None, None).unwrap();
+    let (planner, coder) = (client("planner"), client("coder"));
+    let session = code2worlds::script::Session::new(code2worlds::limits::Limits::default(), None);
+    let index = Index::build(session.registry());
+    let progress = code2worlds::agent::Progress::new(true);
+    let cx = StageContext {
+        planner: &planner,
+        coder: &coder,
+        index: &index,
+        grammar: false,
+        compact: true,
+        progress: &progress,
+    };
+    let script = "plane(10, #{ name: \"ground\" });\n\
+                  sphere(0.2, #{ name: \"ball\", position: [0, 0.2, 0], body: \"dynamic\" });\n\
+                  \n// ---- camera ----\ncamera(#{ position: [40, 30, 50], target: [0, 0, 0] });\n";
+    let problem = Problem::Critic {
+        score: 70,
+        findings: vec![Note {
+            id: "visual.subject_too_small".into(),
+            severity: "warning".into(),
+            message: "'ball' is a speck in the frame".into(),
+            fix: "Move the camera closer.".into(),
+        }],
+    };
+    let brief: code2worlds::brief::Brief = serde_json::from_value(brief()).unwrap();
+    let repaired = stages::repair_section(&cx, &brief, script, &problem, 1, None)
+        .unwrap()
+        .expect("the camera section was repaired");
+    assert!(
+        repaired.contains("camera(#{ position: [2, 1.5, 3], target: find(\"ball\") });"),
+        "{repaired}"
+    );
+    assert!(!repaired.contains("[40, 30, 50]"), "{repaired}");
+    assert_eq!(stages(&server), ["repair_camera"]);
+    // Asked as JSON under the part's schema, not as code.
+    let asked: Value = serde_json::from_str(&server.seen()[0].body).unwrap();
+    let format = &asked["response_format"]["json_schema"];
+    assert_eq!(format["name"], "camera_plan");
+    assert!(
+        format["schema"]["properties"].get("position").is_some(),
+        "{format}"
+    );
 }

@@ -11,6 +11,7 @@
 //! building.
 
 use glam::Vec3;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Two places: positions. Trailing zeros trimmed, so scripts stay short.
@@ -138,7 +139,7 @@ impl EnvironmentPlan {
 }
 
 /// What the camera looks at.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "aim", rename_all = "snake_case")]
 pub enum CameraAim {
     /// Follow a named entity as it moves.
@@ -150,7 +151,7 @@ pub enum CameraAim {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CameraPlan {
     pub position: [f32; 3],
     pub aim: CameraAim,

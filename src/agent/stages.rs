@@ -71,6 +71,41 @@ impl StageContext<'_> {
         req
     }
 
+    /// Asks the coder for one part of the [scene plan](super::plan) as JSON
+    /// (constrained by its schema) rather than as code: small models fill
+    /// in numbers far more reliably than they write calls. None when the
+    /// answer does not parse as the part.
+    fn ask_plan_part<T: serde::de::DeserializeOwned + schemars::JsonSchema>(
+        &self,
+        site: &CallSite,
+        name: &str,
+        task: String,
+    ) -> Result<Option<T>, AgentError> {
+        let mut req = ChatRequest::new(vec![Part::Text(task)]);
+        req.system = Some(PLANNER_SYSTEM.into());
+        req.schema = Some(JsonSchema {
+            name: name.into(),
+            schema: serde_json::to_value(schemars::schema_for!(T)).unwrap_or_default(),
+            // Tagged choices (follow a name, or look at a point) are outside
+            // strict mode's subset.
+            strict: false,
+        });
+        req.max_tokens = 300;
+        req.temperature = Some(0.2);
+        self.progress.say(
+            &site.stage,
+            &format!("asking {} for the {name}", self.coder.model_name()),
+        );
+        let answer = self.coder.chat(site, &req).map_err(|e| AgentError::Model {
+            stage: site.stage.clone(),
+            error: e,
+        })?;
+        Ok(answer
+            .json()
+            .ok()
+            .and_then(|v| serde_json::from_value::<T>(v).ok()))
+    }
+
     /// Asks the coder; returns the code in its answer. An answer cut off
     /// by the token limit (the server says so, or brackets and strings are
     /// left open) is asked for again once, with twice the room, rather than
@@ -1049,6 +1084,9 @@ pub fn repair_section(
     let (title, range) = secs[index].clone();
     let lines: Vec<&str> = script.lines().collect();
     let body = lines[range.clone()].join("\n");
+    if cx.compact && title == "camera" {
+        return repair_camera_plan(cx, brief, script, problem, round, &body);
+    }
     let (mut site, what, reference) = repair_context(cx, problem, round, 4, 1800);
     // A different request from the whole-script repair: say so.
     site.stage = "repair_section".into();
@@ -1065,6 +1103,36 @@ part only, without the marker line.\nThe part now:\n{body}",
     let budget = (body.len() / 3 + 300).min(3000) as u32;
     let part = without_world_call(&cx.ask_code(&site, task, budget)?);
     Ok(replace_section(script, &title, &part))
+}
+
+/// A small model repairs the camera as a [`CameraPlan`](super::plan::CameraPlan)
+/// (numbers in a schema), which the plan's compiler writes out; the section
+/// is left alone when the answer is no camera.
+fn repair_camera_plan(
+    cx: &StageContext,
+    brief: &Brief,
+    script: &str,
+    problem: &Problem,
+    round: u32,
+    body: &str,
+) -> Result<Option<String>, AgentError> {
+    let (mut site, what, _) = repair_context(cx, problem, round, 0, 0);
+    site.stage = "repair_camera".into();
+    let facts = SceneFacts::build(script).unwrap_or_default();
+    let task = format!(
+        "Scene: {}\nEntities: {}{what}\
+The camera now: {body}\n\
+Task: place the camera so the problems are fixed: position [x, y, z] in metres, and its aim: \
+{{\"aim\": \"follow\", \"name\": an entity's name}} for a moving subject, or \
+{{\"aim\": \"point\", \"at\": [x, y, z]}}. For a close shot stand about 3 times the subject's size \
+away, a little above it.",
+        brief.prompt,
+        facts.summary()
+    );
+    let plan: Option<super::plan::CameraPlan> = cx.ask_plan_part(&site, "camera_plan", task)?;
+    Ok(plan
+        .filter(|p| p.position.iter().all(|v| v.is_finite()))
+        .and_then(|p| replace_section(script, "camera", &p.script())))
 }
 
 #[cfg(test)]
