@@ -142,7 +142,8 @@ pub fn forest_object(brief: &Brief, o: &ObjectBrief) -> Option<String> {
         "height: rand_range(4, 7)".to_string(),
     ];
     let scene = words(&format!("{} {}", brief.setting, brief.prompt));
-    if has_any(&attrs, &["autumn", "fall"]) || has_any(&scene, &["autumn"]) {
+    let autumn = has_any(&attrs, &["autumn", "fall"]) || has_any(&scene, &["autumn"]);
+    if autumn {
         // Conifers stay green in autumn: an orange pine reads as a toy.
         tree[1] = "kind: \"broadleaf\"".into();
         tree.push("leaf_color: pick([\"orange\", \"red\", \"gold\", \"brown\"])".into());
@@ -155,8 +156,14 @@ pub fn forest_object(brief: &Brief, o: &ObjectBrief) -> Option<String> {
          for p in layout::scatter({}, [24, 24], 3.5) {{\n        assets::tree(p, #{{ {} }});\n    }}\n    g\n}}",
         maker_name(&o.name),
         o.name,
-        // About 3,500 triangles a tree: within an object's triangle budget.
-        if dense { 14 } else { 10 },
+        // Within an object's triangle budget: about 3,500 triangles a tree
+        // when half are pines, 6,400 when all are broadleaf.
+        match (autumn, dense) {
+            (true, true) => 9,
+            (true, false) => 8,
+            (false, true) => 14,
+            (false, false) => 10,
+        },
         tree.join(", ")
     ))
 }
@@ -1540,8 +1547,15 @@ mod tests {
             role: "subject".into(),
             ..Default::default()
         };
+        let mut autumn_brief = b.clone();
+        autumn_brief.prompt = "A breeze stirs through the autumn forest.".into();
+        let autumn = ObjectBrief {
+            attributes: vec!["autumn".into(), "dense".into()],
+            ..forest.clone()
+        };
         for (o, code) in [
             (&forest, forest_object(&b, &forest).unwrap()),
+            (&autumn, forest_object(&autumn_brief, &autumn).unwrap()),
             (
                 &b.objects[0],
                 catalog_object(&b, &b.objects[0], "assets::bottle", "lying"),
