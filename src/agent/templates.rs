@@ -303,8 +303,9 @@ pub fn environment_plan(brief: &Brief) -> EnvironmentPlan {
             height: None,
         })
     } else if has_any(&weather, FOG_WORDS) {
+        // Mist that veils the distance; denser washes the scene out white.
         Some(Fog {
-            density: 0.08,
+            density: 0.03,
             color: None,
             height: Some(2.0),
         })
@@ -403,11 +404,27 @@ pub fn camera_plan(brief: &Brief, facts: &SceneFacts) -> CameraPlan {
         }
     }
     .clamp(0.8, 80.0);
+    // Particles "from" a thing and weather do not move it.
+    const STILL_KINDS: &[&str] = &[
+        "falling_leaves",
+        "rain",
+        "snow",
+        "embers",
+        "steam",
+        "fire",
+        "wind",
+        "sways",
+        "time_of_day",
+        "glows",
+        "flickers",
+        "static",
+    ];
     let moves = subject.body == BodyKind::Dynamic
-        || brief
-            .dynamics
-            .iter()
-            .any(|d| !d.subject.is_empty() && d.subject == subject.name);
+        || brief.dynamics.iter().any(|d| {
+            !d.subject.is_empty()
+                && d.subject == subject.name
+                && !STILL_KINDS.contains(&d.kind.as_str())
+        });
     // A moving subject travels: stand back enough to keep it in frame.
     let distance = if moves { distance.max(2.5) } else { distance };
     // A landscape-sized subject (a forest, a canopy) is seen from its
@@ -425,6 +442,13 @@ pub fn camera_plan(brief: &Brief, facts: &SceneFacts) -> CameraPlan {
     let dir = Vec3::new(0.55, 0.35, 0.76).normalize();
     let mut position = centre + dir * distance;
     position.y = position.y.max(0.4);
+    let mut centre = centre;
+    if size > 12.0 {
+        // In a landscape, stand at eye height and look in under the crowns,
+        // not down on the treetops.
+        position.y = 1.8;
+        centre.y = centre.y.clamp(1.5, 3.0);
+    }
     CameraPlan {
         position: position.to_array(),
         aim: if moves && subject_count == 1 {

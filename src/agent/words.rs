@@ -195,6 +195,10 @@ pub const LICENSED_MOTIONS: &[(&str, &[&str])] = &[
         &["puls", "pulsat", "throb", "beat", "breath", "jellyfish"],
     ),
     (
+        "falling_leaves",
+        &["leav", "leaf", "autumn", "foliag", "fall"],
+    ),
+    (
         "bounces",
         &[
             "bounc",
