@@ -94,7 +94,11 @@ pub fn check_object(
     let size = thing.size();
     check.size_m = Some([size.x, size.y, size.z]);
     let largest = size.max_element() as f64;
-    if let Some(want) = o.size_m
+    // A planner's size for a forest or canopy is noise: it is as big as
+    // the scene.
+    if let Some(want) = o
+        .size_m
+        .filter(|_| !crate::critic::coverage::is_landscape_kind(&o.kind))
         && (largest > want * 3.0 || largest < want / 3.0)
     {
         check.problems.push(format!(

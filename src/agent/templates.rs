@@ -1577,7 +1577,16 @@ mod tests {
             attributes: vec!["autumn".into(), "dense".into()],
             ..forest.clone()
         };
+        let canopy = ObjectBrief {
+            name: "canopy".into(),
+            kind: "canopy".into(),
+            attributes: vec!["green".into(), "canopy".into(), "transition".into()],
+            // What a small planner wrote for the Code4D time-lapse's canopy.
+            size_m: Some(1.0),
+            ..forest.clone()
+        };
         for (o, code) in [
+            (&canopy, forest_object(&b, &canopy).unwrap()),
             (&forest, forest_object(&b, &forest).unwrap()),
             (&autumn, forest_object(&autumn_brief, &autumn).unwrap()),
             (

@@ -865,7 +865,10 @@ fn object_coverage(
             format!("{found} × {shown_as}{size_text}"),
         ));
     }
-    if let (Some(want), Some(got)) = (o.size_m.filter(|s| *s > 0.0), size)
+    // A planner's size for a forest ("1 m") is noise: a landscape is as
+    // big as the scene.
+    let want_size = o.size_m.filter(|s| *s > 0.0 && !is_landscape_kind(&o.kind));
+    if let (Some(want), Some(got)) = (want_size, size)
         && o.count <= 1
     {
         let ratio = got as f64 / want;
