@@ -76,7 +76,9 @@ pub fn catalog_object(brief: &Brief, o: &ObjectBrief, builder: &str, builder_doc
         colours.dedup();
         let scene = words(&format!("{} {}", brief.setting, brief.prompt));
         let turned = ["autumn", "withered", "yellowed", "dry", "fall"];
-        if colours.is_empty() && (has_any(&attrs, &turned) || has_any(&scene, &["autumn"])) {
+        if colours.is_empty()
+            && (has_any(&attrs, &turned) || has_any(&scene, &["autumn", "withered", "yellowed"]))
+        {
             colours = vec!["orange", "red", "gold", "brown"];
         }
         match colours.as_slice() {
