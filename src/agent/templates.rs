@@ -1587,7 +1587,18 @@ mod tests {
             size_m: Some(1.0),
             ..forest.clone()
         };
+        let pile = ObjectBrief {
+            name: "pile_of_leaves".into(),
+            kind: "leaf_pile".into(),
+            count: 1,
+            ..Default::default()
+        };
+        let pile_doc = "A low mound of fallen leaves. Options: radius (1.0), height (0.25), color";
         for (o, code) in [
+            (
+                &pile,
+                catalog_object(&b, &pile, "nature::leaf_pile", pile_doc),
+            ),
             (&canopy, forest_object(&b, &canopy).unwrap()),
             (&forest, forest_object(&b, &forest).unwrap()),
             (&autumn, forest_object(&autumn_brief, &autumn).unwrap()),
