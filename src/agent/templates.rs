@@ -475,7 +475,9 @@ pub fn camera(brief: &Brief, facts: &SceneFacts) -> String {
 fn support_of<'b>(brief: &'b Brief, o: &ObjectBrief) -> Option<&'b ObjectBrief> {
     let placement = words(&o.placement);
     brief.objects.iter().find(|s| {
-        s.name != o.name
+        // Things stand in a forest, on its ground, not on its treetops.
+        !crate::critic::coverage::is_landscape_kind(&s.kind)
+            && s.name != o.name
             && !placement.is_empty()
             && (placement.iter().any(|w| *w == s.name.to_ascii_lowercase())
                 || words(&s.kind).iter().all(|k| placement.contains(k)))
@@ -1376,6 +1378,27 @@ mod tests {
         );
         assert!(centre.x > table.min.x && centre.x < table.max.x, "{code}");
         assert_eq!(facts.thing("rock").unwrap().count, 4, "{code}");
+        // "A tall tree in the forest" stands on the ground, not on the
+        // forest's crowns.
+        let tree_in_forest = Brief {
+            objects: vec![
+                ObjectBrief {
+                    name: "forest".into(),
+                    kind: "forest".into(),
+                    count: 1,
+                    ..Default::default()
+                },
+                ObjectBrief {
+                    name: "tall_tree".into(),
+                    kind: "tree".into(),
+                    count: 1,
+                    placement: "in the forest".into(),
+                    ..Default::default()
+                },
+            ],
+            ..b.clone()
+        };
+        assert!(support_of(&tree_in_forest, &tree_in_forest.objects[1]).is_none());
     }
 
     #[test]
