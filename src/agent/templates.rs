@@ -1617,7 +1617,25 @@ mod tests {
             ..Default::default()
         };
         let pile_doc = "A low mound of fallen leaves. Options: radius (1.0), height (0.25), color";
+        // A planner's "5 m" dune is not held against the catalog's 24 m one.
+        let dune = ObjectBrief {
+            name: "dune".into(),
+            kind: "dune".into(),
+            count: 1,
+            size_m: Some(5.0),
+            attributes: vec!["white".into()],
+            ..Default::default()
+        };
         for (o, code) in [
+            (
+                &dune,
+                catalog_object(
+                    &b,
+                    &dune,
+                    "nature::dune",
+                    "A sand dune. Options: height (3)",
+                ),
+            ),
             (
                 &pile,
                 catalog_object(&b, &pile, "nature::leaf_pile", pile_doc),

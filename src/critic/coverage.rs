@@ -352,7 +352,23 @@ fn needs_of(kind: &str) -> Needs {
 /// Whether a brief object of this kind is a landscape (a forest, a
 /// canopy) that the shot must be about, not a prop in it.
 pub fn is_landscape_kind(kind: &str) -> bool {
+    let k = kind.to_lowercase();
+    let head = k
+        .split([' ', '_', '-'])
+        .rfind(|p| !p.is_empty())
+        .unwrap_or("");
     needs_of(kind) == Needs::Trees
+        || [
+            "dune",
+            "hill",
+            "mountain",
+            "valley",
+            "terrain",
+            "landscape",
+            "desert",
+        ]
+        .iter()
+        .any(|w| head == *w || head == format!("{w}s"))
 }
 
 fn needs_fix(n: Needs, name: &str) -> String {
