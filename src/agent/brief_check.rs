@@ -639,9 +639,24 @@ mod tests {
         let prompt = "a glowing jellyfish pulsates as it drifts in the deep sea";
         let mut b = Brief {
             objects: vec![object("jellyfish", "bottle", "subject")],
-            dynamics: vec![dynamics("pulsates", "jellyfish")],
+            dynamics: vec![
+                dynamics("pulsates", "jellyfish"),
+                dynamics("drifts", "jellyfish"),
+                dynamics("glows", "jellyfish"),
+            ],
             ..Default::default()
         };
+        // Its drifting and glowing are motions the brief must keep.
+        let mut without = b.clone();
+        without.dynamics.truncate(1);
+        let kinds: Vec<&str> = problems(&without, prompt)
+            .iter()
+            .filter_map(|p| match p {
+                BriefProblem::MissingMotion { kinds, .. } => Some(kinds[0]),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(kinds, ["drifts", "glows"]);
         let found = problems(&b, prompt);
         assert_eq!(
             found,

@@ -125,6 +125,8 @@ pub const MOTION_WORDS: &[(&str, &[&str])] = &[
     ("roll", &["rolls"]),
     ("slid", &["slides"]),
     ("spin", &["spins"]),
+    ("drift", &["drifts"]),
+    ("glow", &["glows"]),
     ("pulsat", &["pulsates"]),
     ("puls", &["pulsates"]),
     ("flicker", &["flickers", "fire"]),
