@@ -252,6 +252,17 @@ pub fn dynamics_vocabulary() -> String {
 }
 
 impl Brief {
+    /// The object the brief is about: the one whose role is subject, else
+    /// the first; empty when it plans no objects.
+    pub fn subject_name(&self) -> String {
+        self.objects
+            .iter()
+            .find(|o| o.role == "subject")
+            .or(self.objects.first())
+            .map(|o| o.name.clone())
+            .unwrap_or_default()
+    }
+
     /// The JSON schema a planner's answer must satisfy (for structured
     /// outputs), strict: see [`crate::llm::strict_schema_for`].
     pub fn schema() -> serde_json::Value {

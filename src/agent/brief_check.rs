@@ -290,13 +290,7 @@ pub fn problems(brief: &Brief, prompt: &str) -> Vec<BriefProblem> {
 /// season, so an autumn forest is autumnal), missing particles a dynamics
 /// item of their kind.
 pub fn mend(brief: &mut Brief, problems: &[BriefProblem]) {
-    let subject = brief
-        .objects
-        .iter()
-        .find(|o| o.role == "subject")
-        .or(brief.objects.first())
-        .map(|o| o.name.clone())
-        .unwrap_or_default();
+    let subject = brief.subject_name();
     for p in problems {
         match p {
             BriefProblem::MissingMotion { word, kinds } => {
@@ -341,13 +335,7 @@ pub fn mend(brief: &mut Brief, problems: &[BriefProblem]) {
             }
             BriefProblem::MatterAsObject { name } => {
                 brief.objects.retain(|o| &o.name != name);
-                let other = brief
-                    .objects
-                    .iter()
-                    .find(|o| o.role == "subject")
-                    .or(brief.objects.first())
-                    .map(|o| o.name.clone())
-                    .unwrap_or_default();
+                let other = brief.subject_name();
                 for d in brief.dynamics.iter_mut().filter(|d| &d.subject == name) {
                     d.subject = other.clone();
                 }

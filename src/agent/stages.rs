@@ -469,12 +469,7 @@ pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
     b.camera.target = if seen.contains(&target) {
         target
     } else {
-        b.objects
-            .iter()
-            .find(|o| o.role == "subject")
-            .or(b.objects.first())
-            .map(|o| o.name.clone())
-            .unwrap_or_default()
+        b.subject_name()
     };
     b
 }

@@ -125,50 +125,54 @@ const REFERENCE_ASPECT: f32 = 16.0 / 9.0;
 /// or flakes in view in a typical frame, at least.
 const PRECIPITATION_MIN_IN_VIEW: usize = 25;
 
-/// The particles of `style` inside the camera's view: their median
-/// on-screen width (pixels of a [`REFERENCE_HEIGHT_PX`] frame, None when
-/// none is in view) and their count; None when the world has none of them
-/// at this frame.
-fn particles_on_screen(
-    world: &World,
-    frame: &Frame,
-    style: ParticleStyle,
-) -> Option<(Option<f32>, usize)> {
+/// What one frame shows of the particles a viewer must see: per style
+/// present in the world (leaves, rain, snow), how many are inside the view,
+/// and the median on-screen width of the leaves in view (pixels of a
+/// [`REFERENCE_HEIGHT_PX`] frame). One pass over the particles.
+#[derive(Default)]
+struct InView {
+    leaves: Option<usize>,
+    rain: Option<usize>,
+    snow: Option<usize>,
+    leaf_px: Option<f32>,
+}
+
+fn particles_in_view(world: &World, frame: &Frame) -> InView {
     let cam = &frame.camera;
     let forward = (cam.target - cam.position).normalize_or_zero();
     let right = forward.cross(Vec3::Y).normalize_or_zero();
     let up = right.cross(forward);
     let tan = (cam.fov.clamp(1.0, 170.0).to_radians() * 0.5).tan();
     let p = &frame.particles;
-    let mut any = false;
-    let mut widths: Vec<f32> = p
-        .positions
-        .iter()
-        .zip(&p.sizes)
-        .zip(&p.emitters)
-        .filter(|(_, e)| {
-            world
-                .emitters
-                .get(**e as usize)
-                .is_some_and(|em| em.style == style)
-        })
-        .inspect(|_| any = true)
-        .filter_map(|((pos, size), _)| {
-            let d = *pos - cam.position;
-            let depth = d.dot(forward);
-            let inside = depth > 0.05
-                && d.dot(up).abs() <= depth * tan
-                && d.dot(right).abs() <= depth * tan * REFERENCE_ASPECT;
-            inside.then(|| size / (2.0 * depth * tan) * REFERENCE_HEIGHT_PX)
-        })
-        .filter(|w| w.is_finite())
-        .collect();
-    if !any {
-        return None;
+    let mut seen = InView::default();
+    let mut leaf_widths = Vec::new();
+    for ((pos, size), e) in p.positions.iter().zip(&p.sizes).zip(&p.emitters) {
+        let Some(style) = world.emitters.get(*e as usize).map(|em| em.style) else {
+            continue;
+        };
+        let count = match style {
+            ParticleStyle::Leaf => &mut seen.leaves,
+            ParticleStyle::Rain => &mut seen.rain,
+            ParticleStyle::Snow => &mut seen.snow,
+            _ => continue,
+        };
+        let count = count.get_or_insert(0);
+        let d = *pos - cam.position;
+        let depth = d.dot(forward);
+        let inside = depth > 0.05
+            && d.dot(up).abs() <= depth * tan
+            && d.dot(right).abs() <= depth * tan * REFERENCE_ASPECT;
+        if !inside {
+            continue;
+        }
+        *count += 1;
+        let width = size / (2.0 * depth * tan) * REFERENCE_HEIGHT_PX;
+        if style == ParticleStyle::Leaf && width.is_finite() {
+            leaf_widths.push(width);
+        }
     }
-    widths.sort_by(f32::total_cmp);
-    let median = (!widths.is_empty()).then(|| widths[widths.len() / 2]);
-    Some((median, widths.len()))
+    seen.leaf_px = median(&leaf_widths);
+    seen
 }
 
 fn median<T: Copy + PartialOrd>(values: &[T]) -> Option<T> {
@@ -177,24 +181,42 @@ fn median<T: Copy + PartialOrd>(values: &[T]) -> Option<T> {
     v.get(v.len() / 2).copied()
 }
 
-/// Why falling leaves the trace shows would not read as leaves falling on
-/// screen (measured, expected, message, fix), if they would not.
-fn leaves_hard_to_see(rec: &CoverageRecorder) -> Option<(String, &'static str, String, String)> {
-    if let Some(count) = median(&rec.leaves_in_view).filter(|c| *c < LEAVES_MIN_IN_VIEW) {
-        return Some((
-            format!("{count} leaves in view in a typical frame"),
-            "at least 12 falling leaves in view",
-            "the leaves fall, but few of them are in the camera's view".into(),
-            "Aim the camera at where the leaves fall, or emit more of them (rate: 40 over the trees' crowns).".into(),
-        ));
+/// Why falling leaves, rain or snow that the trace shows would not read as
+/// such on screen (measured, expected, message, fix), if they would not.
+fn hard_to_see(kind: &str, rec: &CoverageRecorder) -> Option<(String, String, String, String)> {
+    let precipitation = |frames: &[usize], things: &str| {
+        let seen = median(frames).filter(|n| *n < PRECIPITATION_MIN_IN_VIEW)?;
+        Some((
+            format!("{seen} {things} in view in a typical frame"),
+            format!("at least {PRECIPITATION_MIN_IN_VIEW} in view"),
+            format!("the {kind} falls, but hardly any of it is in the camera's view"),
+            format!(
+                "Cover the view with it: emitter(\"{kind}\", #{{ position: [x, 8, z] over the scene, size: [30, 1, 30] }}), or bring the camera closer."
+            ),
+        ))
+    };
+    match kind {
+        "rain" => precipitation(&rec.rain_in_view, "drops"),
+        "snow" => precipitation(&rec.snow_in_view, "flakes"),
+        "falling_leaves" => {
+            if let Some(count) = median(&rec.leaves_in_view).filter(|c| *c < LEAVES_MIN_IN_VIEW) {
+                return Some((
+                    format!("{count} leaves in view in a typical frame"),
+                    format!("at least {LEAVES_MIN_IN_VIEW} falling leaves in view"),
+                    "the leaves fall, but few of them are in the camera's view".into(),
+                    "Aim the camera at where the leaves fall, or emit more of them (rate: 40 over the trees' crowns).".into(),
+                ));
+            }
+            let width = median(&rec.leaf_px).filter(|w| *w < LEAF_MIN_PX)?;
+            Some((
+                format!("the leaves are {width:.1} px wide in a {REFERENCE_HEIGHT_PX:.0}-px-high frame"),
+                format!("falling leaves at least {LEAF_MIN_PX} px wide on screen"),
+                "the leaves fall, but too small or too far away to be seen as leaves".into(),
+                "Bring the camera closer to where the leaves fall, or emit bigger leaves (particle_size: [0.05, 0.09]).".into(),
+            ))
+        }
+        _ => None,
     }
-    let width = median(&rec.leaf_px).filter(|w| *w < LEAF_MIN_PX)?;
-    Some((
-        format!("the leaves are {width:.1} px wide in a {REFERENCE_HEIGHT_PX:.0}-px-high frame"),
-        "falling leaves at least 4 px wide on screen",
-        "the leaves fall, but too small or too far away to be seen as leaves".into(),
-        "Bring the camera closer to where the leaves fall, or emit bigger leaves (particle_size: [0.05, 0.09]).".into(),
-    ))
 }
 
 impl CoverageRecorder {
@@ -252,16 +274,11 @@ impl CoverageRecorder {
             }
         }
         self.max_wind = self.max_wind.max(frame.wind.length());
-        if let Some((width, count)) = particles_on_screen(world, frame, ParticleStyle::Leaf) {
-            self.leaf_px.extend(width);
-            self.leaves_in_view.push(count);
-        }
-        if let Some((_, count)) = particles_on_screen(world, frame, ParticleStyle::Rain) {
-            self.rain_in_view.push(count);
-        }
-        if let Some((_, count)) = particles_on_screen(world, frame, ParticleStyle::Snow) {
-            self.snow_in_view.push(count);
-        }
+        let seen = particles_in_view(world, frame);
+        self.leaf_px.extend(seen.leaf_px);
+        self.leaves_in_view.extend(seen.leaves);
+        self.rain_in_view.extend(seen.rain);
+        self.snow_in_view.extend(seen.snow);
         for l in &frame.lights {
             if let LightKind::Sun { elevation, .. } = l.kind {
                 self.sun_elevation = Some(elevation);
@@ -611,13 +628,7 @@ pub fn assess(
     };
     let mut rows = Vec::new();
     let mut out = Vec::new();
-    let subject_name = brief
-        .objects
-        .iter()
-        .find(|o| o.role == "subject")
-        .or(brief.objects.first())
-        .map(|o| o.name.clone())
-        .unwrap_or_default();
+    let subject_name = brief.subject_name();
     for o in &brief.objects {
         object_coverage(&cx, o, o.name == subject_name, &mut rows, &mut out);
     }
@@ -1375,6 +1386,7 @@ fn dynamics_coverage(
     } else {
         &d.subject
     };
+    let unseen = hard_to_see(&d.kind, cx.rec);
     match d.kind.as_str() {
         "flutters" | "waves" => {
             let min_speed = if d.kind == "waves" {
@@ -1572,35 +1584,9 @@ fn dynamics_coverage(
                 );
             }
         }
-        kind @ ("rain" | "snow")
-            if median(if kind == "rain" {
-                &cx.rec.rain_in_view
-            } else {
-                &cx.rec.snow_in_view
-            })
-            .is_some_and(|n| n < PRECIPITATION_MIN_IN_VIEW) =>
-        {
-            let seen = median(if kind == "rain" {
-                &cx.rec.rain_in_view
-            } else {
-                &cx.rec.snow_in_view
-            })
-            .unwrap_or(0);
-            fail(
-                format!(
-                    "{seen} {} in view in a typical frame",
-                    if kind == "rain" { "drops" } else { "flakes" }
-                ),
-                "at least 25 in view",
-                format!("the {kind} falls, but hardly any of it is in the camera's view"),
-                format!(
-                    "Cover the view with it: emitter(\"{kind}\", #{{ position: [x, 8, z] over the scene, size: [30, 1, 30] }}), or bring the camera closer."
-                ),
-            );
-        }
-        "falling_leaves" if leaves_hard_to_see(cx.rec).is_some() => {
-            if let Some((measured, expected, message, fix)) = leaves_hard_to_see(cx.rec) {
-                fail(measured, expected, message, fix);
+        "rain" | "snow" | "falling_leaves" if unseen.is_some() => {
+            if let Some((measured, expected, message, fix)) = unseen {
+                fail(measured, &expected, message, fix);
             }
         }
         k if INTENT_CHECKED.contains(&k) => {

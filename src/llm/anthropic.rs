@@ -42,14 +42,7 @@ pub(crate) fn body(config: &ProviderConfig, req: &ChatRequest) -> Value {
     // Structured output is a tool the model must call: its input is the
     // answer, checked against the schema by the API.
     if let Some(s) = &req.schema {
-        if s.strict {
-            debug_assert_eq!(
-                super::strict_violations(&s.schema),
-                Vec::<String>::new(),
-                "schema {:?} is not strict",
-                s.name
-            );
-        }
+        s.debug_check_strict();
         body["tools"] = json!([{
             "name": tool_name(&s.name),
             "description": "Give your answer by calling this tool with it.",

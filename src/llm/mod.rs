@@ -44,6 +44,21 @@ pub struct JsonSchema {
     pub strict: bool,
 }
 
+impl JsonSchema {
+    /// In debug builds, that a schema sent as strict keeps to strict mode's
+    /// rules (the APIs refuse one that does not, with a 400).
+    pub(crate) fn debug_check_strict(&self) {
+        if self.strict {
+            debug_assert_eq!(
+                strict_violations(&self.schema),
+                Vec::<String>::new(),
+                "schema {:?} is not strict",
+                self.name
+            );
+        }
+    }
+}
+
 /// One turn: an optional system prompt and a user message of text and
 /// images.
 #[derive(Debug, Clone, PartialEq)]

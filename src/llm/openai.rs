@@ -48,14 +48,7 @@ pub(crate) fn body(config: &ProviderConfig, req: &ChatRequest) -> Value {
     }
     if let Some(s) = &req.schema {
         // Strict mode refuses (400) a schema that breaks its rules.
-        if s.strict {
-            debug_assert_eq!(
-                super::strict_violations(&s.schema),
-                Vec::<String>::new(),
-                "schema {:?} is not strict",
-                s.name
-            );
-        }
+        s.debug_check_strict();
         body["response_format"] = json!({
             "type": "json_schema",
             "json_schema": { "name": s.name, "schema": s.schema, "strict": s.strict }
