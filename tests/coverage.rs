@@ -319,6 +319,13 @@ fn examples_cover_the_briefs_they_were_written_for() {
                 "dynamics": [{"kind": "falling_leaves"}, {"kind": "wind"}]}"#,
         ),
         (
+            "jellyfish.rhai",
+            r#"{"prompt": "a translucent jellyfish glows and pulsates as it drifts through the deep sea",
+                "objects": [{"name": "jellyfish", "kind": "jellyfish", "count": 1, "attributes": ["translucent"], "role": "subject"}],
+                "dynamics": [{"kind": "pulsates", "subject": "jellyfish"}, {"kind": "drifts", "subject": "jellyfish"},
+                             {"kind": "rises", "subject": "bubbles"}]}"#,
+        ),
+        (
             "burning_log.rhai",
             r#"{"prompt": "a chopped tree stump burns in a dark forest",
                 "environment": {"ground": "dirt"},
@@ -339,6 +346,45 @@ fn examples_cover_the_briefs_they_were_written_for() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+const JELLYFISH_BRIEF: &str = r#"{
+  "prompt": "a jellyfish pulsates as it drifts in the deep sea",
+  "objects": [{"name": "jellyfish", "kind": "jellyfish", "count": 1, "role": "subject"}],
+  "dynamics": [{"kind": "pulsates", "subject": "jellyfish"}, {"kind": "drifts", "subject": "jellyfish"}]
+}"#;
+
+/// One bare sphere named "jellyfish", pulsing and drifting, is not a
+/// jellyfish to anyone watching: the subject must look like itself.
+#[test]
+fn a_bare_sphere_is_no_jellyfish() {
+    let diff = judge(
+        r##"world(#{ duration: 4 });
+        sky(#{ kind: "underwater" });
+        let j = sphere(0.4, #{ name: "jellyfish", position: [0, 1, 0], body: "kinematic", color: "#b8a0ff" });
+        oscillate(j, "scale", [0.12, 0.18, 0.12], 0.8);
+        animate(j, "position", [[0, [0, 1, 0]], [4, [1.2, 1.3, 0.4]]]);"##,
+        JELLYFISH_BRIEF,
+    );
+    assert_fails_with(&diff, &["intent.stand_in"]);
+    assert_eq!(row(&diff, "jellyfish").0, "failed");
+}
+
+/// The catalog's jellyfish (a pulsing soft bell and tentacles) is one, and
+/// its bell's own pulse is the pulsation.
+#[test]
+fn the_catalog_jellyfish_pulsates_and_drifts() {
+    let diff = judge(
+        r#"import "nature" as nature;
+        world(#{ duration: 4 });
+        sky(#{ kind: "underwater" });
+        sun(#{ elevation: 70 });
+        let j = nature::jellyfish([0, -1, 0], #{ name: "jellyfish" });
+        animate(j, "position", [[0, [0, 0.4, 0]], [4, [1.2, 0.8, 0.4]]]);
+        camera(#{ position: [0, 0.5, 4], target: j });"#,
+        JELLYFISH_BRIEF,
+    );
+    assert_covered(&diff);
 }
 
 #[test]

@@ -90,6 +90,37 @@ fn a_soft_cube_keeps_its_volume_and_rests() {
 }
 
 #[test]
+fn an_anchored_pulsing_bell_stays_upright_and_follows_its_anchor() {
+    // The jellyfish bell: a flattened sphere, weightless, pulsing, pulled
+    // along by a keyframed group. It once tumbled onto its side.
+    let r = common::run_ok(
+        r#"world(#{ duration: 10, fps: 24 });
+        let jelly = group(#{ name: "jelly", position: [0, 0, 0], body: "kinematic" });
+        soft_body("sphere", #{ name: "bell", radius: 0.5, scale: [1, 0.5, 1], position: [0, 0, 0], resolution: 6,
+            gravity: 0, anchor: jelly, pulse: [-0.16, 0.1, -0.16], pulse_period: 0.9, compliance: 0.001, damping: 1.0 });
+        animate(jelly, "position", [[0, [0, 0, 0]], [10, [3, 1.2, 0]]]);
+        expect("wobbles", "bell");"#,
+    );
+    let t = r.trace.unwrap();
+    for f in &t.frames {
+        let s = f.deformables["bell"];
+        let (w, h) = (s.max.x - s.min.x, s.max.y - s.min.y);
+        assert!(
+            h < 0.8 * w,
+            "t = {}: height {h} against width {w}: tipped over",
+            f.t
+        );
+    }
+    let s = last_state(&t, "bell");
+    assert!(
+        s.centroid.distance(glam::Vec3::new(3.0, 1.2, 0.0)) < 0.3,
+        "left behind at {:?}",
+        s.centroid
+    );
+    assert!(r.report.expectations_passed, "{:?}", r.report.expectations);
+}
+
+#[test]
 fn cloth_dropped_on_a_box_does_not_pass_through_it() {
     let r = common::run_ok(
         r#"world(#{ duration: 2.5, fps: 24 });

@@ -16,7 +16,8 @@ use super::retrieve::{DocKind, Index};
 use super::scene_facts::SceneFacts;
 use super::templates;
 use super::words::{
-    DAY_WORDS, ENVIRONMENT_KINDS, ONE_THING, PARTICLE_KINDS, WEATHER_KINDS, shape_words,
+    DAY_WORDS, ENVIRONMENT_KINDS, FEATURE_NOUNS, MODIFIER_WORDS, ONE_THING, PARTICLE_KINDS,
+    WEATHER_KINDS, shape_words,
 };
 use super::{AgentError, Progress};
 use crate::brief::{Brief, DYNAMICS_KINDS, ObjectBrief};
@@ -326,10 +327,32 @@ pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
         b.duration = 6.0;
     }
     b.duration = b.duration.min(12.0);
-    b.objects.retain(|o| {
-        !ENVIRONMENT_KINDS.contains(&o.kind.trim().to_lowercase().as_str())
-            && !ENVIRONMENT_KINDS.contains(&o.name.trim().to_lowercase().as_str())
-    });
+    for o in &mut b.objects {
+        split_compound_kind(o, prompt);
+    }
+    let not_a_thing = |o: &ObjectBrief| {
+        let kind = o.kind.trim().to_lowercase();
+        ENVIRONMENT_KINDS.contains(&kind.as_str())
+            || FEATURE_NOUNS.contains(&kind.as_str())
+            || ENVIRONMENT_KINDS.contains(&o.name.trim().to_lowercase().as_str())
+    };
+    let dropped: Vec<String> = b
+        .objects
+        .iter()
+        .filter(|o| not_a_thing(o))
+        .map(|o| o.name.clone())
+        .collect();
+    b.objects.retain(|o| !not_a_thing(o));
+    // "The midday sun spins": what the dropped thing did, the subject does
+    // (and the brief check drops what the subject cannot do).
+    let subject = b.subject_name();
+    for d in b
+        .dynamics
+        .iter_mut()
+        .filter(|d| dropped.contains(&d.subject))
+    {
+        d.subject = subject.clone();
+    }
     let particle_kind = |o: &ObjectBrief| {
         // The kind, and the name too: planners write kind "particles",
         // name "raindrops".
@@ -472,6 +495,55 @@ pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
         b.subject_name()
     };
     b
+}
+
+/// A planner's kind of several words whose first ones only describe
+/// ("tall_trees", "bright_pile", "midday_sun") becomes its head noun, the
+/// rest attributes, so the catalog, the critic and the environment read
+/// it. Compound names of real kinds ("leaf_pile", "wine glass") keep
+/// theirs: a word that is not a modifier stops the split. Plural heads
+/// are several things; a pile in a prompt about leaves is a leaf pile.
+fn split_compound_kind(o: &mut ObjectBrief, prompt: &str) {
+    let lower = o.kind.trim().to_lowercase();
+    let parts: Vec<&str> = lower
+        .split([' ', '_', '-'])
+        .filter(|w| !w.is_empty())
+        .collect();
+    let Some((head, modifiers)) = parts.split_last() else {
+        return;
+    };
+    let describes = |w: &&str| {
+        MODIFIER_WORDS.contains(w) || crate::world::material::parse_color_str(w).is_some()
+    };
+    if modifiers.is_empty() || !modifiers.iter().all(describes) {
+        return;
+    }
+    let singular = head
+        .strip_suffix("ies")
+        .map(|s| format!("{s}y"))
+        .or_else(|| {
+            head.strip_suffix('s')
+                .filter(|s| s.len() > 2 && !s.ends_with('s'))
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| head.to_string());
+    if singular != *head && o.count <= 1 {
+        o.count = 3;
+    }
+    let leaves = prompt
+        .to_lowercase()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .any(|w| w == "leaf" || w == "leaves");
+    o.kind = if ["pile", "heap", "mound"].contains(&singular.as_str()) && leaves {
+        "leaf_pile".to_string()
+    } else {
+        singular
+    };
+    for m in modifiers {
+        if !o.attributes.iter().any(|a| a.eq_ignore_ascii_case(m)) {
+            o.attributes.push(m.to_string());
+        }
+    }
 }
 
 fn describe_object(o: &ObjectBrief) -> String {
@@ -1162,6 +1234,60 @@ mod tests {
         };
         let b = normalise_brief(b, "an autumn forest");
         assert_eq!(b.objects[0].attributes, vec!["autumn"]);
+    }
+
+    /// The 1.5B planner's brief for Code4D-03, as it wrote it.
+    #[test]
+    fn describing_words_in_a_kind_become_attributes_and_the_sun_is_no_object() {
+        let object = |name: &str| ObjectBrief {
+            name: name.into(),
+            kind: name.into(),
+            count: 1,
+            ..Default::default()
+        };
+        let motion = |kind: &str| crate::brief::DynamicsBrief {
+            kind: kind.into(),
+            subject: "midday_sun".into(),
+            notes: String::new(),
+        };
+        let b = Brief {
+            objects: [
+                "midday_sun",
+                "tall_trees",
+                "brown_spots",
+                "bright_pile",
+                "leaf_pile",
+                "wine_glass",
+            ]
+            .map(object)
+            .to_vec(),
+            dynamics: vec![motion("falling_leaves"), motion("spins")],
+            ..Default::default()
+        };
+        let prompt = "The midday sun illuminated tall trees as withered, yellowed leaves with brown spots fell, \
+                      spinning before settling on a bright pile of fallen leaves.";
+        let b = normalise_brief(b, prompt);
+        let kinds: Vec<(&str, &str, u32)> = b
+            .objects
+            .iter()
+            .map(|o| (o.name.as_str(), o.kind.as_str(), o.count))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("tall_trees", "tree", 3),
+                ("bright_pile", "leaf_pile", 1),
+                ("leaf_pile", "leaf_pile", 1),
+                ("wine_glass", "wine_glass", 1)
+            ]
+        );
+        assert_eq!(b.objects[0].attributes, ["tall"]);
+        assert_eq!(b.objects[1].attributes, ["bright"]);
+        assert!(
+            b.dynamics.iter().all(|d| d.subject == "tall_trees"),
+            "{:?}",
+            b.dynamics
+        );
     }
 
     #[test]

@@ -328,7 +328,12 @@ pub fn environment_plan(brief: &Brief) -> EnvironmentPlan {
                 height: 8.0,
             }
         } else {
-            Ground::Plane { size: 40.0 }
+            // Outdoors the ground reaches the horizon: a 40 m plane's edge
+            // showed behind every landscape shot. Shadows are fitted to
+            // the objects, not the ground, so its size costs nothing.
+            Ground::Plane {
+                size: if indoor { 40.0 } else { 300.0 },
+            }
         },
         ground_material: if underwater && !hill {
             "sand".into()
@@ -1310,6 +1315,11 @@ mod tests {
                 && env.contains("material: \"grass\""),
             "{env}"
         );
+        // Outdoors the ground reaches the horizon; a room's floor does not.
+        assert!(env.starts_with("plane(300,"), "{env}");
+        let mut kitchen = bottle_brief();
+        kitchen.setting = "kitchen".into();
+        assert!(environment(&kitchen).starts_with("plane(40,"));
         let mut hilltop = bottle_brief();
         hilltop.setting = "nature".into();
         hilltop.prompt = "A blue flag flutters on a hilltop.".into();

@@ -366,6 +366,57 @@ fn needs_of(kind: &str) -> Needs {
     }
 }
 
+/// Kinds a single primitive shape may honestly be: a ball is a sphere, a
+/// crate a box. Judged on the head noun, like [`needs_of`].
+const PRIMITIVE_KINDS: &[&str] = &[
+    "ball", "sphere", "orb", "globe", "marble", "bubble", "balloon", "planet", "moon", "sun",
+    "pearl", "bead", "egg", "box", "crate", "cube", "block", "brick", "package", "parcel", "gift",
+    "present", "die", "dice", "domino", "cylinder", "can", "tin", "drum", "pillar", "column",
+    "post", "pole", "stick", "rod", "pipe", "tube", "log", "plank", "board", "beam", "slab", "bar",
+    "disc", "disk", "coin", "puck", "wheel", "cone", "pyramid", "torus", "ring", "donut",
+    "doughnut", "capsule", "pill", "bob", "weight", "ramp", "wall", "platform", "step", "stair",
+    "floor", "shelf", "tile", "lump", "stone", "pebble", "rock", "boulder", "mound", "heap",
+    "pile", "target", "obstacle", "object", "thing", "shape", "prop", "barrier", "ice", "cheese",
+    "cake", "soap", "sponge",
+];
+
+fn is_primitive_kind(kind: &str) -> bool {
+    let k = kind.to_lowercase();
+    let head = k
+        .split([' ', '_', '-'])
+        .rfind(|p| !p.is_empty())
+        .unwrap_or("");
+    // "basketball", "snowball", "cannonball".
+    head.ends_with("ball")
+        || PRIMITIVE_KINDS
+            .iter()
+            .any(|w| head == *w || head == format!("{w}s") || head == format!("{w}es"))
+}
+
+/// The one primitive shape an object is drawn as, when it is nothing more
+/// (a jellyfish that is a bare sphere): None for a thing of several parts,
+/// a mesh, or a deformable.
+fn bare_primitive(world: &World, all: &[EntityId]) -> Option<&'static str> {
+    let mut visible = all
+        .iter()
+        .map(|id| world.entity(*id))
+        .filter(|e| e.visible && !matches!(e.shape, Shape::Group));
+    let only = visible.next()?;
+    if visible.next().is_some() || world.deformables.iter().any(|d| d.entity() == only.id) {
+        return None;
+    }
+    matches!(
+        only.shape,
+        Shape::Box { .. }
+            | Shape::Sphere { .. }
+            | Shape::Cylinder { .. }
+            | Shape::Capsule { .. }
+            | Shape::Cone { .. }
+            | Shape::Torus { .. }
+    )
+    .then(|| only.shape.kind_name())
+}
+
 /// Whether a brief object of this kind is a landscape (a forest, a
 /// canopy) that the shot must be about, not a prop in it.
 pub fn is_landscape_kind(kind: &str) -> bool {
@@ -658,7 +709,7 @@ pub fn assess(
 }
 
 /// The verb of a dynamics kind, for messages: "flutters" -> "flutter".
-fn verb(kind: &str) -> &str {
+pub(super) fn verb(kind: &str) -> &str {
     if kind.ends_with("shes") || kind.ends_with("ches") {
         &kind[..kind.len() - 2]
     } else {
@@ -812,7 +863,8 @@ fn object_coverage(
             .iter()
             .any(|f| f.kind == k && all.contains(&f.entity))
     };
-    let needs = needs_of(if o.kind.is_empty() { &o.name } else { &o.kind });
+    let kind = if o.kind.is_empty() { &o.name } else { &o.kind };
+    let needs = needs_of(kind);
     // A still lake or a dune may be drawn as a surface of that material;
     // pouring and piling are judged on particles by the dynamics rows.
     let preset_is = |names: &[&str]| {
@@ -856,7 +908,28 @@ fn object_coverage(
     };
     let size = cx.largest_dimension(&ids);
     let size_text = size.map_or(String::new(), |s| format!(", {s:.2} m across"));
-    if !fits {
+    // The subject must look like itself: one bare sphere is no jellyfish,
+    // though it is "an entity" of that name.
+    let stand_in = (fits && needs == Needs::Rigid && is_subject && !is_primitive_kind(kind))
+        .then(|| bare_primitive(world, &all))
+        .flatten();
+    if let Some(shape) = stand_in {
+        let measured = format!("'{}' is one bare {shape}", o.name);
+        rows.push(row("object", item.clone(), "failed", measured.clone()));
+        out.push(
+            cx.finding("intent.stand_in", Severity::Error, &o.name)
+                .observed(measured)
+                .expected(format!("something a viewer would call a {kind}"))
+                .message(format!(
+                    "the subject '{}' is a single {shape}: nobody watching would see a {kind} in it",
+                    o.name
+                ))
+                .fix(format!(
+                    "Build '{}' from its parts in a group (group(#{{ name: \"{}\" }}), then each part with parent: it), or call a catalog builder for it (c2w docs --assets).",
+                    o.name, o.name
+                )),
+        );
+    } else if !fits {
         let measured = if needs == Needs::Trees {
             format!("{} trees", tree_count(world))
         } else {
@@ -874,8 +947,7 @@ fn object_coverage(
                 .expected(what)
                 .message(format!(
                     "the brief's '{}' is a {}: the world must show it as {what}",
-                    o.name,
-                    if o.kind.is_empty() { &o.name } else { &o.kind }
+                    o.name, kind
                 ))
                 .fix(needs_fix(needs, &o.name)),
         );
@@ -1003,6 +1075,61 @@ fn attribute_coverage(
                     .expected(format!("{word} "))
                     .message(format!("'{}' is not {word}", o.name))
                     .fix(format!("Give '{}' color: a {word} hex colour.", o.name)),
+            );
+        }
+        return;
+    }
+    // Looks the material says outright: see-through, glowing, shiny.
+    let look: Option<(bool, String, &str)> = match word {
+        "translucent" | "transparent" | "clear" | "see-through" => {
+            let least = materials.iter().map(|m| m.opacity).fold(1.0f32, f32::min);
+            let glassy = materials
+                .iter()
+                .any(|m| matches!(m.preset, Some("glass" | "water" | "ice")));
+            Some((
+                least < 0.9 || glassy,
+                format!("least opacity {least:.2}"),
+                "opacity: 0.5",
+            ))
+        }
+        "glowing" | "glows" | "luminous" | "luminescent" | "bioluminescent" => {
+            let most = materials
+                .iter()
+                .map(|m| m.emissive_strength * m.emissive.max_element())
+                .fold(0.0f32, f32::max);
+            Some((
+                most > 0.05,
+                format!("emission {most:.2}"),
+                "emissive: a colour, emissive_strength: 1.5",
+            ))
+        }
+        "shiny" | "metallic" | "glossy" | "polished" => {
+            let best = materials
+                .iter()
+                .map(|m| m.metallic.max(1.0 - m.roughness))
+                .fold(0.0f32, f32::max);
+            Some((
+                best > 0.6,
+                format!("metallic or smoothness {best:.2}"),
+                "metallic: 0.9, roughness: 0.2",
+            ))
+        }
+        _ => None,
+    };
+    if let Some((ok, measured, fix)) = look.filter(|_| !materials.is_empty()) {
+        rows.push(row(
+            "attribute",
+            item,
+            if ok { "verified" } else { "failed" },
+            measured.clone(),
+        ));
+        if !ok {
+            out.push(
+                cx.finding("intent.attribute", Severity::Warning, &o.name)
+                    .observed(measured)
+                    .expected(word.to_string())
+                    .message(format!("'{}' is not {word}", o.name))
+                    .fix(format!("Give '{}' {fix}.", o.name)),
             );
         }
         return;

@@ -483,14 +483,26 @@ impl IntentRecorder {
         })
     }
 
-    /// A rhythmic scale track on the subject (or anything, when none matches).
+    /// A rhythmic scale track on the subject (or anything, when none
+    /// matches), or a soft body of the subject whose rest shape pulses (a
+    /// jellyfish's bell, anchored to it or named like it).
     fn pulsates(world: &World, subject: &str) -> Option<Miss> {
         let ids = matching_entities(world, subject);
-        let pulses = world.tracks.iter().any(|t| {
-            matches!(t.motion, Motion::Oscillate { .. } | Motion::Keys { repeat: true, .. })
-                && matches!(t.property, Property::Scale)
-                && matches!(t.target, AnimTarget::Entity(id) if ids.is_empty() || ids.iter().any(|s| is_within(world, id, *s)))
+        let belongs = |id: EntityId| ids.is_empty() || ids.iter().any(|s| is_within(world, id, *s));
+        let scaled = world.tracks.iter().any(|t| {
+            matches!(
+                t.motion,
+                Motion::Oscillate { .. } | Motion::Keys { repeat: true, .. }
+            ) && matches!(t.property, Property::Scale)
+                && matches!(t.target, AnimTarget::Entity(id) if belongs(id))
         });
+        let pulsing_body = world.deformables.iter().any(|d| match d {
+            crate::world::Deformable::Soft(b) => {
+                b.pulse.is_some() && (belongs(b.entity) || b.anchor.is_some_and(belongs))
+            }
+            _ => false,
+        });
+        let pulses = scaled || pulsing_body;
         (!pulses).then(|| {
             Miss::new(subject)
                 .observed("no rhythmic scaling")
@@ -517,8 +529,53 @@ impl IntentRecorder {
         })
     }
 
+    /// Particles of emitter `e` rise, fall or drift (their mean velocity
+    /// up, down, or 5 cm/s in any direction).
+    fn emitter_moves(&self, e: usize, kind: &str, subject: &str) -> Option<Miss> {
+        let v = self.mean_velocity(e).unwrap_or(Vec3::ZERO);
+        let (ok, expected) = match kind {
+            "rises" => (
+                v.y > 0.05,
+                "rising particles (mean vertical speed > 0.05 m/s)",
+            ),
+            "falls" => (
+                v.y < -0.05,
+                "falling particles (mean vertical speed < -0.05 m/s)",
+            ),
+            _ => (
+                v.length() > 0.05,
+                "moving particles (mean speed > 0.05 m/s)",
+            ),
+        };
+        (!ok).then(|| {
+            Miss::new(subject)
+                .observed(format!(
+                    "mean particle velocity [{:.2}, {:.2}, {:.2}] m/s",
+                    v.x, v.y, v.z
+                ))
+                .expected(expected)
+                .message(format!(
+                    "the particles of '{subject}' do not {}",
+                    super::coverage::verb(kind)
+                ))
+                .fix(format!(
+                    "Give the emitter '{subject}' a velocity that way, or a field that pushes them."
+                ))
+        })
+    }
+
     fn check_subject_motion(&self, world: &World, kind: &str, subject: &str) -> Option<Miss> {
         let Some(tr) = self.subjects.get(subject).filter(|t| t.positions.len() > 1) else {
+            // "Bubbles rise", "sparks fall", "dust drifts": the subject is
+            // an emitter's particles, judged by their mean velocity.
+            if let Some(e) = world
+                .emitters
+                .iter()
+                .position(|e| e.name.as_deref() == Some(subject))
+                && matches!(kind, "rises" | "falls" | "drifts")
+            {
+                return self.emitter_moves(e, kind, subject);
+            }
             return match kind {
                 "falls" | "rolls" | "slides" | "bounces" | "spins" | "swings" | "topples"
                 | "drifts" | "rises" | "static" => Some(

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use glam::Vec3;
+use glam::{Quat, Vec3};
 
 use super::cloth::{Colliders, DeformStats, centroid_bounds_speed};
 use crate::world::deformable::{Pulse, SoftBody, tet_volume};
@@ -39,6 +39,13 @@ pub struct SoftState {
     params: SoftBody,
     /// Offset of the centre from the anchor entity, in its frame.
     anchor_offset: Vec3,
+    /// The body's rest orientation in the anchor's frame: an anchored body
+    /// keeps it (a jellyfish's bell stays upright as it swims), where a
+    /// pull on the centre alone let the pulsing shape tumble.
+    anchor_rotation: Quat,
+    rest_centroid: Vec3,
+    /// Per-vertex velocity towards the anchored rest shape, this step.
+    pull: Vec<Vec3>,
     anchor: Option<EntityId>,
     scale_now: Vec3,
 }
@@ -83,13 +90,17 @@ impl SoftState {
             .map(|e| rest[e[0] as usize].distance(rest[e[1] as usize]))
             .collect();
         let centre = x.iter().copied().sum::<Vec3>() / n.max(1) as f32;
-        let anchor_offset = match s.anchor {
+        let (anchor_offset, anchor_rotation) = match s.anchor {
             Some(a) => {
                 let at = transforms[a.index()];
-                at.rotation.conjugate() * (centre - at.position)
+                (
+                    at.rotation.conjugate() * (centre - at.position),
+                    at.rotation.conjugate() * t.rotation,
+                )
             }
-            None => Vec3::ZERO,
+            None => (Vec3::ZERO, Quat::IDENTITY),
         };
+        let rest_centroid = rest.iter().copied().sum::<Vec3>() / n.max(1) as f32;
         let rest_volume = tet_rest.iter().sum();
         SoftState {
             entity: s.entity,
@@ -106,6 +117,9 @@ impl SoftState {
             rest_volume,
             params: s.clone(),
             anchor_offset,
+            anchor_rotation,
+            rest_centroid,
+            pull: Vec::new(),
             anchor: s.anchor,
             scale_now: Vec3::ONE,
         }
@@ -189,14 +203,18 @@ impl SoftState {
             + gravity * self.params.gravity;
         let air: Vec3 = fields.iter().map(|f| f.air_velocity(centre, t)).sum();
         let drag_rate: f32 = fields.iter().map(|f| f.drag_rate()).sum();
-        // The anchor pulls the whole body along, as a soft spring on its centre.
-        let pull = match anchor {
-            Some(at) => {
-                let target = at.position + at.rotation * self.anchor_offset;
-                (target - centre) * ANCHOR_RATE
+        // The anchor pulls each vertex softly towards the rest shape (as
+        // pulsed now) placed on the anchor: the body follows its position
+        // and orientation and still wobbles between.
+        self.pull.clear();
+        if let Some(at) = anchor {
+            let centre_at = at.position + at.rotation * self.anchor_offset;
+            let turn = at.rotation * self.anchor_rotation;
+            for (r, x) in self.rest.iter().zip(&self.x) {
+                let target = centre_at + turn * ((*r - self.rest_centroid) * self.scale_now);
+                self.pull.push((target - *x) * ANCHOR_RATE);
             }
-            None => Vec3::ZERO,
-        };
+        }
         let subs = self.params.iterations.max(1);
         let h = dt / subs as f32;
         let damp = libm::expf(-(self.params.damping + drag_rate).max(0.0) * h);
@@ -209,8 +227,8 @@ impl SoftState {
                     continue;
                 }
                 let mut v = (self.v[i] + accel * h) * damp;
-                if anchor.is_some() {
-                    v += (pull - v) * follow;
+                if let Some(pull) = self.pull.get(i) {
+                    v += (*pull - v) * follow;
                 } else if drag_rate > 0.0 {
                     // Still air or water carries the body along with its flow.
                     v += air * (1.0 - damp);
