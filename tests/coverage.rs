@@ -572,6 +572,14 @@ fn an_autumn_brief_with_green_trees_fails_on_the_season() {
         !corpus::found(&turned).contains("intent.season"),
         "{turned}"
     );
+    // Said of the tree itself, "autumn" is measured on its own leaves.
+    let of_the_oak = brief.replace(r#""count": 1,"#, r#""count": 1, "attributes": ["autumn"],"#);
+    assert_eq!(
+        row(&judge(&world(""), &of_the_oak), "oak: autumn").0,
+        "failed"
+    );
+    let turned = judge(&world(", leaf_color: \"orange\""), &of_the_oak);
+    assert_eq!(row(&turned, "oak: autumn").0, "verified", "{turned}");
 }
 
 #[test]

@@ -474,6 +474,12 @@ pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
         if o.kind.trim().is_empty() {
             o.kind = o.name.replace('_', " ");
         }
+        // "forest: forest" says nothing about the forest.
+        let (kind, name) = (o.kind.to_lowercase(), o.name.to_lowercase());
+        o.attributes.retain(|a| {
+            let a = a.trim().to_lowercase().replace(' ', "_");
+            a != kind.replace(' ', "_") && a != name
+        });
         o.size_m = o
             .size_m
             .filter(|s| s.is_finite() && *s > 0.001 && *s < 500.0);
@@ -1216,7 +1222,7 @@ mod tests {
     }
 
     #[test]
-    fn schema_words_copied_in_as_attributes_are_dropped() {
+    fn schema_words_and_the_kind_copied_in_as_attributes_are_dropped() {
         let b = Brief {
             objects: vec![ObjectBrief {
                 name: "forest".into(),
@@ -1227,6 +1233,7 @@ mod tests {
                     "autumn".into(),
                     "size_m".into(),
                     "Material".into(),
+                    "Forest".into(),
                 ],
                 ..Default::default()
             }],

@@ -1075,11 +1075,13 @@ fn leaves_over_foliage(m: &MotionInput) -> Written {
     let expect = vec!["expect(\"particles_fall\", \"falling_leaves\");".to_string()];
     if let Some((eye, target)) = m.facts.camera {
         let dir = (target - eye).normalize_or_zero();
-        let near = eye + dir * eye.distance(target).clamp(1.0, 8.0) * 0.6;
+        // Near enough, and big enough (maple-sized), to read as leaves
+        // at 640x360: 9 cm leaves 5 m off were specks of a few pixels.
+        let near = eye + dir * eye.distance(target).clamp(1.0, 8.0) * 0.45;
         let at = Vec3::new(near.x, (near.y + 2.5).max(2.5), near.z);
         return (
             vec![format!(
-                "emitter(\"leaves\", #{{ name: \"falling_leaves\", position: {}, size: [6, 1, 6], rate: 60 }});",
+                "emitter(\"leaves\", #{{ name: \"falling_leaves\", position: {}, size: [6, 1, 6], rate: 60, particle_size: [0.1, 0.15] }});",
                 vec3(at)
             )],
             expect,
@@ -1227,8 +1229,10 @@ mod tests {
         let scene = "plane(40, #{ name: \"ground\" });\ncamera(#{ position: [0, 2, 10], target: [0, 2, 0] });\n";
         let facts = SceneFacts::build(scene).unwrap();
         let d = dynamics_starter(&b, &facts).unwrap();
-        // Under 5 m from the camera on its line of sight, 2.5 m above it.
-        assert!(d.contains("position: [0, 4.5, 5.2]"), "{d}");
+        // Under 4 m from the camera on its line of sight, 2.5 m above it,
+        // and leaves big enough to see.
+        assert!(d.contains("position: [0, 4.5, 6.4]"), "{d}");
+        assert!(d.contains("particle_size: [0.1, 0.15]"), "{d}");
         SceneFacts::build(&format!("{scene}{d}\n")).expect("the leaves build");
     }
 

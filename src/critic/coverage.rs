@@ -1079,6 +1079,15 @@ fn attribute_coverage(
         }
         return;
     }
+    // An autumn tree or forest: its own foliage is turned (the season row
+    // carries the finding).
+    if matches!(word, "autumn" | "autumnal" | "fall") {
+        let (status, measured) = autumn_foliage(cx, all);
+        if status != "not_verified" {
+            rows.push(row("attribute", item, status, measured));
+            return;
+        }
+    }
     // Looks the material says outright: see-through, glowing, shiny.
     let look: Option<(bool, String, &str)> = match word {
         "translucent" | "transparent" | "clear" | "see-through" => {
@@ -1167,6 +1176,38 @@ fn attribute_coverage(
     ));
 }
 
+/// Whether the foliage among `ids` (what sways, or wears the leaf
+/// material) is mostly red, orange, yellow or brown, as in autumn: the
+/// row's status and what was counted.
+fn autumn_foliage(cx: &Ctx, ids: &[EntityId]) -> (&'static str, String) {
+    let foliage: Vec<Vec3> = ids
+        .iter()
+        .map(|id| cx.world.entity(*id))
+        .filter(|e| e.sway > 0.0 || cx.last.materials[e.id.index()].preset == Some("leaf"))
+        .map(|e| cx.last.materials[e.id.index()].base_color)
+        .collect();
+    let turned = foliage
+        .iter()
+        .filter(|c| {
+            ["red", "orange", "yellow", "brown"]
+                .iter()
+                .any(|w| colour_fits(w, **c) == Some(true))
+        })
+        .count();
+    let status = match (foliage.is_empty(), turned * 2 >= foliage.len()) {
+        (true, _) => "not_verified",
+        (false, true) => "verified",
+        (false, false) => "failed",
+    };
+    (
+        status,
+        format!(
+            "{turned} of {} foliage parts in autumn colours",
+            foliage.len()
+        ),
+    )
+}
+
 fn environment_coverage(cx: &Ctx, brief: &Brief, rows: &mut Vec<Coverage>, out: &mut Vec<Finding>) {
     let world = cx.world;
     let env = &brief.environment;
@@ -1223,38 +1264,15 @@ fn environment_coverage(cx: &Ctx, brief: &Brief, rows: &mut Vec<Coverage>, out: 
             .any(|a| a.to_lowercase().contains("autumn"))
     });
     if says(&["autumn", "autumnal"]) || autumn_attribute {
-        // Foliage is what sways (or wears the leaf material); in autumn most
-        // of it is red, orange, yellow or brown, not green.
-        let foliage: Vec<Vec3> = world
-            .entities
-            .iter()
-            .filter(|e| e.sway > 0.0 || cx.last.materials[e.id.index()].preset == Some("leaf"))
-            .map(|e| cx.last.materials[e.id.index()].base_color)
-            .collect();
-        let turned = foliage
-            .iter()
-            .filter(|c| {
-                ["red", "orange", "yellow", "brown"]
-                    .iter()
-                    .any(|w| colour_fits(w, **c) == Some(true))
-            })
-            .count();
-        let measured = format!(
-            "{turned} of {} foliage parts in autumn colours",
-            foliage.len()
-        );
-        let ok = !foliage.is_empty() && turned * 2 >= foliage.len();
+        let all: Vec<EntityId> = world.entities.iter().map(|e| e.id).collect();
+        let (status, measured) = autumn_foliage(cx, &all);
         rows.push(row(
             "environment",
             "season: autumn".into(),
-            match (foliage.is_empty(), ok) {
-                (true, _) => "not_verified",
-                (false, true) => "verified",
-                (false, false) => "failed",
-            },
+            status,
             measured.clone(),
         ));
-        if !foliage.is_empty() && !ok {
+        if status == "failed" {
             out.push(
                 cx.finding("intent.season", Severity::Error, "")
                     .observed(measured)
