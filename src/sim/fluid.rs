@@ -33,8 +33,8 @@ const GRAIN_ITERATIONS: usize = 4;
 const MAX_SUBSTEPS: u32 = 4;
 /// Particles below this height are gone (fell out of the world).
 const KILL_HEIGHT: f32 = -50.0;
-/// Neighbour cap per particle (a rest lattice has about 33 within 4 radii,
-/// 45 with the skin).
+/// Neighbour cap per particle (a rest lattice of spacing 2 r has 26
+/// others within the kernel's 4 r, 80 with the skin).
 const NEIGHBOUR_CAP: usize = 96;
 
 /// What the rigid world looks like to particles.
@@ -731,6 +731,8 @@ fn substep(
         FluidKind::Liquid => s.kernels.h,
         FluidKind::Granular => 2.0 * r,
     };
+    // A whole radius of skin: with half of one, pairs closing within a
+    // substep were missed and a settling column jumped above its walls.
     let skin = r;
     s.hash.build(&s.pred, support + skin);
     s.neighbours
@@ -892,6 +894,10 @@ fn density_pass(s: &mut FluidState) {
         for &j in s.neighbours.of(i) {
             let rij = pi - s.pred[j as usize];
             let r2 = rij.length_squared();
+            // The list reaches past the kernels (its skin): skip those.
+            if r2 >= k.h2 {
+                continue;
+            }
             rho += k.w(r2);
             let gj = k.grad(rij, r2.sqrt()) * inv_rho0;
             grad_i += gj;
@@ -907,7 +913,11 @@ fn density_pass(s: &mut FluidState) {
         let mut dp = Vec3::ZERO;
         for &j in s.neighbours.of(i) {
             let rij = pi - s.pred[j as usize];
-            dp += k.grad(rij, rij.length()) * (li + s.lambda[j as usize]);
+            let r2 = rij.length_squared();
+            if r2 >= k.h2 {
+                continue;
+            }
+            dp += k.grad(rij, r2.sqrt()) * (li + s.lambda[j as usize]);
         }
         s.delta[i] = dp * inv_rho0;
     }
@@ -941,8 +951,11 @@ fn viscosity_pass(s: &mut FluidState) {
         let mut acc = Vec3::ZERO;
         for &j in s.neighbours.of(i) {
             let j = j as usize;
-            let w = k.w(s.pred[i].distance_squared(s.pred[j]));
-            acc += (s.vel[j] - s.vel[i]) * w;
+            let d2 = s.pred[i].distance_squared(s.pred[j]);
+            if d2 >= k.h2 {
+                continue;
+            }
+            acc += (s.vel[j] - s.vel[i]) * k.w(d2);
         }
         s.delta[i] = acc * (s.viscosity * inv_rho0);
     }

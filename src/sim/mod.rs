@@ -51,6 +51,25 @@ pub struct Simulation {
     pub deform: cloth::Deformables,
     /// Liquids and grains.
     pub fluids: fluid::FluidSystem,
+    /// Liquids and grains step once every this many physics steps.
+    fluid_every: u64,
+}
+
+/// Longest step the particle solvers take, seconds: they substep by speed
+/// themselves, and at the rigid world's 240 Hz most of their work was
+/// spent on steps nothing needed.
+const FLUID_STEP_MAX: f64 = 1.0 / 120.0;
+
+/// The largest number of physics steps per frame that divides them evenly
+/// (so fluids are in step at every frame) and spans at most
+/// [`FLUID_STEP_MAX`].
+fn fluid_stride(dt: f64, substeps: u32) -> u64 {
+    (1..=substeps.max(1) as u64)
+        .filter(|k| {
+            (substeps.max(1) as u64).is_multiple_of(*k) && *k as f64 * dt <= FLUID_STEP_MAX + 1e-12
+        })
+        .max()
+        .unwrap_or(1)
 }
 
 impl Simulation {
@@ -75,6 +94,7 @@ impl Simulation {
             step_index: 0,
             dt,
             substeps: world.settings.substeps,
+            fluid_every: fluid_stride(dt, world.settings.substeps),
             kinematic: Vec::new(),
             initial_penetrations: Vec::new(),
             deform,
@@ -281,8 +301,11 @@ impl Simulation {
         self.particles
             .step(world, &transforms, t, self.dt, sample_air);
         self.deform.step(world, &transforms, t, self.dt, sample_air);
-        self.fluids
-            .step(world, &mut self.physics, t, self.dt as f32);
+        if (self.step_index + 1).is_multiple_of(self.fluid_every) {
+            let span = self.fluid_every as f64 * self.dt;
+            self.fluids
+                .step(world, &mut self.physics, t_next - span, span as f32);
+        }
         self.step_index += 1;
         world.time = t_next;
     }
@@ -412,5 +435,22 @@ pub fn camera_view(world: &World, transforms: &[Transform]) -> CameraView {
         position: c.position,
         target,
         fov: c.fov,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fluid_stride;
+
+    #[test]
+    fn fluids_step_at_most_every_120th_of_a_second_in_time_with_frames() {
+        // 24 fps x 10 substeps: 240 Hz physics, fluids every second step.
+        assert_eq!(fluid_stride(1.0 / 240.0, 10), 2);
+        // 60 fps x 4: 240 Hz, and 2 divides 4.
+        assert_eq!(fluid_stride(1.0 / 240.0, 4), 2);
+        // 30 fps x 3: 90 Hz is already slower than 120 Hz.
+        assert_eq!(fluid_stride(1.0 / 90.0, 3), 1);
+        // 24 fps x 25: 600 Hz; 5 steps make 1/120 s exactly.
+        assert_eq!(fluid_stride(1.0 / 600.0, 25), 5);
     }
 }

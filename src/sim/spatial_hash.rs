@@ -31,7 +31,8 @@ fn bucket(c: [i32; 3], table: usize) -> usize {
     let h = (c[0] as u32).wrapping_mul(73_856_093)
         ^ (c[1] as u32).wrapping_mul(19_349_663)
         ^ (c[2] as u32).wrapping_mul(83_492_791);
-    h as usize % table
+    // The table is a power of two: a mask, not a division, per lookup.
+    h as usize & (table - 1)
 }
 
 impl Default for SpatialHash {
@@ -49,7 +50,7 @@ impl SpatialHash {
     /// Sorts `points` into cells of size `cell`.
     pub fn build(&mut self, points: &[Vec3], cell: f32) {
         let n = points.len();
-        let table = (2 * n).max(64);
+        let table = (2 * n).max(64).next_power_of_two();
         self.cell = cell.max(1e-6);
         let inv = 1.0 / self.cell;
         self.starts.clear();
@@ -117,6 +118,7 @@ pub struct Neighbours {
     pub offsets: Vec<u32>,
     pub list: Vec<u32>,
     scratch: Vec<u32>,
+    crowd: Vec<(f32, u32)>,
 }
 
 impl Neighbours {
@@ -134,18 +136,21 @@ impl Neighbours {
                     self.scratch.push(j);
                 }
             });
-            self.scratch.sort_unstable();
             if self.scratch.len() > cap {
-                // Crowded (a compressed clump): keep the nearest.
-                let mut by_dist: Vec<(f32, u32)> = self
-                    .scratch
-                    .iter()
-                    .map(|&j| (points[j as usize].distance_squared(*p), j))
-                    .collect();
-                by_dist.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                self.scratch = by_dist[..cap].iter().map(|x| x.1).collect();
-                self.scratch.sort_unstable();
+                // Crowded (a compressed clump): keep the nearest, ties by
+                // index, so the choice does not depend on visiting order.
+                self.crowd.clear();
+                self.crowd.extend(
+                    self.scratch
+                        .iter()
+                        .map(|&j| (points[j as usize].distance_squared(*p), j)),
+                );
+                self.crowd
+                    .select_nth_unstable_by(cap, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                self.scratch.clear();
+                self.scratch.extend(self.crowd[..cap].iter().map(|x| x.1));
             }
+            self.scratch.sort_unstable();
             self.list.extend_from_slice(&self.scratch);
             self.offsets.push(self.list.len() as u32);
         }
