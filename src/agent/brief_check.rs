@@ -152,9 +152,16 @@ pub fn problems(brief: &Brief, prompt: &str) -> Vec<BriefProblem> {
     for (word, kind) in SCENERY_WORDS {
         let named = said.iter().any(|w| w == word);
         let held = brief.objects.iter().any(|o| {
-            words(&format!("{} {}", o.kind, o.name))
-                .iter()
-                .any(|w| SCENERY_WORDS.iter().any(|(s, k)| s == w && k == kind))
+            let said = words(&format!("{} {}", o.kind, o.name));
+            // A forest holds the prompt's trees.
+            let trees = *kind == "tree"
+                && said
+                    .iter()
+                    .any(|w| SCENERY_WORDS.contains(&(w.as_str(), "forest")));
+            trees
+                || said
+                    .iter()
+                    .any(|w| SCENERY_WORDS.iter().any(|(s, k)| s == w && k == kind))
         });
         if named
             && !held
@@ -214,14 +221,26 @@ pub fn problems(brief: &Brief, prompt: &str) -> Vec<BriefProblem> {
             });
         }
     }
-    // Trees do not spin, roll, slide or bounce: in "leaves fell, spinning"
-    // it is the leaves that spin, and falling_leaves tumbles them.
+    // Trees and leaf piles do not spin, roll, slide or bounce: in "leaves
+    // fell, spinning" it is the leaves that spin, and falling_leaves
+    // tumbles them.
     for d in &brief.dynamics {
         let rooted = brief.objects.iter().any(|o| {
             o.name == d.subject
                 && words(&o.kind).iter().any(|w| {
                     [
-                        "tree", "trees", "forest", "oak", "pine", "palm", "maple", "birch",
+                        "tree",
+                        "trees",
+                        "forest",
+                        "oak",
+                        "pine",
+                        "palm",
+                        "maple",
+                        "birch",
+                        "pile",
+                        "leaf_pile",
+                        "heap",
+                        "mound",
                     ]
                     .contains(&w.as_str())
                 })
@@ -311,7 +330,7 @@ pub fn mend(brief: &mut Brief, problems: &[BriefProblem]) {
                     o.kind = word.clone();
                 }
             }
-            BriefProblem::MissingScenery { kind, .. } => {
+            BriefProblem::MissingScenery { word, kind } => {
                 let season: Vec<String> = words(&brief.prompt)
                     .into_iter()
                     .filter(|w| {
@@ -327,7 +346,12 @@ pub fn mend(brief: &mut Brief, problems: &[BriefProblem]) {
                 brief.objects.push(ObjectBrief {
                     name,
                     kind: kind.to_string(),
-                    count: 1,
+                    // "tall trees" are a few.
+                    count: if word.ends_with('s') && *kind == "tree" {
+                        3
+                    } else {
+                        1
+                    },
                     attributes: season,
                     role: "background".into(),
                     ..Default::default()
@@ -560,6 +584,55 @@ mod tests {
         mend(&mut b, &found);
         let kinds: Vec<&str> = b.dynamics.iter().map(|d| d.kind.as_str()).collect();
         assert_eq!(kinds, ["falling_leaves"]);
+    }
+
+    /// The 1.5B planner's second brief for Code4D-03: the pile of leaves
+    /// spins, and the tall trees are gone.
+    #[test]
+    fn a_spinning_pile_is_dropped_and_the_prompts_trees_come_back() {
+        let prompt = "The midday sun illuminated tall trees as withered, yellowed leaves with brown spots \
+                      fell silently, spinning before settling on a bright pile of fallen leaves.";
+        let mut b = Brief {
+            objects: vec![object("fallen_leaves_pile", "leaf_pile", "subject")],
+            dynamics: vec![
+                dynamics("falling_leaves", ""),
+                dynamics("spins", "fallen_leaves_pile"),
+            ],
+            ..Default::default()
+        };
+        let found = problems(&b, prompt);
+        assert!(
+            found.contains(&BriefProblem::UnaskedMotion {
+                kind: "spins".into(),
+                subject: "fallen_leaves_pile".into()
+            }),
+            "{found:?}"
+        );
+        mend(&mut b, &found);
+        let kinds: Vec<&str> = b.dynamics.iter().map(|d| d.kind.as_str()).collect();
+        assert_eq!(kinds, ["falling_leaves"]);
+        let trees = b
+            .objects
+            .iter()
+            .find(|o| o.kind == "tree")
+            .expect("the trees");
+        assert_eq!(trees.count, 3);
+        // A forest holds a prompt's trees: none are added beside it.
+        let forest = Brief {
+            objects: vec![object("forest", "forest", "subject")],
+            dynamics: vec![dynamics("rain", ""), dynamics("sways", "forest")],
+            ..Default::default()
+        };
+        let found = problems(
+            &forest,
+            "A dense forest in a rainstorm, tall trees swaying in the wind.",
+        );
+        assert!(
+            !found
+                .iter()
+                .any(|p| matches!(p, BriefProblem::MissingScenery { kind: "tree", .. })),
+            "{found:?}"
+        );
     }
 
     #[test]

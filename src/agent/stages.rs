@@ -327,6 +327,15 @@ pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
         b.duration = 6.0;
     }
     b.duration = b.duration.min(12.0);
+    // A planner's "none" for the sky is no sky item to check.
+    let e = &mut b.environment;
+    for field in [&mut e.ground, &mut e.sky, &mut e.weather, &mut e.lighting] {
+        if ["none", "n/a", "null", "unknown", "unspecified"]
+            .contains(&field.trim().to_lowercase().as_str())
+        {
+            field.clear();
+        }
+    }
     for o in &mut b.objects {
         split_compound_kind(o, prompt);
     }

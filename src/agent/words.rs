@@ -265,6 +265,10 @@ pub const SCENERY_WORDS: &[(&str, &str)] = &[
     ("jungle", "forest"),
     ("dune", "dune"),
     ("dunes", "dune"),
+    ("tree", "tree"),
+    ("trees", "tree"),
+    ("oak", "tree"),
+    ("oaks", "tree"),
 ];
 
 /// Particles a prompt can name, with the dynamics kind that makes them.
