@@ -1028,14 +1028,37 @@ fn emit_particles(m: &MotionInput) -> Option<Written> {
     if matches!(kind, "rain" | "snow") {
         // Weather covers the whole view, not a patch over the middle.
         let centre = m.facts.camera.map_or(Vec3::ZERO, |(_, target)| target);
-        let (rate, max) = if kind == "rain" {
-            (3000, 12000)
+        // A storm or a downpour must read as one: denser, thicker streaks.
+        let said = words(&format!(
+            "{} {} {}",
+            m.brief.prompt, m.brief.environment.weather, m.item.notes
+        ));
+        let heavy = has_any(
+            &said,
+            &[
+                "heavy",
+                "storm",
+                "rainstorm",
+                "downpour",
+                "torrential",
+                "pouring",
+                "blizzard",
+            ],
+        );
+        let (rate, max) = match (kind, heavy) {
+            ("rain", false) => (3000, 12000),
+            ("rain", true) => (8000, 20000),
+            (_, false) => (500, 12000),
+            (_, true) => (1500, 20000),
+        };
+        let look = if heavy && kind == "rain" {
+            ", particle_size: [0.02, 0.02]"
         } else {
-            (500, 12000)
+            ""
         };
         return Some((
             vec![format!(
-                "emitter(\"{kind}\", #{{ name: \"{kind}\", position: {}, size: [30, 0.5, 30], rate: {rate}, max: {max} }});",
+                "emitter(\"{kind}\", #{{ name: \"{kind}\", position: {}, size: [30, 0.5, 30], rate: {rate}, max: {max}{look} }});",
                 vec3(Vec3::new(centre.x, (centre.y + 6.0).max(8.0), centre.z))
             )],
             vec![format!("expect(\"particles_fall\", \"{kind}\");")],
@@ -1234,6 +1257,30 @@ mod tests {
         assert!(d.contains("position: [0, 4.5, 6.4]"), "{d}");
         assert!(d.contains("particle_size: [0.1, 0.15]"), "{d}");
         SceneFacts::build(&format!("{scene}{d}\n")).expect("the leaves build");
+    }
+
+    #[test]
+    fn a_heavy_rainstorm_rains_harder_than_a_shower() {
+        let mut b = bottle_brief();
+        b.dynamics = vec![DynamicsBrief {
+            kind: "rain".into(),
+            ..Default::default()
+        }];
+        let scene = "plane(40, #{ name: \"ground\" });\ncamera(#{ position: [0, 2, 10], target: [0, 2, 0] });\n";
+        let facts = SceneFacts::build(scene).unwrap();
+        b.prompt = "Light rain falls on a bottle.".into();
+        let shower = dynamics_starter(&b, &facts).unwrap();
+        b.prompt = "A bottle in a heavy rainstorm.".into();
+        let storm = dynamics_starter(&b, &facts).unwrap();
+        assert!(
+            shower.contains("rate: 3000") && !shower.contains("particle_size"),
+            "{shower}"
+        );
+        assert!(
+            storm.contains("rate: 8000") && storm.contains("particle_size"),
+            "{storm}"
+        );
+        SceneFacts::build(&format!("{scene}{storm}\n")).expect("the storm builds");
     }
 
     #[test]
