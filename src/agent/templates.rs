@@ -95,7 +95,25 @@ pub fn catalog_object(brief: &Brief, o: &ObjectBrief, builder: &str, builder_doc
     }
     // The brief's size when the builder's default height is far from it
     // (kept within what is plausible for the kind).
-    if let (Some(want), Some(default)) = (o.size_m, default_of(builder_doc, "height")) {
+    let kind_words = words(&o.kind);
+    let heap = has_any(&kind_words, &["pile", "heap", "mound"]);
+    // A small planner writes 1 m for everything; a tree that small is a
+    // sapling only when the brief says so.
+    let small_said = has_any(
+        &attrs,
+        &["small", "young", "sapling", "tiny", "little", "bonsai"],
+    );
+    let size = o
+        .size_m
+        .filter(|s| !(has_any(&kind_words, &["tree"]) && *s < 2.0 && !small_said));
+    if let (true, Some(want), Some(_)) = (heap, size, default_of(builder_doc, "radius")) {
+        // A pile's size is its width: half of it is the radius, its
+        // height stays low.
+        options.push(format!(
+            "radius: {}",
+            num((want as f32 / 2.0).clamp(0.2, 10.0))
+        ));
+    } else if let (Some(want), Some(default)) = (size, default_of(builder_doc, "height")) {
         let mut want = want as f32;
         // Within the kind's plausible sizes, short of the top: handles and
         // rims add to a builder's height.
@@ -1325,9 +1343,35 @@ mod tests {
         assert!(code.contains("height: 12"), "{code}");
         let near = ObjectBrief {
             size_m: Some(5.0),
-            ..tree
+            ..tree.clone()
         };
         assert!(!catalog_object(&b, &near, "assets::tree", doc).contains("height"));
+        // A planner's 1 m tree is its default size, not a sapling...
+        let one = ObjectBrief {
+            size_m: Some(1.0),
+            ..tree.clone()
+        };
+        assert!(!catalog_object(&b, &one, "assets::tree", doc).contains("height"));
+        // ...unless it says so.
+        let sapling = ObjectBrief {
+            attributes: vec!["young".into()],
+            ..one
+        };
+        assert!(catalog_object(&b, &sapling, "assets::tree", doc).contains("height: 1"));
+        // A pile's size is its width.
+        let pile = ObjectBrief {
+            name: "pile".into(),
+            kind: "leaf_pile".into(),
+            count: 1,
+            size_m: Some(1.0),
+            ..Default::default()
+        };
+        let pile_doc = "A low mound of fallen leaves. Options: radius (1.0), height (0.25), color";
+        let code = catalog_object(&b, &pile, "nature::leaf_pile", pile_doc);
+        assert!(
+            code.contains("radius: 0.5") && !code.contains("height"),
+            "{code}"
+        );
     }
 
     #[test]

@@ -263,6 +263,8 @@ pub const SCENERY_WORDS: &[(&str, &str)] = &[
     ("woodland", "forest"),
     ("grove", "forest"),
     ("jungle", "forest"),
+    // Light "through a green canopy" is light through the trees above.
+    ("canopy", "forest"),
     ("dune", "dune"),
     ("dunes", "dune"),
     ("tree", "tree"),
