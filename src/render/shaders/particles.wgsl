@@ -129,9 +129,19 @@ fn fs_particle(in: ParticleOut) -> @location(0) vec4<f32> {
             shape = (1.0 - in.uv.x * in.uv.x) * (1.0 - smoothstep(0.3, 1.0, abs(in.uv.y)));
         }
         case 2u: {
-            // A leaf: a pointed ellipse.
-            let w = 1.0 - abs(in.uv.y);
-            shape = 1.0 - smoothstep(w * 0.85, w, abs(in.uv.x));
+            // A leaf: a blade broadest below the middle, pointed at the tip
+            // (uv.y = 1), on a short stalk, with a darker midrib. (A
+            // diamond read as confetti.)
+            let t = clamp((in.uv.y + 0.8) / 1.8, 0.0, 1.0);
+            let w = 0.62 * pow(sin(3.14159265 * pow(t, 0.75)), 0.8);
+            let blade = (1.0 - smoothstep(w * 0.8, w + 0.02, abs(in.uv.x))) * step(-0.8, in.uv.y);
+            let stalk = (1.0 - smoothstep(0.04, 0.07, abs(in.uv.x))) * step(in.uv.y, -0.75);
+            shape = max(blade, stalk);
+            let rib = 1.0 - 0.35 * (1.0 - smoothstep(0.02, 0.05, abs(in.uv.x))) * blade;
+            if (shape <= 0.002) {
+                discard;
+            }
+            return vec4<f32>(in.color.rgb * rib, in.color.a) * shape;
         }
         case 3u: {
             shape = exp(-r2 * 3.5) * (1.0 - smoothstep(0.8, 1.0, r2));
