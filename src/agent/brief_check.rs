@@ -256,6 +256,26 @@ pub fn problems(brief: &Brief, prompt: &str) -> Vec<BriefProblem> {
             });
         }
     }
+    // Ground does not sway in a breeze: a dune, a hill or a rock is still
+    // (the sand on it flows).
+    for d in &brief.dynamics {
+        let ground = brief.objects.iter().any(|o| {
+            o.name == d.subject
+                && words(&o.kind).iter().any(|w| {
+                    [
+                        "dune", "dunes", "hill", "mountain", "desert", "sand", "valley", "terrain",
+                        "ground", "rock", "stone", "boulder",
+                    ]
+                    .contains(&w.as_str())
+                })
+        });
+        if ground && ["sways", "spins", "rolls", "bounces"].contains(&d.kind.as_str()) {
+            out.push(BriefProblem::UnaskedMotion {
+                kind: d.kind.clone(),
+                subject: d.subject.clone(),
+            });
+        }
+    }
     // Poured or flowing matter is made by its dynamics; listed as an object
     // too, it becomes rigid stand-ins (ten sand cylinders on a dune).
     let pours = |kinds: &[DynamicsBrief]| {
@@ -632,6 +652,25 @@ mod tests {
                 .iter()
                 .any(|p| matches!(p, BriefProblem::MissingScenery { kind: "tree", .. })),
             "{found:?}"
+        );
+    }
+
+    /// The 1.5B planner's Code4D-05 brief: the dune sways in the breeze.
+    #[test]
+    fn a_dune_does_not_sway() {
+        let prompt = "A peaceful desert afternoon with a gentle breeze, as sand flows like liquid silk \
+                      down the sharp ridgeline of a dune.";
+        let mut b = Brief {
+            objects: vec![object("dune", "dune", "subject")],
+            dynamics: vec![dynamics("sways", "dune"), dynamics("flows", "dune")],
+            ..Default::default()
+        };
+        let found = problems(&b, prompt);
+        mend(&mut b, &found);
+        let kinds: Vec<&str> = b.dynamics.iter().map(|d| d.kind.as_str()).collect();
+        assert!(
+            !kinds.contains(&"sways") && kinds.contains(&"flows"),
+            "{kinds:?}"
         );
     }
 
