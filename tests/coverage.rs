@@ -298,7 +298,8 @@ fn examples_cover_the_briefs_they_were_written_for() {
                 "objects": [
                   {"name": "sand", "kind": "sand", "count": 1, "role": "subject"},
                   {"name": "dune", "kind": "dune", "count": 1, "attributes": ["sand"], "role": "support"}],
-                "dynamics": [{"kind": "pours", "subject": "sand"}, {"kind": "piles", "subject": "sand"}]}"#,
+                "dynamics": [{"kind": "pours", "subject": "sand"}, {"kind": "piles", "subject": "sand"},
+                             {"kind": "flows", "subject": "sand"}]}"#,
         ),
         (
             "rain.rhai",

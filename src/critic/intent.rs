@@ -43,7 +43,13 @@ pub struct IntentRecorder {
     sun_elevations: Vec<f32>,
     light_intensity: BTreeMap<usize, (f32, f32)>,
     last_frame: (u64, f64),
+    /// Frames in which some liquid or grains flowed (mean particle speed
+    /// at least [`FLOW_MIN_SPEED`]).
+    fluid_flow_frames: u32,
 }
+
+/// Mean particle speed of a liquid or grains that counts as flowing, m/s.
+const FLOW_MIN_SPEED: f32 = 0.1;
 
 /// Entities a brief name refers to: the entity of that name, entities
 /// tagged with it, and numbered ones (`tree_3`).
@@ -84,6 +90,13 @@ impl IntentRecorder {
                     tr.spins.push(w * (std::f32::consts::PI / 180.0));
                 }
             }
+        }
+        if frame
+            .fluids
+            .iter()
+            .any(|f| f.stats.count > 0 && f.stats.mean_speed >= FLOW_MIN_SPEED)
+        {
+            self.fluid_flow_frames += 1;
         }
         let ps = &frame.particles;
         for (e, stats) in ps.stats.iter().enumerate() {
@@ -514,16 +527,17 @@ impl IntentRecorder {
         })
     }
 
-    /// Some emitter's particles move sideways on average.
+    /// Some emitter's particles move sideways on average, or a liquid or
+    /// grains flow (sand down a dune) for at least a second's frames.
     fn flows(&self, world: &World) -> Option<Miss> {
         let flowing = (0..world.emitters.len()).any(|e| {
             self.mean_velocity(e)
                 .is_some_and(|v| Vec3::new(v.x, 0.0, v.z).length() > 0.1)
-        });
+        }) || self.fluid_flow_frames as f64 >= world.settings.fps as f64;
         (!flowing).then(|| {
             Miss::new("")
-                .observed("no particles move sideways")
-                .expected("particles flowing along the ground")
+                .observed("no particles move sideways, no liquid or grains flow")
+                .expected("particles, a liquid or grains flowing along the ground")
                 .message("nothing flows")
                 .fix("Emit particles with ground: \"slide\" and a sideways velocity.")
         })
