@@ -89,6 +89,42 @@ fn a_soft_cube_keeps_its_volume_and_rests() {
     assert!(r.report.expectations_passed, "{:?}", r.report.expectations);
 }
 
+/// A pudding lathed from a profile (a mesh, not a primitive) becomes a
+/// soft body of its shape: it drops, wobbles, keeps its volume and rests
+/// on the plate.
+#[test]
+fn a_lathed_pudding_becomes_a_soft_body_of_its_shape() {
+    let r = common::run_ok(
+        r#"world(#{ duration: 4, fps: 24 });
+        plane(4, #{ name: "plate" });
+        let p = lathe([[0, 0], [0.2, 0], [0.17, 0.12], [0.1, 0.2], [0, 0.21]], #{ name: "pudding", position: [0, 0.4, 0], segments: 16 });
+        soft_body(p, #{ resolution: 7, damping: 1.0, color: "red" });
+        expect("wobbles", "pudding");"#,
+    );
+    let t = r.trace.unwrap();
+    let b = &t.deformables[0];
+    assert!(
+        b.min_volume_ratio > 0.9 && b.max_volume_ratio < 1.1,
+        "{b:?}"
+    );
+    let first = t.frames[0].deformables["pudding"];
+    // The lathe's shape: 40 cm across, 21 cm tall, its base at 0.4 m.
+    let (w, h) = (first.max.x - first.min.x, first.max.y - first.min.y);
+    assert!(
+        (w - 0.4).abs() < 0.05 && (h - 0.21).abs() < 0.04,
+        "{w} x {h}"
+    );
+    assert!((first.min.y - 0.4).abs() < 0.03, "base at {}", first.min.y);
+    let s = last_state(&t, "pudding");
+    assert!(s.mean_speed < 0.05, "still moving at {}", s.mean_speed);
+    assert!(
+        s.min.y > -0.02 && s.min.y < 0.03,
+        "rests on the plate: {}",
+        s.min.y
+    );
+    assert!(r.report.expectations_passed, "{:?}", r.report.expectations);
+}
+
 #[test]
 fn an_anchored_pulsing_bell_stays_upright_and_follows_its_anchor() {
     // The jellyfish bell: a flattened sphere, weightless, pulsing, pulled
@@ -192,6 +228,11 @@ fn bad_parameters_are_structured_errors() {
         ("soft_body(\"cone\");", "shape"),
         ("soft_body(\"box\", #{ size: [0, 1, 1] });", "size"),
         ("soft_body(\"sphere\", #{ pulse_period: 2 });", "pulse"),
+        ("let g = plane(2); soft_body(g, #{});", "no inside"),
+        (
+            "let b = sphere(0.2); soft_body(b, #{ radius: 0.3 });",
+            "keeps its own size",
+        ),
         (
             "soft_body(\"sphere\", #{ compliance: \"soft\" });",
             "compliance",

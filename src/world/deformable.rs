@@ -273,6 +273,195 @@ pub fn tetrahedralise(shape: SoftShape, n: usize) -> (Vec<Vec3>, Vec<[u32; 4]>, 
     (pos, tets, surface)
 }
 
+/// Tetrahedralises the inside of a closed triangle mesh: the cubes of an
+/// `n`-cell lattice (along the mesh's longest side) whose centres lie
+/// inside it, six tetrahedra each, then the lattice's surface vertices
+/// drawn onto the mesh's surface so the body has the mesh's shape, not a
+/// staircase (a vertex stays where it is if moving it would turn a
+/// tetrahedron inside out). None when no cube lies inside (an open or flat
+/// mesh).
+pub fn tetrahedralise_mesh(
+    vertices: &[Vec3],
+    triangles: &[[u32; 3]],
+    n: usize,
+) -> Option<(Vec<Vec3>, Vec<[u32; 4]>, Vec<[u32; 3]>)> {
+    let n = n.clamp(1, 40);
+    let (lo, hi) = bounds(vertices)?;
+    let cell = (hi - lo).max_element() / n as f32;
+    if !(cell.is_finite() && cell > 1e-6) {
+        return None;
+    }
+    let dims = ((hi - lo) / cell).ceil().max(Vec3::ONE);
+    let [cx, cy, cz] = [dims.x as usize, dims.y as usize, dims.z as usize];
+    // Centre the lattice on the mesh's box.
+    let origin = (lo + hi) * 0.5 - Vec3::new(cx as f32, cy as f32, cz as f32) * cell * 0.5;
+    let tri = |t: &[u32; 3]| t.map(|i| vertices.get(i as usize).copied().unwrap_or(Vec3::ZERO));
+    let inside = |p: Vec3| {
+        // Crossings of a ray in an off-axis direction (no grazing of
+        // axis-aligned edges): odd means inside.
+        let dir = Vec3::new(1.0, 0.31, 0.17).normalize();
+        triangles
+            .iter()
+            .filter(|t| ray_hits_triangle(p, dir, tri(t)))
+            .count()
+            % 2
+            == 1
+    };
+    let node = |i: usize, j: usize, k: usize| i + (cx + 1) * (j + (cy + 1) * k);
+    let mut used: Vec<u32> = vec![u32::MAX; (cx + 1) * (cy + 1) * (cz + 1)];
+    let mut pos: Vec<Vec3> = Vec::new();
+    let mut tets: Vec<[u32; 4]> = Vec::new();
+    for k in 0..cz {
+        for j in 0..cy {
+            for i in 0..cx {
+                let centre =
+                    origin + Vec3::new(i as f32 + 0.5, j as f32 + 0.5, k as f32 + 0.5) * cell;
+                if !inside(centre) {
+                    continue;
+                }
+                let corners = [
+                    (i, j, k),
+                    (i + 1, j, k),
+                    (i + 1, j + 1, k),
+                    (i, j + 1, k),
+                    (i, j, k + 1),
+                    (i + 1, j, k + 1),
+                    (i + 1, j + 1, k + 1),
+                    (i, j + 1, k + 1),
+                ];
+                let c = corners.map(|(a, b, d)| {
+                    let slot = &mut used[node(a, b, d)];
+                    if *slot == u32::MAX {
+                        *slot = pos.len() as u32;
+                        pos.push(origin + Vec3::new(a as f32, b as f32, d as f32) * cell);
+                    }
+                    *slot
+                });
+                for [a, b] in [[1, 2], [2, 3], [3, 7], [7, 4], [4, 5], [5, 1]] {
+                    tets.push([c[0], c[a], c[b], c[6]]);
+                }
+            }
+        }
+    }
+    if tets.is_empty() {
+        return None;
+    }
+    for t in &mut tets {
+        let [a, b, c, d] = t.map(|v| pos[v as usize]);
+        if (b - a).cross(c - a).dot(d - a) < 0.0 {
+            t.swap(1, 2);
+        }
+    }
+    let surface = boundary_faces(&tets);
+    // Surface vertices onto the mesh, each within a cell of where it was.
+    let mut on_surface = vec![false; pos.len()];
+    for f in &surface {
+        for v in f {
+            on_surface[*v as usize] = true;
+        }
+    }
+    let mut tets_of: Vec<Vec<usize>> = vec![Vec::new(); pos.len()];
+    for (ti, t) in tets.iter().enumerate() {
+        for v in t {
+            tets_of[*v as usize].push(ti);
+        }
+    }
+    let min_volume = cell * cell * cell / 6.0 * 0.05;
+    for v in 0..pos.len() {
+        if !on_surface[v] {
+            continue;
+        }
+        let here = pos[v];
+        let Some(target) = triangles
+            .iter()
+            .map(|t| closest_on_triangle(here, tri(t)))
+            .min_by(|a, b| {
+                a.distance_squared(here)
+                    .total_cmp(&b.distance_squared(here))
+            })
+        else {
+            continue;
+        };
+        if target.distance(here) > cell {
+            continue;
+        }
+        // All the way if no tetrahedron turns flat, else as far as it can
+        // (half, a quarter) before one would.
+        for f in [1.0, 0.5, 0.25, 0.0] {
+            pos[v] = here.lerp(target, f);
+            let kept = tets_of[v].iter().all(|ti| {
+                let [a, b, c, d] = tets[*ti].map(|i| pos[i as usize]);
+                tet_volume(a, b, c, d) > min_volume
+            });
+            if kept {
+                break;
+            }
+        }
+    }
+    Some((pos, tets, surface))
+}
+
+/// Whether the ray from `o` along `dir` crosses the triangle (at t > 0).
+fn ray_hits_triangle(o: Vec3, dir: Vec3, [a, b, c]: [Vec3; 3]) -> bool {
+    let e1 = b - a;
+    let e2 = c - a;
+    let p = dir.cross(e2);
+    let det = e1.dot(p);
+    if det.abs() < 1e-12 {
+        return false;
+    }
+    let inv = 1.0 / det;
+    let s = o - a;
+    let u = s.dot(p) * inv;
+    if !(0.0..=1.0).contains(&u) {
+        return false;
+    }
+    let q = s.cross(e1);
+    let v = dir.dot(q) * inv;
+    if v < 0.0 || u + v > 1.0 {
+        return false;
+    }
+    e2.dot(q) * inv > 0.0
+}
+
+/// The point of triangle `abc` closest to `p` (by its Voronoi regions).
+fn closest_on_triangle(p: Vec3, [a, b, c]: [Vec3; 3]) -> Vec3 {
+    let ab = b - a;
+    let ac = c - a;
+    let ap = p - a;
+    let d1 = ab.dot(ap);
+    let d2 = ac.dot(ap);
+    if d1 <= 0.0 && d2 <= 0.0 {
+        return a;
+    }
+    let bp = p - b;
+    let d3 = ab.dot(bp);
+    let d4 = ac.dot(bp);
+    if d3 >= 0.0 && d4 <= d3 {
+        return b;
+    }
+    let vc = d1 * d4 - d3 * d2;
+    if vc <= 0.0 && d1 >= 0.0 && d3 <= 0.0 {
+        return a + ab * (d1 / (d1 - d3));
+    }
+    let cp = p - c;
+    let d5 = ab.dot(cp);
+    let d6 = ac.dot(cp);
+    if d6 >= 0.0 && d5 <= d6 {
+        return c;
+    }
+    let vb = d5 * d2 - d1 * d6;
+    if vb <= 0.0 && d2 >= 0.0 && d6 <= 0.0 {
+        return a + ac * (d2 / (d2 - d6));
+    }
+    let va = d3 * d6 - d5 * d4;
+    if va <= 0.0 && (d4 - d3) >= 0.0 && (d5 - d6) >= 0.0 {
+        return b + (c - b) * ((d4 - d3) / ((d4 - d3) + (d5 - d6)));
+    }
+    let denom = 1.0 / (va + vb + vc);
+    a + ab * (vb * denom) + ac * (vc * denom)
+}
+
 /// Faces used by exactly one tetrahedron, wound outwards.
 pub fn boundary_faces(tets: &[[u32; 4]]) -> Vec<[u32; 3]> {
     let mut faces: Vec<([u32; 3], [u32; 3])> = Vec::with_capacity(tets.len() * 4);
@@ -313,6 +502,58 @@ pub fn tet_volume(a: Vec3, b: Vec3, c: Vec3, d: Vec3) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A closed box mesh (12 triangles) becomes a soft body of the box's
+    /// shape and volume; an open sheet has no inside.
+    #[test]
+    fn a_closed_mesh_is_filled_with_tetrahedra_of_its_shape() {
+        let v: Vec<Vec3> = (0..8)
+            .map(|i| {
+                Vec3::new(
+                    (i & 1) as f32,
+                    ((i >> 1) & 1) as f32 * 0.5,
+                    ((i >> 2) & 1) as f32 * 2.0,
+                ) - Vec3::new(0.5, 0.25, 1.0)
+            })
+            .collect();
+        let quads = [
+            [0, 2, 3, 1],
+            [4, 5, 7, 6],
+            [0, 1, 5, 4],
+            [2, 6, 7, 3],
+            [0, 4, 6, 2],
+            [1, 3, 7, 5],
+        ];
+        let tris: Vec<[u32; 3]> = quads
+            .iter()
+            .flat_map(|q| [[q[0], q[1], q[2]], [q[0], q[2], q[3]]])
+            .collect();
+        let (pos, tets, surface) =
+            tetrahedralise_mesh(&v, &tris, 5).expect("a closed box has an inside");
+        let volume: f32 = tets
+            .iter()
+            .map(|t| {
+                let [a, b, c, d] = t.map(|i| pos[i as usize]);
+                tet_volume(a, b, c, d)
+            })
+            .sum();
+        assert!(
+            (volume - 1.0).abs() < 0.15,
+            "volume {volume} of a 1 m^3 box"
+        );
+        assert!(tets.iter().all(|t| {
+            let [a, b, c, d] = t.map(|i| pos[i as usize]);
+            tet_volume(a, b, c, d) > 0.0
+        }));
+        let (lo, hi) = bounds(&pos).unwrap();
+        assert!(
+            (hi - lo - Vec3::new(1.0, 0.5, 2.0)).abs().max_element() < 0.05,
+            "{lo} {hi}"
+        );
+        assert!(!surface.is_empty());
+        // One face of the box alone is open: nothing inside.
+        assert!(tetrahedralise_mesh(&v, &tris[..2], 5).is_none());
+    }
 
     #[test]
     fn lattice_volumes_add_up_and_surface_is_closed() {

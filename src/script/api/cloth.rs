@@ -14,7 +14,7 @@ use crate::script::host::SharedHost;
 use crate::script::registry::{FnDoc, OptSpec, OptType, Topic, opt};
 use crate::world::deformable::{
     Cloth, Deformable, MAX_DEFORM_VERTICES, MAX_TETS, Pulse, SOFT_SHAPES, SoftBody, SoftShape,
-    grid, tetrahedralise,
+    grid, tetrahedralise, tetrahedralise_mesh,
 };
 use crate::world::mesh::{Mesh, tessellate};
 use crate::world::{BodyKind, EntityId, Shape};
@@ -312,7 +312,7 @@ pub static SOFT_BODY: FnDoc = FnDoc {
     returns: "Entity",
     params: &[(
         "shape",
-        "\"box\", \"sphere\" or \"cylinder\": the rest shape, tetrahedralised on a lattice",
+        "\"box\", \"sphere\" or \"cylinder\": the rest shape, tetrahedralised on a lattice; or a closed mesh entity (a lathe, faces, any solid shape), filled with the lattice and drawn onto its surface, which becomes the soft body",
     )],
     doc: "A soft volumetric body (XPBD tetrahedra with edge and volume constraints): jelly, a squashy ball, rubber, a jellyfish bell. It keeps its volume, wobbles after impacts and collides with rigid shapes and the ground (one-way: it does not push rigid bodies). 'pulse' animates its rest shape, so it contracts and relaxes by itself. Check it with expect(\"wobbles\").",
     options: &[PLACE_OPTS, LOOK_OPTS, SOFT_OPTS],
@@ -609,16 +609,12 @@ fn cloth_from(
     finish_cloth(host, &o, entity, pos, tris, line)
 }
 
-fn soft(
-    host: &SharedHost,
-    shape: Dynamic,
-    options: Option<&Dynamic>,
-    line: usize,
-) -> ApiResult<EntityHandle> {
+type TetMesh = (Vec<Vec3>, Vec<[u32; 4]>, Vec<[u32; 3]>);
+
+/// A box, sphere or cylinder on the lattice.
+fn soft_primitive(o: &Opts, shape: &Dynamic, res: usize) -> ApiResult<TetMesh> {
     let func = SOFT_BODY.name;
-    require_building(host, func)?;
-    let o = Opts::parse(&SOFT_BODY, options)?;
-    let kind = str_arg(func, "shape", &shape)?;
+    let kind = str_arg(func, "shape", shape)?;
     let radius = o.f32("radius")?.unwrap_or(0.25);
     let soft_shape = match kind.as_str() {
         "box" => {
@@ -651,8 +647,64 @@ fn soft(
             )));
         }
     };
+    Ok(tetrahedralise(soft_shape, res))
+}
+
+/// The inside of a closed mesh entity (a lathe, a tessellated shape,
+/// faces), in its own frame.
+fn soft_mesh_of(host: &SharedHost, o: &Opts, entity: EntityId, res: usize) -> ApiResult<TetMesh> {
+    let func = SOFT_BODY.name;
+    for key in ["size", "radius", "height"] {
+        if o.has(key) {
+            return Err(ApiError::validation(
+                func,
+                format!(
+                    "'{key}' sizes a primitive shape; a mesh entity keeps its own size (use 'scale')"
+                ),
+            ));
+        }
+    }
+    let h = host.borrow();
+    if h.world.deformables.iter().any(|d| d.entity() == entity) {
+        return Err(ApiError::validation(
+            func,
+            "this entity is already cloth or a soft body",
+        ));
+    }
+    let e = h.world.entity(entity);
+    if matches!(
+        e.shape,
+        Shape::Group | Shape::Plane { .. } | Shape::Heightfield { .. }
+    ) {
+        return Err(ApiError::validation(
+            func,
+            format!("a {} has no inside to fill", e.shape.kind_name()),
+        )
+        .with_hint("Pass a closed shape or mesh (sphere, box, lathe, faces), or a shape name: soft_body(\"sphere\", ...)."));
+    }
+    let (v, t) = weld(&tessellate(&e.shape));
+    tetrahedralise_mesh(&v, &t, res).ok_or_else(|| {
+        ApiError::validation(func, "the mesh encloses no volume at this resolution").with_hint(
+            "Give a closed mesh (no holes), or a higher resolution: #{ resolution: 10 }.",
+        )
+    })
+}
+
+fn soft(
+    host: &SharedHost,
+    shape: Dynamic,
+    options: Option<&Dynamic>,
+    line: usize,
+) -> ApiResult<EntityHandle> {
+    let func = SOFT_BODY.name;
+    require_building(host, func)?;
+    let o = Opts::parse(&SOFT_BODY, options)?;
     let res = o.int("resolution")?.unwrap_or(6) as usize;
-    let (pos, tets, surface) = tetrahedralise(soft_shape, res);
+    let from_entity = shape.clone().try_cast::<EntityHandle>().map(|e| e.0);
+    let (pos, tets, surface) = match from_entity {
+        Some(entity) => soft_mesh_of(host, &o, entity, res)?,
+        None => soft_primitive(&o, &shape, res)?,
+    };
     check_vertices(func, pos.len(), "the soft body")?;
     if tets.len() > MAX_TETS {
         return Err(ApiError::limit(
@@ -690,16 +742,19 @@ fn soft(
         None => None,
     };
     let mesh = Mesh::from_faces(pos.clone(), surface.clone());
-    let handle = create(
-        host,
-        &SOFT_BODY,
-        Shape::Mesh {
-            triangles: mesh.triangle_count(),
-            mesh: Arc::new(mesh),
-        },
-        options,
-        line,
-    )?;
+    let shape = Shape::Mesh {
+        triangles: mesh.triangle_count(),
+        mesh: Arc::new(mesh),
+    };
+    let handle = match from_entity {
+        // The entity becomes the soft body, keeping its name, place and look.
+        Some(entity) => {
+            super::entities::apply(host, func, entity, &o, true)?;
+            host.borrow_mut().world.entity_mut(entity).shape = shape;
+            EntityHandle(entity)
+        }
+        None => create(host, &SOFT_BODY, shape, options, line)?,
+    };
     let id = handle.0;
     let body = SoftBody {
         entity: id,
