@@ -16,6 +16,7 @@ use rapier3d::math::Pose;
 use rapier3d::parry::query::Ray;
 use rapier3d::parry::shape::ShapeType;
 use rapier3d::prelude::{RigidBodyHandle, SharedShape};
+use rayon::prelude::*;
 
 use super::granular::{self, Friction};
 use super::physics::PhysicsBridge;
@@ -33,6 +34,9 @@ const GRAIN_ITERATIONS: usize = 4;
 const MAX_SUBSTEPS: u32 = 4;
 /// Particles below this height are gone (fell out of the world).
 const KILL_HEIGHT: f32 = -50.0;
+/// Fewest particles a thread takes in a parallel pass: small bodies (a
+/// glass of wine) stay on one thread, where the hand-off would cost more.
+const PAR_MIN: usize = 2048;
 /// Neighbour cap per particle (a rest lattice of spacing 2 r has 26
 /// others within the kernel's 4 r, 80 with the skin).
 const NEIGHBOUR_CAP: usize = 96;
@@ -882,45 +886,58 @@ fn density_pass(s: &mut FluidState) {
     let n = s.pred.len();
     let k = s.kernels;
     let inv_rho0 = 1.0 / s.rest_density;
+    let relaxation = s.relaxation;
+    let (pred, nb) = (&s.pred, &s.neighbours);
     s.lambda.clear();
     s.lambda.resize(n, 0.0);
     s.delta.clear();
     s.delta.resize(n, Vec3::ZERO);
-    for i in 0..n {
-        let pi = s.pred[i];
-        let mut rho = k.w(0.0);
-        let mut grad_i = Vec3::ZERO;
-        let mut sum_sq = 0.0;
-        for &j in s.neighbours.of(i) {
-            let rij = pi - s.pred[j as usize];
-            let r2 = rij.length_squared();
-            // The list reaches past the kernels (its skin): skip those.
-            if r2 >= k.h2 {
-                continue;
+    // Jacobi passes: each particle's value reads only the last pass's, so
+    // they run in parallel and give the same bits in any thread order.
+    s.lambda
+        .par_iter_mut()
+        .with_min_len(PAR_MIN)
+        .enumerate()
+        .for_each(|(i, lambda)| {
+            let pi = pred[i];
+            let mut rho = k.w(0.0);
+            let mut grad_i = Vec3::ZERO;
+            let mut sum_sq = 0.0;
+            for &j in nb.of(i) {
+                let rij = pi - pred[j as usize];
+                let r2 = rij.length_squared();
+                // The list reaches past the kernels (its skin): skip those.
+                if r2 >= k.h2 {
+                    continue;
+                }
+                rho += k.w(r2);
+                let gj = k.grad(rij, r2.sqrt()) * inv_rho0;
+                grad_i += gj;
+                sum_sq += gj.length_squared();
             }
-            rho += k.w(r2);
-            let gj = k.grad(rij, r2.sqrt()) * inv_rho0;
-            grad_i += gj;
-            sum_sq += gj.length_squared();
-        }
-        // Only compression is resisted: a free surface may spread.
-        let c = (rho * inv_rho0 - 1.0).max(0.0);
-        s.lambda[i] = -c / (sum_sq + grad_i.length_squared() + s.relaxation);
-    }
-    for i in 0..n {
-        let pi = s.pred[i];
-        let li = s.lambda[i];
-        let mut dp = Vec3::ZERO;
-        for &j in s.neighbours.of(i) {
-            let rij = pi - s.pred[j as usize];
-            let r2 = rij.length_squared();
-            if r2 >= k.h2 {
-                continue;
+            // Only compression is resisted: a free surface may spread.
+            let c = (rho * inv_rho0 - 1.0).max(0.0);
+            *lambda = -c / (sum_sq + grad_i.length_squared() + relaxation);
+        });
+    let lambda = &s.lambda;
+    s.delta
+        .par_iter_mut()
+        .with_min_len(PAR_MIN)
+        .enumerate()
+        .for_each(|(i, delta)| {
+            let pi = pred[i];
+            let li = lambda[i];
+            let mut dp = Vec3::ZERO;
+            for &j in nb.of(i) {
+                let rij = pi - pred[j as usize];
+                let r2 = rij.length_squared();
+                if r2 >= k.h2 {
+                    continue;
+                }
+                dp += k.grad(rij, r2.sqrt()) * (li + lambda[j as usize]);
             }
-            dp += k.grad(rij, r2.sqrt()) * (li + s.lambda[j as usize]);
-        }
-        s.delta[i] = dp * inv_rho0;
-    }
+            *delta = dp * inv_rho0;
+        });
     // A bounded correction per iteration: a deep overlap (a fast stream
     // landing) is resolved over several substeps instead of exploding.
     let cap = 0.2 * s.radius;
@@ -945,20 +962,26 @@ fn viscosity_pass(s: &mut FluidState) {
     let k = s.kernels;
     let inv_rho0 = 1.0 / s.rest_density;
     let n = s.pos.len();
+    let scale = s.viscosity * inv_rho0;
+    let (pred, vel, nb) = (&s.pred, &s.vel, &s.neighbours);
     s.delta.clear();
     s.delta.resize(n, Vec3::ZERO);
-    for i in 0..n {
-        let mut acc = Vec3::ZERO;
-        for &j in s.neighbours.of(i) {
-            let j = j as usize;
-            let d2 = s.pred[i].distance_squared(s.pred[j]);
-            if d2 >= k.h2 {
-                continue;
+    s.delta
+        .par_iter_mut()
+        .with_min_len(PAR_MIN)
+        .enumerate()
+        .for_each(|(i, delta)| {
+            let mut acc = Vec3::ZERO;
+            for &j in nb.of(i) {
+                let j = j as usize;
+                let d2 = pred[i].distance_squared(pred[j]);
+                if d2 >= k.h2 {
+                    continue;
+                }
+                acc += (vel[j] - vel[i]) * k.w(d2);
             }
-            acc += (s.vel[j] - s.vel[i]) * k.w(d2);
-        }
-        s.delta[i] = acc * (s.viscosity * inv_rho0);
-    }
+            *delta = acc * scale;
+        });
     for i in 0..n {
         s.vel[i] += s.delta[i];
     }

@@ -4,6 +4,7 @@
 //! particles per cell, a prefix sum, one pass scattering indices).
 
 use glam::Vec3;
+use rayon::prelude::*;
 
 pub struct SpatialHash {
     cell: f32,
@@ -117,42 +118,68 @@ impl SpatialHash {
 pub struct Neighbours {
     pub offsets: Vec<u32>,
     pub list: Vec<u32>,
-    scratch: Vec<u32>,
-    crowd: Vec<(f32, u32)>,
 }
+
+/// Particles per parallel block of the neighbour search; a body smaller
+/// than this is searched on one thread.
+const BLOCK: usize = 4096;
 
 impl Neighbours {
     /// Finds, for each point, the others closer than `radius` (at most
-    /// `cap` each, the nearest kept when there are more).
+    /// `cap` each, the nearest kept when there are more). Blocks of points
+    /// are searched in parallel and joined in order, so the lists do not
+    /// depend on the threads.
     pub fn build(&mut self, hash: &SpatialHash, points: &[Vec3], radius: f32, cap: usize) {
         let r2 = radius * radius;
+        let blocks: Vec<(Vec<u32>, Vec<u32>)> = points
+            .par_chunks(BLOCK)
+            .enumerate()
+            .map(|(b, block)| {
+                let mut lens = Vec::with_capacity(block.len());
+                let mut list = Vec::with_capacity(block.len() * 64);
+                let mut scratch: Vec<u32> = Vec::new();
+                let mut crowd: Vec<(f32, u32)> = Vec::new();
+                for (k, p) in block.iter().enumerate() {
+                    let i = b * BLOCK + k;
+                    scratch.clear();
+                    hash.around(*p, |j| {
+                        if j as usize != i && points[j as usize].distance_squared(*p) < r2 {
+                            scratch.push(j);
+                        }
+                    });
+                    if scratch.len() > cap {
+                        // Crowded (a compressed clump): keep the nearest,
+                        // ties by index.
+                        crowd.clear();
+                        crowd.extend(
+                            scratch
+                                .iter()
+                                .map(|&j| (points[j as usize].distance_squared(*p), j)),
+                        );
+                        crowd.select_nth_unstable_by(cap, |a, b| {
+                            a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
+                        });
+                        scratch.clear();
+                        scratch.extend(crowd[..cap].iter().map(|x| x.1));
+                    }
+                    scratch.sort_unstable();
+                    list.extend_from_slice(&scratch);
+                    lens.push(scratch.len() as u32);
+                }
+                (lens, list)
+            })
+            .collect();
         self.offsets.clear();
         self.list.clear();
         self.offsets.push(0);
-        for (i, p) in points.iter().enumerate() {
-            self.scratch.clear();
-            hash.around(*p, |j| {
-                if j as usize != i && points[j as usize].distance_squared(*p) < r2 {
-                    self.scratch.push(j);
-                }
-            });
-            if self.scratch.len() > cap {
-                // Crowded (a compressed clump): keep the nearest, ties by
-                // index, so the choice does not depend on visiting order.
-                self.crowd.clear();
-                self.crowd.extend(
-                    self.scratch
-                        .iter()
-                        .map(|&j| (points[j as usize].distance_squared(*p), j)),
-                );
-                self.crowd
-                    .select_nth_unstable_by(cap, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                self.scratch.clear();
-                self.scratch.extend(self.crowd[..cap].iter().map(|x| x.1));
+        for (lens, list) in blocks {
+            let base = self.list.len() as u32;
+            let mut at = 0u32;
+            for l in lens {
+                at += l;
+                self.offsets.push(base + at);
             }
-            self.scratch.sort_unstable();
-            self.list.extend_from_slice(&self.scratch);
-            self.offsets.push(self.list.len() as u32);
+            self.list.extend_from_slice(&list);
         }
     }
 
@@ -183,6 +210,30 @@ mod tests {
         for (i, p) in pts.iter().enumerate() {
             let brute: Vec<u32> = (0..pts.len() as u32)
                 .filter(|&j| j as usize != i && pts[j as usize].distance_squared(*p) < 0.0025)
+                .collect();
+            assert_eq!(n.of(i), brute.as_slice(), "particle {i}");
+        }
+    }
+
+    /// Several parallel blocks join into the same lists one block would give.
+    #[test]
+    fn blocks_join_in_order() {
+        let mut s = 777u32;
+        let mut r = || {
+            s = s.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (s >> 8) as f32 / (1 << 24) as f32
+        };
+        let pts: Vec<Vec3> = (0..3 * BLOCK + 17)
+            .map(|_| Vec3::new(r(), r(), r()))
+            .collect();
+        let mut h = SpatialHash::default();
+        h.build(&pts, 0.06);
+        let mut n = Neighbours::default();
+        n.build(&h, &pts, 0.06, 1000);
+        assert_eq!(n.offsets.len(), pts.len() + 1);
+        for i in (0..pts.len()).step_by(97) {
+            let brute: Vec<u32> = (0..pts.len() as u32)
+                .filter(|&j| j as usize != i && pts[j as usize].distance_squared(pts[i]) < 0.0036)
                 .collect();
             assert_eq!(n.of(i), brute.as_slice(), "particle {i}");
         }
