@@ -411,6 +411,19 @@ pub fn mend(brief: &mut Brief, problems: &[BriefProblem]) {
     }
 }
 
+/// Mends what `brief` gets wrong against `prompt`, then drops again any
+/// motion the mending gave a subject that cannot do it ("spinning" given
+/// to the trees the leaves fall from).
+pub fn mend_against(brief: &mut Brief, prompt: &str) {
+    let found = problems(brief, prompt);
+    mend(brief, &found);
+    let unasked: Vec<BriefProblem> = problems(brief, prompt)
+        .into_iter()
+        .filter(|p| matches!(p, BriefProblem::UnaskedMotion { .. }))
+        .collect();
+    mend(brief, &unasked);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -656,6 +669,28 @@ mod tests {
     }
 
     /// The 1.5B planner's Code4D-05 brief: the dune sways in the breeze.
+    /// Code4D-03 again: the planner's brief has the leaves fall but no
+    /// spin; mending must not hand "spinning" to the trees.
+    #[test]
+    fn a_mended_spin_does_not_land_on_the_trees() {
+        let prompt = "The midday sun illuminated tall trees as withered, yellowed leaves with brown spots \
+                      fell silently, spinning before settling on a bright pile of fallen leaves.";
+        let mut b = Brief {
+            objects: vec![object("tall_trees", "tree", "support")],
+            dynamics: vec![dynamics("falling_leaves", "tall_trees")],
+            ..Default::default()
+        };
+        mend_against(&mut b, prompt);
+        assert!(
+            !b.dynamics
+                .iter()
+                .any(|d| d.kind == "spins" && d.subject == "tall_trees"),
+            "{:?}",
+            b.dynamics
+        );
+        assert!(b.objects.iter().any(|o| o.kind == "leaf_pile"));
+    }
+
     #[test]
     fn a_dune_does_not_sway() {
         let prompt = "A peaceful desert afternoon with a gentle breeze, as sand flows like liquid silk \

@@ -307,11 +307,10 @@ fn held_to_prompt(
         .map(|b| normalise_brief(b, prompt))
         .filter(|b| !b.objects.is_empty() && brief_check::problems(b, prompt).len() <= found.len());
     let mut kept = second.unwrap_or(brief);
-    let left = brief_check::problems(&kept, prompt);
-    if !left.is_empty() {
+    if let Some(first) = brief_check::problems(&kept, prompt).first() {
         cx.progress
-            .say("plan", &format!("mended in place: {}", left[0].message()));
-        brief_check::mend(&mut kept, &left);
+            .say("plan", &format!("mended in place: {}", first.message()));
+        brief_check::mend_against(&mut kept, prompt);
     }
     Ok(normalise_brief(kept, prompt))
 }
