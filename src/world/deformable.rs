@@ -180,12 +180,15 @@ pub enum SoftShape {
 
 pub const SOFT_SHAPES: &[&str] = &["box", "sphere", "cylinder"];
 
+/// Rest positions, tetrahedra and outward surface triangles of a soft body.
+pub type TetMesh = (Vec<Vec3>, Vec<[u32; 4]>, Vec<[u32; 3]>);
+
 /// Tetrahedralises a primitive on an `n`-cell lattice along its longest
 /// side: each cube is split into six tetrahedra sharing a diagonal, so
 /// neighbouring cubes agree on their faces. Spheres and cylinders come
 /// from the cube mapped onto them (corners pulled in radially), which keeps
 /// every cell and gives a smooth surface.
-pub fn tetrahedralise(shape: SoftShape, n: usize) -> (Vec<Vec3>, Vec<[u32; 4]>, Vec<[u32; 3]>) {
+pub fn tetrahedralise(shape: SoftShape, n: usize) -> TetMesh {
     let n = n.clamp(1, 40);
     let dims = match shape {
         SoftShape::Box { size } => size,
@@ -280,11 +283,7 @@ pub fn tetrahedralise(shape: SoftShape, n: usize) -> (Vec<Vec3>, Vec<[u32; 4]>, 
 /// staircase (a vertex stays where it is if moving it would turn a
 /// tetrahedron inside out). None when no cube lies inside (an open or flat
 /// mesh).
-pub fn tetrahedralise_mesh(
-    vertices: &[Vec3],
-    triangles: &[[u32; 3]],
-    n: usize,
-) -> Option<(Vec<Vec3>, Vec<[u32; 4]>, Vec<[u32; 3]>)> {
+pub fn tetrahedralise_mesh(vertices: &[Vec3], triangles: &[[u32; 3]], n: usize) -> Option<TetMesh> {
     let n = n.clamp(1, 40);
     let (lo, hi) = bounds(vertices)?;
     let cell = (hi - lo).max_element() / n as f32;

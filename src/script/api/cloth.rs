@@ -14,7 +14,7 @@ use crate::script::host::SharedHost;
 use crate::script::registry::{FnDoc, OptSpec, OptType, Topic, opt};
 use crate::world::deformable::{
     Cloth, Deformable, MAX_DEFORM_VERTICES, MAX_TETS, Pulse, SOFT_SHAPES, SoftBody, SoftShape,
-    grid, tetrahedralise, tetrahedralise_mesh,
+    TetMesh, grid, tetrahedralise, tetrahedralise_mesh,
 };
 use crate::world::mesh::{Mesh, tessellate};
 use crate::world::{BodyKind, EntityId, Shape};
@@ -608,8 +608,6 @@ fn cloth_from(
     super::entities::apply(host, func, entity, &o, true)?;
     finish_cloth(host, &o, entity, pos, tris, line)
 }
-
-type TetMesh = (Vec<Vec3>, Vec<[u32; 4]>, Vec<[u32; 3]>);
 
 /// A box, sphere or cylinder on the lattice.
 fn soft_primitive(o: &Opts, shape: &Dynamic, res: usize) -> ApiResult<TetMesh> {
