@@ -269,7 +269,13 @@ pub fn problems(brief: &Brief, prompt: &str) -> Vec<BriefProblem> {
                     .contains(&w.as_str())
                 })
         });
-        if ground && ["sways", "spins", "rolls", "bounces"].contains(&d.kind.as_str()) {
+        if ground
+            && [
+                "sways", "spins", "rolls", "bounces", "drifts", "falls", "slides", "rises",
+                "topples",
+            ]
+            .contains(&d.kind.as_str())
+        {
             out.push(BriefProblem::UnaskedMotion {
                 kind: d.kind.clone(),
                 subject: d.subject.clone(),
@@ -411,12 +417,20 @@ pub fn mend(brief: &mut Brief, problems: &[BriefProblem]) {
     }
 }
 
-/// Mends what `brief` gets wrong against `prompt`, then drops again any
-/// motion the mending gave a subject that cannot do it ("spinning" given
-/// to the trees the leaves fall from).
+/// Mends what `brief` gets wrong against `prompt` (again while mending
+/// uncovers more), then drops any motion the mending gave a subject that
+/// cannot do it ("spinning" given to the trees the leaves fall from).
 pub fn mend_against(brief: &mut Brief, prompt: &str) {
-    let found = problems(brief, prompt);
-    mend(brief, &found);
+    // Mending can uncover more: a "dust" renamed "sand" is then matter
+    // that the new flow pours. A few passes, until nothing changes.
+    for _ in 0..3 {
+        let found = problems(brief, prompt);
+        let before = serde_json::to_value(&*brief).ok();
+        mend(brief, &found);
+        if found.is_empty() || serde_json::to_value(&*brief).ok() == before {
+            break;
+        }
+    }
     let unasked: Vec<BriefProblem> = problems(brief, prompt)
         .into_iter()
         .filter(|p| matches!(p, BriefProblem::UnaskedMotion { .. }))
@@ -669,6 +683,36 @@ mod tests {
     }
 
     /// The 1.5B planner's Code4D-05 brief: the dune sways in the breeze.
+    /// Code4D-05: the sand is "dust" with no flow; once renamed and given
+    /// its flow, it is matter the flow makes, not thirty objects.
+    #[test]
+    fn sand_renamed_from_dust_is_poured_not_built() {
+        let prompt = "A peaceful desert afternoon with a gentle breeze, as sand flows like liquid silk \
+                      down the sharp ridgeline of a dune.";
+        let mut b = Brief {
+            objects: vec![
+                object("dune", "dune", "background"),
+                object("sand", "dust", "support"),
+            ],
+            dynamics: vec![dynamics("drifts", "sand")],
+            ..Default::default()
+        };
+        mend_against(&mut b, prompt);
+        let names: Vec<&str> = b.objects.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["dune"]);
+        assert!(
+            b.dynamics.iter().any(|d| d.kind == "flows"),
+            "{:?}",
+            b.dynamics
+        );
+        // The sand's drift does not pass to the dune: ground stays put.
+        assert!(
+            !b.dynamics.iter().any(|d| d.kind == "drifts"),
+            "{:?}",
+            b.dynamics
+        );
+    }
+
     /// Code4D-03 again: the planner's brief has the leaves fall but no
     /// spin; mending must not hand "spinning" to the trees.
     #[test]

@@ -301,13 +301,15 @@ fn vlm_choice(config: &AgentConfig) -> VlmChoice {
 }
 
 /// A piece from its file, or from `make` (which gets the previous failure)
-/// checked by `check`; `make` is called at most twice. The last version is
-/// kept even when it still fails (the rounds repair the whole script); the
+/// checked by `check`; `make` is called at most twice. When both fail, the
+/// first is kept if `keep_first_on_failure` (compact mode, where it is the
+/// template's), else the last (the rounds repair the whole script); the
 /// flag says whether it passed.
 fn piece(
     path: &Path,
     progress: &Progress,
     stage: &str,
+    keep_first_on_failure: bool,
     mut make: impl FnMut(Option<&str>) -> Result<String, AgentError>,
     check: impl Fn(&str) -> Result<(), String>,
 ) -> Result<(String, bool), AgentError> {
@@ -320,16 +322,24 @@ fn piece(
     let mut passed = true;
     if let Err(problem) = check(&code) {
         progress.say(stage, &format!("retrying: {}", first_line(&problem)));
-        code = make(Some(&problem))?;
-        if let Err(problem) = check(&code) {
+        let retry = make(Some(&problem))?;
+        if let Err(retry_problem) = check(&retry) {
             passed = false;
+            // A template's piece that failed a check still beats a small
+            // model's retry that failed too (it wrote a script that does
+            // not parse in Code4D-05): keep the first.
+            let kept = if keep_first_on_failure {
+                "kept the first try"
+            } else {
+                code = retry;
+                "left to the rounds"
+            };
             progress.say(
                 stage,
-                &format!(
-                    "still failing, left to the rounds: {}",
-                    first_line(&problem)
-                ),
+                &format!("still failing, {kept}: {}", first_line(&retry_problem)),
             );
+        } else {
+            code = retry;
         }
     }
     save(path, &code)?;
@@ -430,6 +440,7 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
             &path,
             &progress,
             &stage,
+            false,
             |feedback| stages::write_object(&cx, &brief, obj, feedback),
             |code| {
                 let c = check_object(
@@ -476,6 +487,7 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
         &scene_dir.join("environment.rhai"),
         &progress,
         "environment",
+        cx.compact,
         |f| stages::write_environment(&cx, &brief, f),
         |code| {
             let mut p = sound.clone();
@@ -494,6 +506,7 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
         &scene_dir.join("layout.rhai"),
         &progress,
         "layout",
+        cx.compact,
         |f| {
             let measure = |layout: &str| {
                 let mut p = sound.clone();
@@ -528,6 +541,7 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
         &scene_dir.join("camera.rhai"),
         &progress,
         "camera",
+        cx.compact,
         |f| stages::write_camera(&cx, &brief, &facts, f),
         |code| {
             let mut p = sound.clone();
@@ -550,6 +564,7 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
         &scene_dir.join("dynamics.rhai"),
         &progress,
         "dynamics",
+        cx.compact,
         |f| {
             // What its errors say exactly how to mend is mended before the check.
             let code = stages::write_dynamics(&cx, &brief, &facts, f)?;
@@ -874,4 +889,38 @@ fn summary(state: &RunState, r: &GenerateOutcome) -> String {
     }
     s.push_str(&format!("\nWall time: {:.1} s.\n", r.elapsed_s));
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two failing tries: compact mode keeps the template's first, a model
+    /// pipeline the model's last; a retry that passes is always taken.
+    #[test]
+    fn a_failing_retry_does_not_replace_the_templates_piece_in_compact_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let progress = Progress::new(true);
+        let run = |name: &str, keep_first: bool, second_passes: bool| {
+            let mut tries = vec!["second", "first"];
+            piece(
+                &dir.path().join(name),
+                &progress,
+                "layout",
+                keep_first,
+                |_| Ok(tries.pop().unwrap().to_string()),
+                |code| {
+                    if code == "second" && second_passes {
+                        Ok(())
+                    } else {
+                        Err("not placed".into())
+                    }
+                },
+            )
+            .unwrap()
+        };
+        assert_eq!(run("a", true, false), ("first".to_string(), false));
+        assert_eq!(run("b", false, false), ("second".to_string(), false));
+        assert_eq!(run("c", true, true), ("second".to_string(), true));
+    }
 }
