@@ -464,6 +464,30 @@ pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
         seen.push(name.clone());
         o.name = name;
         o.count = o.count.clamp(1, 30);
+        // "colour: soft blue" is "soft blue"; "size_m: 0.5" and
+        // "placement: ..." are fields written as attributes.
+        o.attributes = o
+            .attributes
+            .iter()
+            .filter_map(|a| match a.split_once(':') {
+                Some((key, value)) => {
+                    let key = key.trim().to_ascii_lowercase();
+                    let value = value.trim();
+                    let field = [
+                        "size_m",
+                        "size",
+                        "placement",
+                        "role",
+                        "count",
+                        "name",
+                        "kind",
+                    ]
+                    .contains(&key.as_str());
+                    (!field && !value.is_empty()).then(|| value.to_string())
+                }
+                None => Some(a.clone()),
+            })
+            .collect();
         // Small planners copy the schema's words ("colour", "material",
         // "size_m") in as attributes: they describe nothing.
         o.attributes.retain(|a| {
@@ -1242,13 +1266,15 @@ mod tests {
                     "size_m".into(),
                     "Material".into(),
                     "Forest".into(),
+                    "size_m: 0.5".into(),
+                    "colour: red".into(),
                 ],
                 ..Default::default()
             }],
             ..Default::default()
         };
         let b = normalise_brief(b, "an autumn forest");
-        assert_eq!(b.objects[0].attributes, vec!["autumn"]);
+        assert_eq!(b.objects[0].attributes, vec!["autumn", "red"]);
     }
 
     /// The 1.5B planner's brief for Code4D-03, as it wrote it.

@@ -1049,7 +1049,19 @@ fn attribute_coverage(
         .iter()
         .map(|id| &cx.last.materials[id.index()])
         .collect();
-    let word = a.split_whitespace().last().unwrap_or("");
+    // "soft blue and purple bioluminescence": its colour words are blue and
+    // purple; a phrase is judged on the first colour word it has (else its
+    // last word).
+    let words: Vec<&str> = a
+        .split(|c: char| !c.is_ascii_alphabetic() && c != '-')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let word = words
+        .iter()
+        .copied()
+        .find(|w| colour_fits(w, Vec3::ZERO).is_some())
+        .or(words.last().copied())
+        .unwrap_or("");
     if let Some(any) = (!materials.is_empty())
         .then(|| {
             colour_fits(word, Vec3::ZERO).map(|_| {
