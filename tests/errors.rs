@@ -28,6 +28,20 @@ fn syntax_error_for_a_javascript_habit() {
     insta::assert_json_snapshot!(e);
 }
 
+/// A misspelt stdlib builder is matched against its module's builders,
+/// not the whole API ("set" for "assets::deks").
+#[test]
+fn a_misspelt_module_function_suggests_the_modules_own() {
+    let e = err("import \"assets\" as assets;\nassets::deks([0, 0, 0]);");
+    assert_eq!(e.kind, ErrorKind::UnknownFunction);
+    assert_eq!(
+        e.suggestions.first().map(String::as_str),
+        Some("assets::desk"),
+        "{e:?}"
+    );
+    assert!(e.hint.contains("assets::desk"), "{}", e.hint);
+}
+
 #[test]
 fn hints_fit_the_lexer_error() {
     // A stray ';' is quoted in Rhai's message, but it is no string problem.

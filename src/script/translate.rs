@@ -432,6 +432,32 @@ fn unknown_function(sig: &str, registry: &Registry) -> ScriptError {
         );
         return e;
     }
+    // A module's function ("assets::desk"): suggest from that module's
+    // builders, not from the whole API ("set").
+    if let Some((module, _)) = name.split_once("::") {
+        let in_module: Vec<String> = crate::script::stdlib::catalog()
+            .into_iter()
+            .filter(|c| c.module == module)
+            .map(|c| format!("{module}::{}", c.name))
+            .collect();
+        if in_module.is_empty() {
+            e.hint = format!(
+                "There is no module {module}: the modules are {}, each imported with import \"name\" as name;",
+                crate::script::stdlib::module_names()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            return e;
+        }
+        e.suggestions = closest(&name, in_module.iter().map(String::as_str), 3);
+        e.hint = match e.suggestions.first() {
+            Some(first) => {
+                format!("Did you mean {first}? `c2w docs` lists the {module} module's functions.")
+            }
+            None => format!("`c2w docs` lists the {module} module's functions."),
+        };
+        return e;
+    }
     let lower = name.to_lowercase();
     let synonym = registry.by_alias(&lower).map(|f| f.name.to_string());
     e.suggestions = synonym
