@@ -40,7 +40,25 @@ pub enum BriefProblem {
     /// Object `name` is sand or a liquid that a pour or flow already makes
     /// as particles; as an object it would be rigid copies.
     MatterAsObject { name: String },
+    /// Object `name` is a part of object `whole` (a jellyfish's bell): the
+    /// whole's builder makes it, and alone it is a stray shape.
+    PartAsObject { name: String, whole: String },
 }
+
+/// Parts a planner lists beside their whole, by the whole's head noun.
+const PARTS_OF: &[(&str, &[&str])] = &[
+    ("jellyfish", &["bell", "tentacle", "tentacles", "umbrella"]),
+    (
+        "tree",
+        &["trunk", "branch", "branches", "crown", "bark", "roots"],
+    ),
+    ("cup", &["handle", "rim"]),
+    ("mug", &["handle", "rim"]),
+    ("bottle", &["neck", "cap", "label", "cork"]),
+    ("table", &["leg", "legs", "tabletop", "top"]),
+    ("chair", &["leg", "legs", "seat", "backrest"]),
+    ("lamp", &["shade", "bulb"]),
+];
 
 /// Words for air the camera sees through; the brief's weather must carry one
 /// when the prompt does, so the world gets fog.
@@ -79,6 +97,9 @@ the noun the description uses"
                     subject
                 }
             ),
+            BriefProblem::PartAsObject { name, whole } => {
+                format!("object \"{name}\" is part of \"{whole}\", which is built whole: drop it")
+            }
             BriefProblem::MatterAsObject { name } => format!(
                 "object \"{name}\" is matter that the dynamics pour as particles, not an object: drop it"
             ),
@@ -306,6 +327,27 @@ pub fn problems(brief: &Brief, prompt: &str) -> Vec<BriefProblem> {
             }
         }
     }
+    for whole in &brief.objects {
+        let head = words(&whole.kind).pop().unwrap_or_default();
+        let Some((_, parts)) = PARTS_OF
+            .iter()
+            .find(|(w, _)| *w == head || format!("{w}s") == head)
+        else {
+            continue;
+        };
+        for o in &brief.objects {
+            if o.name != whole.name
+                && words(&o.kind)
+                    .pop()
+                    .is_some_and(|w| parts.contains(&w.as_str()))
+            {
+                out.push(BriefProblem::PartAsObject {
+                    name: o.name.clone(),
+                    whole: whole.name.clone(),
+                });
+            }
+        }
+    }
     if let Some(word) = said.iter().find(|w| FOG_WORDS.contains(&w.as_str())) {
         let weather = brief.environment.weather.to_ascii_lowercase();
         if !FOG_WORDS.iter().any(|f| weather.contains(f)) {
@@ -382,6 +424,15 @@ pub fn mend(brief: &mut Brief, problems: &[BriefProblem]) {
                     role: "background".into(),
                     ..Default::default()
                 });
+            }
+            BriefProblem::PartAsObject { name, whole } => {
+                brief.objects.retain(|o| &o.name != name);
+                for d in brief.dynamics.iter_mut().filter(|d| &d.subject == name) {
+                    d.subject = whole.clone();
+                }
+                brief
+                    .dynamics
+                    .dedup_by(|a, b| a.kind == b.kind && a.subject == b.subject);
             }
             BriefProblem::MatterAsObject { name } => {
                 brief.objects.retain(|o| &o.name != name);
@@ -683,6 +734,36 @@ mod tests {
     }
 
     /// The 1.5B planner's Code4D-05 brief: the dune sways in the breeze.
+    /// Code4D-06: the planner lists the jellyfish's bell as an object too;
+    /// it became a stray cylinder beside the catalog's jellyfish.
+    #[test]
+    fn a_jellyfish_bell_listed_apart_is_part_of_the_jellyfish() {
+        let prompt = "A translucent jellyfish glowing in blue, its bell pulsating as it drifts.";
+        let mut b = Brief {
+            objects: vec![
+                object("jellyfish", "jellyfish", "subject"),
+                object("bell", "bell", "support"),
+            ],
+            dynamics: vec![
+                dynamics("drifts", "jellyfish"),
+                dynamics("pulsates", "bell"),
+            ],
+            ..Default::default()
+        };
+        assert!(problems(&b, prompt).contains(&BriefProblem::PartAsObject {
+            name: "bell".into(),
+            whole: "jellyfish".into()
+        }));
+        mend_against(&mut b, prompt);
+        let names: Vec<&str> = b.objects.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["jellyfish"]);
+        assert!(
+            b.dynamics
+                .iter()
+                .any(|d| d.kind == "pulsates" && d.subject == "jellyfish")
+        );
+    }
+
     /// Code4D-05: the sand is "dust" with no flow; once renamed and given
     /// its flow, it is matter the flow makes, not thirty objects.
     #[test]
