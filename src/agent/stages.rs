@@ -526,6 +526,14 @@ pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
             }
         }
     }
+    // A planner's list can say the same motion twice.
+    let mut seen_motions: Vec<(String, String)> = Vec::new();
+    b.dynamics.retain(|d| {
+        let key = (d.kind.clone(), d.subject.clone());
+        let fresh = !seen_motions.contains(&key);
+        seen_motions.push(key);
+        fresh
+    });
     let target = snake_case(&b.camera.target);
     b.camera.target = if seen.contains(&target) {
         target
@@ -1329,6 +1337,12 @@ mod tests {
             "{:?}",
             b.dynamics
         );
+        // A motion said twice is kept once.
+        let twice = Brief {
+            dynamics: vec![motion("rain"), motion("rain")],
+            ..Default::default()
+        };
+        assert_eq!(normalise_brief(twice, prompt).dynamics.len(), 1);
     }
 
     #[test]
