@@ -285,7 +285,7 @@ pub fn problems(brief: &Brief, prompt: &str) -> Vec<BriefProblem> {
                 && words(&o.kind).iter().any(|w| {
                     [
                         "dune", "dunes", "hill", "mountain", "desert", "sand", "valley", "terrain",
-                        "ground", "rock", "stone", "boulder",
+                        "ground", "rock", "stone", "boulder", "root", "roots",
                     ]
                     .contains(&w.as_str())
                 })
@@ -734,6 +734,38 @@ mod tests {
     }
 
     /// The 1.5B planner's Code4D-05 brief: the dune sways in the breeze.
+    /// Code4D-07's brief: the roots flutter and sway, the chopped tree
+    /// falls; the prompt says none of it.
+    #[test]
+    fn roots_do_not_flutter_and_a_chopped_tree_does_not_fall() {
+        let prompt = "A weathered chopped tree burns fiercely in the dark forest, with bright yellow flames \
+                      rising from the center and glowing red embers on the edges. The flickering light casts \
+                      dynamic shadows on the gnarled roots spreading into the dirt.";
+        let mut b = Brief {
+            objects: vec![
+                object("tree", "tree", "subject"),
+                object("gnarled_roots", "root", "support"),
+            ],
+            dynamics: vec![
+                dynamics("fire", "tree"),
+                dynamics("flutters", "gnarled_roots"),
+                dynamics("falls", "tree"),
+                dynamics("sways", "gnarled_roots"),
+                dynamics("embers", ""),
+            ],
+            ..Default::default()
+        };
+        mend_against(&mut b, prompt);
+        let kinds: Vec<&str> = b.dynamics.iter().map(|d| d.kind.as_str()).collect();
+        assert!(
+            kinds.contains(&"fire") && kinds.contains(&"embers"),
+            "{kinds:?}"
+        );
+        for gone in ["flutters", "falls", "sways"] {
+            assert!(!kinds.contains(&gone), "{kinds:?}");
+        }
+    }
+
     /// Code4D-06: the planner lists the jellyfish's bell as an object too;
     /// it became a stray cylinder beside the catalog's jellyfish.
     #[test]

@@ -564,10 +564,16 @@ pub fn generate(o: GenerateOptions) -> Result<GenerateOutcome, AgentError> {
         &scene_dir.join("dynamics.rhai"),
         &progress,
         "dynamics",
-        cx.compact,
+        // Here the retry is the template's starter: keep the last.
+        false,
         |f| {
             // What its errors say exactly how to mend is mended before the check.
-            let code = stages::write_dynamics(&cx, &brief, &facts, f)?;
+            let runs = |code: &str| {
+                let mut p = sound.clone();
+                p.dynamics = code.to_string();
+                builds(&p).is_ok()
+            };
+            let code = stages::write_dynamics(&cx, &brief, &facts, &runs, f)?;
             let mut p = sound.clone();
             p.dynamics = code.clone();
             let whole = assemble(&brief, seed, &p);

@@ -867,11 +867,12 @@ pub fn write_dynamics(
     cx: &StageContext,
     brief: &Brief,
     facts: &SceneFacts,
+    builds: &dyn Fn(&str) -> bool,
     feedback: Option<&str>,
 ) -> Result<String, AgentError> {
     let site = CallSite::stage("dynamics");
     let starter = if cx.compact {
-        templates::dynamics_starter(brief, facts)
+        templates::dynamics_starter_that_builds(brief, facts, builds)
     } else {
         None
     };

@@ -1083,6 +1083,13 @@ fn emit_particles(m: &MotionInput) -> Option<Written> {
         ));
     }
     let at = match m.thing() {
+        // A burning tree burns from its trunk, not 10 m up at its crown;
+        // steam rises from a cup's rim.
+        Some(t) if matches!(kind, "fire" | "embers") && t.max.y - t.min.y > 2.0 => Vec3::new(
+            (t.min.x + t.max.x) * 0.5,
+            t.min.y + (t.max.y - t.min.y) * 0.2,
+            (t.min.z + t.max.z) * 0.5,
+        ),
         Some(t) => Vec3::new(
             (t.min.x + t.max.x) * 0.5,
             t.max.y,
@@ -1188,6 +1195,25 @@ pub fn dynamics_starter(brief: &Brief, facts: &SceneFacts) -> Option<String> {
     motions_script(&motion_plans(brief, facts))
 }
 
+/// The starter with only the motions that build: each is added to those
+/// kept before it and kept when `builds` takes the whole, so one recipe
+/// that does not fit (a cloth for roots that "flutter") no longer loses
+/// the fire with it.
+pub fn dynamics_starter_that_builds(
+    brief: &Brief,
+    facts: &SceneFacts,
+    builds: &dyn Fn(&str) -> bool,
+) -> Option<String> {
+    let mut kept: Vec<MotionPlan> = Vec::new();
+    for m in motion_plans(brief, facts) {
+        kept.push(m);
+        if !motions_script(&kept).is_some_and(|s| builds(&s)) {
+            kept.pop();
+        }
+    }
+    motions_script(&kept)
+}
+
 /// The plan the templates make for a whole scene whose object makers are
 /// written: `measure` builds the makers, the environment and a candidate
 /// layout (and camera and dynamics, when given) and returns the facts.
@@ -1275,6 +1301,52 @@ mod tests {
         assert!(d.contains("position: [0, 4.5, 6.4]"), "{d}");
         assert!(d.contains("particle_size: [0.1, 0.15]"), "{d}");
         SceneFacts::build(&format!("{scene}{d}\n")).expect("the leaves build");
+    }
+
+    /// Code4D-07's brief: fire on the tree and "fluttering" roots (ten
+    /// tagged copies, no cloth to make of them). The fire is kept though
+    /// the cloth recipe does not build.
+    #[test]
+    fn a_starter_keeps_the_motions_that_build() {
+        let mut b = bottle_brief();
+        b.objects = vec![
+            ObjectBrief {
+                name: "tree".into(),
+                kind: "tree".into(),
+                count: 1,
+                ..Default::default()
+            },
+            ObjectBrief {
+                name: "roots".into(),
+                kind: "root".into(),
+                count: 10,
+                ..Default::default()
+            },
+        ];
+        b.dynamics = ["fire", "flutters"]
+            .map(|k| DynamicsBrief {
+                kind: k.into(),
+                subject: if k == "fire" { "tree" } else { "roots" }.into(),
+                ..Default::default()
+            })
+            .to_vec();
+        let scene = "plane(40, #{ name: \"ground\" });\n\
+                     box([0.4, 4, 0.4], #{ name: \"tree\", position: [0, 2, 0] });\n\
+                     for i in 0..10 { cylinder(0.05, 1, #{ tags: [\"roots\"], position: [i * 0.3, 0.05, 1], rotation: [0, 0, 90] }); }\n\
+                     camera(#{ position: [0, 2, 10], target: [0, 2, 0] });\n";
+        let facts = SceneFacts::build(scene).unwrap();
+        let builds = |code: &str| SceneFacts::build(&format!("{scene}{code}\n")).is_ok();
+        let all = dynamics_starter(&b, &facts).unwrap();
+        let kept = dynamics_starter_that_builds(&b, &facts, &builds).unwrap();
+        assert!(kept.contains("emitter(\"fire\""), "{kept}");
+        // At the trunk, a fifth of the way up the 4 m tree.
+        assert!(kept.contains("position: [0, 0.8, 0]"), "{kept}");
+        assert!(builds(&kept), "{kept}");
+        assert!(
+            !builds(&all),
+            "the whole starter should not build here:\n{all}"
+        );
+        assert!(!kept.contains("cloth("), "{kept}");
     }
 
     #[test]

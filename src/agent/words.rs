@@ -313,6 +313,20 @@ pub const LICENSED_MOTIONS: &[(&str, &[&str])] = &[
         "falling_leaves",
         &["leav", "leaf", "autumn", "foliag", "fall"],
     ),
+    // "Flickering light on the roots" is no flutter; "chopped" no fall.
+    (
+        "flutters",
+        &[
+            "flutter", "flap", "wav", "billow", "rippl", "flag", "banner", "sail", "curtain",
+            "cape",
+        ],
+    ),
+    (
+        "falls",
+        &[
+            "fall", "fell", "drop", "tumbl", "plung", "sink", "collaps", "land", "topple", "slip",
+        ],
+    ),
     (
         "bounces",
         &[
