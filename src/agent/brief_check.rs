@@ -50,8 +50,11 @@ const PARTS_OF: &[(&str, &[&str])] = &[
     ("jellyfish", &["bell", "tentacle", "tentacles", "umbrella"]),
     (
         "tree",
-        &["trunk", "branch", "branches", "crown", "bark", "roots"],
+        &[
+            "trunk", "branch", "branches", "crown", "bark", "root", "roots",
+        ],
     ),
+    ("stump", &["root", "roots", "bark", "trunk"]),
     ("cup", &["handle", "rim"]),
     ("mug", &["handle", "rim"]),
     ("bottle", &["neck", "cap", "label", "cork"]),

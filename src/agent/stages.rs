@@ -337,6 +337,15 @@ pub fn normalise_brief(mut b: Brief, prompt: &str) -> Brief {
     }
     for o in &mut b.objects {
         split_compound_kind(o, prompt);
+        // A chopped or felled tree is a stump (the catalog's, with roots).
+        let said = format!("{} {}", o.name, o.attributes.join(" ")).to_lowercase();
+        if o.kind.trim().eq_ignore_ascii_case("tree")
+            && ["chopped", "felled", "cut down", "stump", "sawn"]
+                .iter()
+                .any(|w| said.contains(w))
+        {
+            o.kind = "stump".into();
+        }
     }
     let not_a_thing = |o: &ObjectBrief| {
         let kind = o.kind.trim().to_lowercase();
@@ -1338,6 +1347,17 @@ mod tests {
             "{:?}",
             b.dynamics
         );
+        // A chopped tree is a stump.
+        let chopped = Brief {
+            objects: vec![ObjectBrief {
+                name: "weathered_chopped_tree".into(),
+                kind: "tree".into(),
+                count: 1,
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        assert_eq!(normalise_brief(chopped, prompt).objects[0].kind, "stump");
         // A motion said twice is kept once.
         let twice = Brief {
             dynamics: vec![motion("rain"), motion("rain")],
