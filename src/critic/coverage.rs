@@ -377,7 +377,7 @@ const PRIMITIVE_KINDS: &[&str] = &[
     "doughnut", "capsule", "pill", "bob", "weight", "ramp", "wall", "platform", "step", "stair",
     "floor", "shelf", "tile", "lump", "stone", "pebble", "rock", "boulder", "mound", "heap",
     "pile", "target", "obstacle", "object", "thing", "shape", "prop", "barrier", "ice", "cheese",
-    "cake", "soap", "sponge",
+    "cake", "soap", "sponge", "stump",
 ];
 
 fn is_primitive_kind(kind: &str) -> bool {
