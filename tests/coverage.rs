@@ -596,3 +596,23 @@ fn a_canopy_is_trees_not_a_cylinder() {
     assert_eq!(row(&diff, "green_canopy (canopy)").0, "failed", "{diff}");
     assert!(corpus::found(&diff).contains("intent.kind_unfit"), "{diff}");
 }
+
+/// "Lies tipped on its side" is a pose the critic measures: an upright
+/// bottle is not tipped, a lying one is.
+#[test]
+fn a_tipped_thing_must_lie_on_its_side() {
+    let brief = r#"{ "prompt": "a brown bottle lies tipped on its side on the floor",
+        "objects": [{ "name": "bottle", "kind": "bottle", "count": 1, "attributes": ["tipped"], "role": "subject" }],
+        "dynamics": [], "duration": 2 }"#;
+    let world = |lying: bool| {
+        format!(
+            "import \"assets\" as assets;\nworld(#{{ duration: 2, fps: 12 }});\nplane(10, #{{ name: \"floor\" }});\n\
+             assets::bottle([0, 0, 0], #{{ name: \"bottle\", lying: {lying}, body: \"fixed\" }});\n\
+             sun(#{{ elevation: 40 }});\ncamera(#{{ position: [0.6, 0.4, 0.8], target: [0, 0.1, 0] }});\n"
+        )
+    };
+    let upright = judge(&world(false), brief);
+    assert_eq!(row(&upright, "bottle: tipped").0, "failed", "{upright}");
+    let lying = judge(&world(true), brief);
+    assert_eq!(row(&lying, "bottle: tipped").0, "verified", "{lying}");
+}

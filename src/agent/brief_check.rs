@@ -414,6 +414,16 @@ pub fn mend(brief: &mut Brief, problems: &[BriefProblem]) {
                 } else {
                     kind.to_string()
                 };
+                // A table or desk is what the subject stands on.
+                let support = matches!(*kind, "table" | "desk");
+                if support {
+                    let names: Vec<String> = brief.objects.iter().map(|o| o.name.clone()).collect();
+                    if let Some(o) = brief.objects.iter_mut().find(|o| o.name == subject)
+                        && !names.iter().any(|n| words(&o.placement).contains(n))
+                    {
+                        o.placement = format!("on the {name}");
+                    }
+                }
                 brief.objects.push(ObjectBrief {
                     name,
                     kind: kind.to_string(),
@@ -424,7 +434,7 @@ pub fn mend(brief: &mut Brief, problems: &[BriefProblem]) {
                         1
                     },
                     attributes: season,
-                    role: "background".into(),
+                    role: if support { "support" } else { "background" }.into(),
                     ..Default::default()
                 });
             }
@@ -737,6 +747,26 @@ mod tests {
     }
 
     /// The 1.5B planner's Code4D-05 brief: the dune sways in the breeze.
+    /// Code4D-08's brief: the cup and its handle, no coffee table; the
+    /// cup is stood on one, and the handle is the cup's.
+    #[test]
+    fn a_cup_on_a_coffee_table_gets_its_table() {
+        let prompt = "A tall ceramic cup with a wide, curved handle lies tipped on its side on the living room \
+                      coffee table, spilling water from its wide rim.";
+        let mut b = Brief {
+            objects: vec![
+                object("ceramic_cup", "cup", "subject"),
+                object("wide_curved_handle", "handle", "support"),
+            ],
+            dynamics: vec![dynamics("spills", "ceramic_cup")],
+            ..Default::default()
+        };
+        mend_against(&mut b, prompt);
+        let names: Vec<&str> = b.objects.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["ceramic_cup", "table"]);
+        assert_eq!(b.objects[0].placement, "on the table");
+    }
+
     /// Code4D-07's brief: the roots flutter and sway, the chopped tree
     /// falls; the prompt says none of it.
     #[test]

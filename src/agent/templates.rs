@@ -882,6 +882,16 @@ fn oscillate(m: &MotionInput) -> Option<Written> {
 /// Grains (with friction) pouring from the subject's top, a dune's crest:
 /// they slide where it is steep and pile up.
 fn pour_grains(m: &MotionInput) -> Option<Written> {
+    // Water that flows is the liquid a spill or pour already makes, not
+    // sand beside it (Code4D-08 got both).
+    let liquid_too = m
+        .brief
+        .dynamics
+        .iter()
+        .any(|d| matches!(d.kind.as_str(), "pours" | "spills" | "fills" | "splashes"));
+    if m.item.kind == "flows" && liquid_too {
+        return None;
+    }
     let (at, span) = match m.thing() {
         Some(t) => (
             Vec3::new(

@@ -267,6 +267,9 @@ pub const SCENERY_WORDS: &[(&str, &str)] = &[
     ("canopy", "forest"),
     ("dune", "dune"),
     ("dunes", "dune"),
+    // A thing the prompt stands its subject on ("on the coffee table").
+    ("table", "table"),
+    ("desk", "desk"),
     ("tree", "tree"),
     ("trees", "tree"),
     ("oak", "tree"),
