@@ -152,6 +152,7 @@ impl Critic {
         let mut subjects: Vec<visual::Subject> = Vec::new();
         let mut taken: Vec<crate::world::EntityId> = Vec::new();
         if let Some(b) = &self.brief {
+            let main_subject = b.subject_name();
             for o in &b.objects {
                 let members: Vec<_> = intent::matching_entities(world, &o.name)
                     .into_iter()
@@ -175,6 +176,7 @@ impl Critic {
                     name,
                     members,
                     least_share,
+                    main: o.name == main_subject,
                 });
             }
         }
@@ -185,6 +187,7 @@ impl Critic {
                 name: world.entity(id).label(),
                 members: vec![id],
                 least_share: visual::SPECK_SHARE,
+                main: false,
             });
         }
         let motion = !world.emitters.is_empty()

@@ -36,6 +36,9 @@ pub struct Subject {
     /// may be small, a forest the scene is about may not be a clump on the
     /// horizon.
     pub least_share: f32,
+    /// The brief's subject: a speck of it is an error (nobody sees the
+    /// rolling bottle), of a prop only a warning.
+    pub main: bool,
 }
 
 /// What any subject must fill at least: not a speck.
@@ -423,7 +426,7 @@ impl VisualRecorder {
                     let landscape = subject.least_share > SPECK_SHARE;
                     out.push(f(
                         "visual.subject_too_small",
-                        if landscape {
+                        if landscape || subject.main {
                             Severity::Error
                         } else {
                             Severity::Warning
