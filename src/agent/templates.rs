@@ -450,8 +450,14 @@ pub fn camera_plan(brief: &Brief, facts: &SceneFacts) -> CameraPlan {
                 && d.subject == subject.name
                 && !STILL_KINDS.contains(&d.kind.as_str())
         });
-    // A moving subject travels: stand back enough to keep it in frame.
-    let distance = if moves { distance.max(2.5) } else { distance };
+    // A moving subject travels: stand back enough to keep it in frame (the
+    // camera turns to follow it), but not so far that a rolling bottle is
+    // a speck: 2.5 m whatever its size made a 10 cm one 4 % of the frame.
+    let distance = if moves {
+        distance.max((size * 8.0).max(1.2))
+    } else {
+        distance
+    };
     // A landscape-sized subject (a forest, a canopy) is seen from its
     // edge, not from so far off that it is a clump on the horizon.
     let distance = if size > 12.0 {
@@ -1357,6 +1363,23 @@ mod tests {
             "the whole starter should not build here:\n{all}"
         );
         assert!(!kept.contains("cloth("), "{kept}");
+    }
+
+    /// Code4D-09: a small rolling bottle was filmed from 2.5 m, a speck.
+    #[test]
+    fn a_small_rolling_subject_is_filmed_close() {
+        let b = bottle_brief();
+        let scene = "plane(40, #{ name: \"ground\" });\n\
+                     cylinder(0.04, 0.1, #{ name: \"bottle\", position: [0, 0.04, 0], rotation: [0, 0, 90], body: \"dynamic\" });\n";
+        let facts = SceneFacts::build(scene).unwrap();
+        let plan = camera_plan(&b, &facts);
+        let bottle = facts.thing("bottle").unwrap();
+        let centre = (bottle.min + bottle.max) * 0.5;
+        let d = Vec3::from(plan.position).distance(centre);
+        assert!(
+            (1.0..2.0).contains(&d),
+            "camera {d:.2} m from a 10 cm bottle"
+        );
     }
 
     #[test]
