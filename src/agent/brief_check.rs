@@ -265,6 +265,9 @@ pub fn problems(brief: &Brief, prompt: &str) -> Vec<BriefProblem> {
                         "leaf_pile",
                         "heap",
                         "mound",
+                        "canopy",
+                        "woods",
+                        "grove",
                     ]
                     .contains(&w.as_str())
                 })
@@ -272,7 +275,11 @@ pub fn problems(brief: &Brief, prompt: &str) -> Vec<BriefProblem> {
         let reported = out
             .iter()
             .any(|p| matches!(p, BriefProblem::UnaskedMotion { kind, subject } if *kind == d.kind && *subject == d.subject));
-        if rooted && ["spins", "rolls", "slides", "bounces"].contains(&d.kind.as_str()) && !reported
+        // Nor does a wood rise or drift (Code4D-02's "canopy rises" floated
+        // the forest off the ground).
+        if rooted
+            && ["spins", "rolls", "slides", "bounces", "rises", "drifts"].contains(&d.kind.as_str())
+            && !reported
         {
             out.push(BriefProblem::UnaskedMotion {
                 kind: d.kind.clone(),
@@ -744,6 +751,21 @@ mod tests {
                 .any(|p| matches!(p, BriefProblem::MissingScenery { kind: "tree", .. })),
             "{found:?}"
         );
+    }
+
+    /// Code4D-02's brief: the canopy rises (the light does, through it).
+    #[test]
+    fn a_canopy_does_not_rise() {
+        let prompt = "A 10-second time-lapse from warm pre-dawn to sunrise, then midday sunlight through a \
+                      green canopy, golden late afternoon, and a moonlit, misty night.";
+        let mut b = Brief {
+            objects: vec![object("canopy", "canopy", "subject")],
+            dynamics: vec![dynamics("rises", "canopy"), dynamics("time_of_day", "")],
+            ..Default::default()
+        };
+        mend_against(&mut b, prompt);
+        let kinds: Vec<&str> = b.dynamics.iter().map(|d| d.kind.as_str()).collect();
+        assert_eq!(kinds, ["time_of_day"]);
     }
 
     /// The 1.5B planner's Code4D-05 brief: the dune sways in the breeze.

@@ -1347,6 +1347,27 @@ mod tests {
             "{:?}",
             b.dynamics
         );
+        // A bedroom is the setting, not an object.
+        let room = Brief {
+            objects: vec![
+                ObjectBrief {
+                    name: "bedroom".into(),
+                    kind: "bedroom".into(),
+                    count: 1,
+                    ..Default::default()
+                },
+                ObjectBrief {
+                    name: "cup".into(),
+                    kind: "cup".into(),
+                    count: 1,
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        };
+        let room = normalise_brief(room, prompt);
+        assert_eq!(room.objects.len(), 1);
+        assert_eq!(room.objects[0].name, "cup");
         // A chopped tree is a stump.
         let chopped = Brief {
             objects: vec![ObjectBrief {

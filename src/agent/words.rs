@@ -8,6 +8,9 @@
 pub const ENVIRONMENT_KINDS: &[&str] = &[
     "sun", "light", "sky", "ground", "floor", "moon", "lighting", "wind", "breeze", "air",
     "weather", "dynamics", "motion", "cloud", "clouds", "fog", "mist", "storm",
+    // A room is the setting, not a thing in it (Code4D-10's "bedroom" was
+    // a 5 m cylinder around the camera).
+    "room", "bedroom", "kitchen", "office", "bathroom", "interior", "scene",
 ];
 
 /// Things that come in hundreds are particles, whatever the planner
