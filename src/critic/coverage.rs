@@ -1105,32 +1105,31 @@ fn attribute_coverage(
     if matches!(
         word,
         "tipped" | "toppled" | "overturned" | "lying" | "side" | "fallen" | "sideways"
-    ) {
-        if let Some(root) = all.first() {
-            let up = cx.last.transforms[root.index()].rotation * Vec3::Y;
-            let tilt = up.dot(Vec3::Y).clamp(-1.0, 1.0).acos().to_degrees();
-            let ok = tilt > 45.0;
-            let measured = format!("tilted {tilt:.0}° from upright");
-            rows.push(row(
-                "attribute",
-                item,
-                if ok { "verified" } else { "failed" },
-                measured.clone(),
-            ));
-            if !ok {
-                out.push(
-                    cx.finding("intent.attribute", Severity::Warning, &o.name)
-                        .observed(measured)
-                        .expected("tilted more than 45° (on its side)")
-                        .message(format!("'{}' stands upright; the brief says it is {word}", o.name))
-                        .fix(format!(
-                            "Lay '{}' on its side: rotation: [0, 0, 90] (and rest it on its side's height).",
-                            o.name
-                        )),
-                );
-            }
-            return;
+    ) && let Some(root) = all.first()
+    {
+        let up = cx.last.transforms[root.index()].rotation * Vec3::Y;
+        let tilt = up.dot(Vec3::Y).clamp(-1.0, 1.0).acos().to_degrees();
+        let ok = tilt > 45.0;
+        let measured = format!("tilted {tilt:.0}° from upright");
+        rows.push(row(
+            "attribute",
+            item,
+            if ok { "verified" } else { "failed" },
+            measured.clone(),
+        ));
+        if !ok {
+            out.push(
+                cx.finding("intent.attribute", Severity::Warning, &o.name)
+                    .observed(measured)
+                    .expected("tilted more than 45° (on its side)")
+                    .message(format!("'{}' stands upright; the brief says it is {word}", o.name))
+                    .fix(format!(
+                        "Lay '{}' on its side: rotation: [0, 0, 90] (and rest it on its side's height).",
+                        o.name
+                    )),
+            );
         }
+        return;
     }
     // Looks the material says outright: see-through, glowing, shiny.
     let look: Option<(bool, String, &str)> = match word {
