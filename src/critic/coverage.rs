@@ -1035,6 +1035,37 @@ fn colour_fits(word: &str, c: Vec3) -> Option<bool> {
     })
 }
 
+/// An attribute's row, and its warning when it failed.
+#[allow(clippy::too_many_arguments)]
+fn attribute_row(
+    cx: &Ctx,
+    o: &ObjectBrief,
+    item: String,
+    ok: bool,
+    measured: String,
+    expected: String,
+    message: String,
+    fix: String,
+    rows: &mut Vec<Coverage>,
+    out: &mut Vec<Finding>,
+) {
+    rows.push(row(
+        "attribute",
+        item,
+        if ok { "verified" } else { "failed" },
+        measured.clone(),
+    ));
+    if !ok {
+        out.push(
+            cx.finding("intent.attribute", Severity::Warning, &o.name)
+                .observed(measured)
+                .expected(expected)
+                .message(message)
+                .fix(fix),
+        );
+    }
+}
+
 fn attribute_coverage(
     cx: &Ctx,
     o: &ObjectBrief,
@@ -1074,21 +1105,18 @@ fn attribute_coverage(
     {
         let (h, s, v) = hsv(materials[0].base_color);
         let measured = format!("colour hue {h:.0}°, saturation {s:.2}, value {v:.2}");
-        rows.push(row(
-            "attribute",
+        attribute_row(
+            cx,
+            o,
             item,
-            if any { "verified" } else { "failed" },
-            measured.clone(),
-        ));
-        if !any {
-            out.push(
-                cx.finding("intent.attribute", Severity::Warning, &o.name)
-                    .observed(measured)
-                    .expected(format!("{word} "))
-                    .message(format!("'{}' is not {word}", o.name))
-                    .fix(format!("Give '{}' color: a {word} hex colour.", o.name)),
-            );
-        }
+            any,
+            measured,
+            format!("{word} "),
+            format!("'{}' is not {word}", o.name),
+            format!("Give '{}' color: a {word} hex colour.", o.name),
+            rows,
+            out,
+        );
         return;
     }
     // An autumn tree or forest: its own foliage is turned (the season row
@@ -1111,24 +1139,21 @@ fn attribute_coverage(
         let tilt = up.dot(Vec3::Y).clamp(-1.0, 1.0).acos().to_degrees();
         let ok = tilt > 45.0;
         let measured = format!("tilted {tilt:.0}° from upright");
-        rows.push(row(
-            "attribute",
+        attribute_row(
+            cx,
+            o,
             item,
-            if ok { "verified" } else { "failed" },
-            measured.clone(),
-        ));
-        if !ok {
-            out.push(
-                cx.finding("intent.attribute", Severity::Warning, &o.name)
-                    .observed(measured)
-                    .expected("tilted more than 45° (on its side)")
-                    .message(format!("'{}' stands upright; the brief says it is {word}", o.name))
-                    .fix(format!(
-                        "Lay '{}' on its side: rotation: [0, 0, 90] (and rest it on its side's height).",
-                        o.name
-                    )),
-            );
-        }
+            ok,
+            measured,
+            "tilted more than 45° (on its side)".into(),
+            format!("'{}' stands upright; the brief says it is {word}", o.name),
+            format!(
+                "Lay '{}' on its side: rotation: [0, 0, 90] (and rest it on its side's height).",
+                o.name
+            ),
+            rows,
+            out,
+        );
         return;
     }
     // Looks the material says outright: see-through, glowing, shiny.
@@ -1169,21 +1194,18 @@ fn attribute_coverage(
         _ => None,
     };
     if let Some((ok, measured, fix)) = look.filter(|_| !materials.is_empty()) {
-        rows.push(row(
-            "attribute",
+        attribute_row(
+            cx,
+            o,
             item,
-            if ok { "verified" } else { "failed" },
-            measured.clone(),
-        ));
-        if !ok {
-            out.push(
-                cx.finding("intent.attribute", Severity::Warning, &o.name)
-                    .observed(measured)
-                    .expected(word.to_string())
-                    .message(format!("'{}' is not {word}", o.name))
-                    .fix(format!("Give '{}' {fix}.", o.name)),
-            );
-        }
+            ok,
+            measured,
+            word.to_string(),
+            format!("'{}' is not {word}", o.name),
+            format!("Give '{}' {fix}.", o.name),
+            rows,
+            out,
+        );
         return;
     }
     let preset = materials.iter().find_map(|m| m.preset);
