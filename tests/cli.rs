@@ -366,3 +366,53 @@ fn a_script_that_is_not_utf8_is_the_users_error() {
         assert!(e["hint"].as_str().unwrap().contains("UTF-8"), "{e}");
     }
 }
+
+/// `c2w docs --assets --json` lists every generator with its options,
+/// tags and measured size; a topic narrows it to a name or a tag.
+#[test]
+fn docs_assets_json_lists_measured_generators() {
+    let o = c2w(&["docs", "--assets", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let records: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let records = records.as_array().expect("a list");
+    assert!(records.len() >= 40, "{} generators", records.len());
+    let table = records
+        .iter()
+        .find(|r| r["name"] == "table")
+        .expect("a table");
+    assert_eq!(table["module"], "assets");
+    let size = table["size"].as_array().expect("a measured size");
+    assert!((size[1].as_f64().unwrap() - 0.75).abs() < 0.01, "{size:?}");
+    assert!(table["triangles"].as_u64().unwrap() > 0);
+    let param = table["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "size")
+        .expect("a size option");
+    assert_eq!(param["unit"], "m");
+    assert!(param["range"].is_array());
+    assert!(
+        table["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t == "indoor")
+    );
+    for r in records {
+        assert!(
+            r.get("error").is_none(),
+            "{} was not measured: {}",
+            r["name"],
+            r["error"]
+        );
+    }
+    let under = c2w(&["docs", "--assets", "underwater"]);
+    let text = String::from_utf8_lossy(&under.stdout);
+    assert!(text.contains("nature::jellyfish"), "{text}");
+    assert!(!text.contains("assets::sofa"), "{text}");
+    assert_eq!(
+        c2w(&["docs", "--assets", "spaceship"]).status.code(),
+        Some(2)
+    );
+}

@@ -616,3 +616,21 @@ fn a_tipped_thing_must_lie_on_its_side() {
     let lying = judge(&world(true), brief);
     assert_eq!(row(&lying, "bottle: tipped").0, "verified", "{lying}");
 }
+
+/// A breeze or gusts in the brief's weather is wind in the world.
+#[test]
+fn a_breeze_is_measured_as_wind() {
+    let brief = r#"{"prompt": "a breeze over a meadow", "environment": {"ground": "grass", "weather": "gentle breeze"}}"#;
+    let still = r#"world(#{ duration: 1 });
+plane(20, #{ name: "meadow", material: "grass" });
+sun(#{ elevation: 40 });"#;
+    let windy = format!("{still}\nwind(#{{ speed: 2, gust: 0.4 }});");
+    assert_eq!(
+        row(&judge(&windy, brief), "weather: gentle breeze").0,
+        "verified"
+    );
+    assert_eq!(
+        row(&judge(still, brief), "weather: gentle breeze").0,
+        "failed"
+    );
+}

@@ -22,6 +22,7 @@ pub mod client;
 pub mod code;
 pub mod config;
 pub mod generate;
+pub mod library;
 pub mod objects;
 pub mod plan;
 pub mod retrieve;

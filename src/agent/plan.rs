@@ -88,6 +88,10 @@ pub struct EnvironmentPlan {
     pub fog: Option<Fog>,
     /// Steady wind speed, m/s.
     pub wind: Option<f32>,
+    /// Indoors, the room shell's inside [width, height, depth] around the
+    /// layout (its front open to the camera).
+    #[serde(default)]
+    pub room: Option<[f32; 3]>,
 }
 
 impl EnvironmentPlan {
@@ -106,6 +110,16 @@ impl EnvironmentPlan {
                 self.ground_material
             ),
         }];
+        if let Some([w, h, d]) = self.room {
+            lines.push(format!(
+                // Unnamed: the camera frames the layout, not the walls.
+                "assets::room([0, 0, -{}], #{{ size: [{}, {}, {}], front: false }});",
+                num(d * 0.25),
+                num(w),
+                num(h),
+                num(d)
+            ));
+        }
         // Named, so the dynamics can animate it.
         lines.push(match self.hour {
             Some(h) => format!("sun(#{{ name: \"sun\", time_of_day: {} }});", num(h)),
@@ -267,6 +281,7 @@ mod tests {
                     height: Some(2.0),
                 }),
                 wind: Some(3.0),
+                room: None,
             },
             layout: vec![
                 Placement {

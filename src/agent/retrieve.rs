@@ -159,7 +159,16 @@ impl Index {
             docs.push(Doc {
                 kind: DocKind::Asset,
                 name: format!("{}::{}", e.module, e.name),
-                text: format!("{}  // {}\n", e.forms.join(" | "), e.doc),
+                text: if e.tags.is_empty() {
+                    format!("{}  // {}\n", e.forms.join(" | "), e.doc)
+                } else {
+                    format!(
+                        "{}  // {} (tags: {})\n",
+                        e.forms.join(" | "),
+                        e.doc,
+                        e.tags.join(", ")
+                    )
+                },
                 entity_options: false,
             });
         }

@@ -34,6 +34,8 @@ pub struct SceneFacts {
     pub lights: usize,
     pub emitters: usize,
     pub triangles: usize,
+    /// The box around everything built, named or not.
+    pub bounds: Option<(Vec3, Vec3)>,
     pub camera_set: bool,
     /// Where a script-set camera stands and the point it looks at.
     pub camera: Option<(Vec3, Vec3)>,
@@ -140,8 +142,15 @@ impl SceneFacts {
                 }
             }
         }
+        let bounds = boxes
+            .iter()
+            .flatten()
+            .fold(None, |acc: Option<(Vec3, Vec3)>, b| {
+                Some(acc.map_or(*b, |(lo, hi)| (lo.min(b.0), hi.max(b.1))))
+            });
         SceneFacts {
             things,
+            bounds,
             lights: world.lights.len(),
             emitters: world.emitters.len(),
             triangles: crate::measure::Counts::of(world).triangles,

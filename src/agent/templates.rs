@@ -166,7 +166,7 @@ pub fn forest_object(brief: &Brief, o: &ObjectBrief) -> Option<String> {
     if autumn {
         // Conifers stay green in autumn: an orange pine reads as a toy.
         tree[1] = "kind: \"broadleaf\"".into();
-        tree.push("leaf_color: pick([\"orange\", \"red\", \"gold\", \"brown\"])".into());
+        tree.push("autumn: true".into());
     } else if let Some(c) = attrs.iter().rev().find(|w| parse_color_str(w).is_some()) {
         tree.push(format!("leaf_color: \"{c}\""));
     }
@@ -176,13 +176,13 @@ pub fn forest_object(brief: &Brief, o: &ObjectBrief) -> Option<String> {
          for p in layout::scatter({}, [24, 24], 3.5) {{\n        assets::tree(p, #{{ {} }});\n    }}\n    g\n}}",
         maker_name(&o.name),
         o.name,
-        // Within an object's triangle budget: about 3,500 triangles a tree
-        // when half are pines, 6,400 when all are broadleaf.
+        // Within an object's triangle budget: a branching broadleaf is
+        // about 6,000-8,000 triangles, a pine about 3,600.
         match (autumn, dense) {
-            (true, true) => 9,
-            (true, false) => 8,
-            (false, true) => 14,
-            (false, false) => 10,
+            (true, true) => 7,
+            (true, false) => 6,
+            (false, true) => 9,
+            (false, false) => 8,
         },
         tree.join(", ")
     ))
@@ -374,6 +374,9 @@ pub fn environment_plan(brief: &Brief) -> EnvironmentPlan {
             ),
         fog,
         wind,
+        // Walls and a window make a room of an indoor scene; the front
+        // is left open for the camera.
+        room: indoor.then_some([8.0, 2.8, 7.0]),
     }
 }
 
@@ -1519,7 +1522,13 @@ mod tests {
         assert!(env.starts_with("plane(300,"), "{env}");
         let mut kitchen = bottle_brief();
         kitchen.setting = "kitchen".into();
-        assert!(environment(&kitchen).starts_with("plane(40,"));
+        let indoors = environment(&kitchen);
+        assert!(indoors.starts_with("plane(40,"), "{indoors}");
+        // A room is walls around the layout, open to the camera.
+        assert!(
+            indoors.contains("assets::room(") && indoors.contains("front: false"),
+            "{indoors}"
+        );
         let mut hilltop = bottle_brief();
         hilltop.setting = "nature".into();
         hilltop.prompt = "A blue flag flutters on a hilltop.".into();
@@ -1529,7 +1538,8 @@ mod tests {
             "{hill}"
         );
         for script in [env, environment(&bottle_brief())] {
-            SceneFacts::build(&script).expect("every environment builds");
+            SceneFacts::build(&format!("{}{script}", super::super::code::PRELUDE))
+                .expect("every environment builds");
         }
         // The hill's top is the ground at the origin, its slopes fall 8 m.
         let facts = SceneFacts::build(&format!("{}{hill}", super::super::code::PRELUDE)).unwrap();

@@ -13,11 +13,33 @@ pub struct DocsArgs {
     /// Markdown (this is docs/api.md).
     #[arg(long)]
     markdown: bool,
+    /// The asset library instead: every stdlib generator with its options
+    /// (units, ranges, defaults), tags and measured size and triangles.
+    #[arg(long, conflicts_with = "markdown")]
+    assets: bool,
     /// Only this topic or function (plain text).
     topic: Option<String>,
 }
 
 pub fn docs(a: DocsArgs) -> i32 {
+    if a.assets {
+        let records = crate::agent::library::records();
+        match a.topic {
+            Some(t) => {
+                let picked: Vec<_> = records
+                    .into_iter()
+                    .filter(|r| r.name == t || r.tags.contains(&t))
+                    .collect();
+                if picked.is_empty() {
+                    eprintln!("error: no generator named or tagged '{t}'");
+                    return 2;
+                }
+                print_assets(&picked, a.json);
+            }
+            None => print_assets(&records, a.json),
+        }
+        return 0;
+    }
     let session = Session::new(Limits::default(), None);
     let reg = session.registry();
     if a.json {
@@ -36,4 +58,13 @@ pub fn docs(a: DocsArgs) -> i32 {
         print!("{}", reference::compact(reg, None));
     }
     0
+}
+
+fn print_assets(records: &[crate::agent::library::AssetRecord], json: bool) {
+    use crate::agent::library::{records_json, records_text};
+    if json {
+        println!("{}", records_json(records));
+    } else {
+        print!("{}", records_text(records));
+    }
 }

@@ -1476,6 +1476,28 @@ fn environment_coverage(cx: &Ctx, brief: &Brief, rows: &mut Vec<Coverage>, out: 
                 "fog(#{ density: 0.05 })",
             ),
             ("wind", has_wind(world), "wind(#{ speed: 5, gust: 0.5 })"),
+            ("breeze", has_wind(world), "wind(#{ speed: 2, gust: 0.4 })"),
+            ("gust", has_wind(world), "wind(#{ speed: 5, gust: 0.8 })"),
+            (
+                "drizzle",
+                has_emitter(world, ParticleStyle::Rain),
+                "emitter(\"rain\", #{ rate: 300 })",
+            ),
+            (
+                "downpour",
+                has_emitter(world, ParticleStyle::Rain),
+                "emitter(\"rain\", #{ rate: 8000 })",
+            ),
+            (
+                "blizzard",
+                has_emitter(world, ParticleStyle::Snow) && has_wind(world),
+                "emitter(\"snow\", ...) and wind(...)",
+            ),
+            (
+                "haze",
+                world.environment.fog_density > 0.0,
+                "fog(#{ density: 0.02 })",
+            ),
         ];
         let hit = checks.iter().find(|(w, _, _)| weather.contains(w));
         rows.push(match hit {

@@ -177,6 +177,7 @@ impl Critic {
                     members,
                     least_share,
                     main: o.name == main_subject,
+                    background: o.role == "background",
                 });
             }
         }
@@ -188,6 +189,7 @@ impl Critic {
                 members: vec![id],
                 least_share: visual::SPECK_SHARE,
                 main: false,
+                background: false,
             });
         }
         let motion = !world.emitters.is_empty()

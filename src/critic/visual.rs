@@ -39,6 +39,9 @@ pub struct Subject {
     /// The brief's subject: a speck of it is an error (nobody sees the
     /// rolling bottle), of a prop only a warning.
     pub main: bool,
+    /// The brief calls it background: seen once is enough (a push-in from
+    /// the room to the cup leaves the bed behind).
+    pub background: bool,
 }
 
 /// What any subject must fill at least: not a speck.
@@ -411,7 +414,7 @@ impl VisualRecorder {
                         format!("'{name}' is never in view"),
                         &format!("Aim the camera at it: camera(#{{ position: [...], target: \"{name}\" }}), and check nothing hides it."),
                     ));
-                } else if seen * 2 < per_frame.len() {
+                } else if seen * 2 < per_frame.len() && !subject.background {
                     out.push(f(
                         "visual.subject_mostly_hidden",
                         Severity::Warning,

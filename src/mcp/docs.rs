@@ -64,15 +64,27 @@ pub fn search_reference(query: &str) -> String {
     s
 }
 
-/// The stdlib catalog, one generator a line.
+/// The stdlib catalog: the generators with their options, tags and
+/// measured sizes (measured once per process), then the layout and
+/// daylight helpers.
 pub fn asset_catalog() -> String {
-    let mut s = String::from(
-        "Generators and assets from the standard library. Import a module before calling its functions, \
-         e.g. `import \"assets\" as assets; assets::table([0, 0, 0], #{ name: \"table\" });`. \
-         `o` is an optional options map.\n",
-    );
-    s.push_str(&catalog_text(&catalog()));
-    s
+    use crate::agent::library::{BUILDER_MODULES, records, records_text};
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| {
+        let mut s = String::from(
+            "Generators and assets from the standard library. Import a module before calling its functions, \
+             e.g. `import \"assets\" as assets; assets::table([0, 0, 0], #{ name: \"table\" });`. \
+             `o` is an optional options map; sizes are as built with the defaults.\n",
+        );
+        s.push_str(&records_text(&records()));
+        let helpers: Vec<_> = catalog()
+            .into_iter()
+            .filter(|e| !BUILDER_MODULES.contains(&e.module))
+            .collect();
+        s.push_str(&catalog_text(&helpers));
+        s
+    })
+    .clone()
 }
 
 fn function_index(reg: &Registry) -> String {

@@ -10,8 +10,9 @@ use crate::world::mesh::{Mesh, heightfield_height, tessellate};
 use crate::world::particles::{EmitterShape, GroundResponse};
 use crate::world::{BodyKind, Field, Shape, Transform, World};
 
-/// Surfaces particles land on: fixed planes, heightfields and the tops of
-/// fixed boxes, fixed for the run.
+/// Surfaces particles land on: fixed planes, heightfields, the tops of
+/// fixed boxes and the upper surface of fixed round shapes and meshes (a
+/// leaf pile, a rock), fixed for the run.
 #[derive(Default)]
 pub struct Ground {
     surfaces: Vec<Surface>,
@@ -29,6 +30,93 @@ enum SurfaceShape {
         width: f32,
         depth: f32,
     },
+    /// A fixed mesh's highest point over each cell of a grid in world
+    /// space (NaN where the mesh is not); the surface's transform is the
+    /// identity.
+    Raster(Raster),
+}
+
+/// The top of a mesh seen from above, sampled on a regular grid.
+struct Raster {
+    min_x: f32,
+    min_z: f32,
+    cell: f32,
+    cols: usize,
+    rows: usize,
+    heights: Vec<f32>,
+}
+
+/// Cells across a mesh's larger side: fine enough for a leaf to rest on a
+/// mound, coarse enough that a forest of meshes builds in milliseconds.
+const RASTER_CELLS: usize = 48;
+
+impl Raster {
+    fn of(mesh: &Mesh, t: &Transform) -> Option<Raster> {
+        let world: Vec<Vec3> = mesh
+            .positions
+            .iter()
+            .map(|p| t.position + t.rotation * (*p * t.scale))
+            .collect();
+        let (lo, hi) = world.iter().fold(
+            (Vec3::splat(f32::MAX), Vec3::splat(f32::MIN)),
+            |(lo, hi), p| (lo.min(*p), hi.max(*p)),
+        );
+        let extent = (hi.x - lo.x).max(hi.z - lo.z);
+        if !extent.is_finite() || extent <= 0.0 {
+            return None;
+        }
+        let cell = (extent / RASTER_CELLS as f32).max(0.01);
+        let cols = ((hi.x - lo.x) / cell).ceil() as usize + 1;
+        let rows = ((hi.z - lo.z) / cell).ceil() as usize + 1;
+        let mut heights = vec![f32::NAN; cols * rows];
+        for tri in &mesh.indices {
+            let [a, b, c] = tri.map(|i| world.get(i as usize).copied().unwrap_or(Vec3::ZERO));
+            let det = (b.z - c.z) * (a.x - c.x) + (c.x - b.x) * (a.z - c.z);
+            if det.abs() < 1e-12 {
+                continue; // seen edge-on from above
+            }
+            let cell_of = |v: f32, origin: f32| ((v - origin) / cell).max(0.0);
+            let c0 = cell_of(a.x.min(b.x).min(c.x), lo.x).floor() as usize;
+            let c1 = (cell_of(a.x.max(b.x).max(c.x), lo.x).ceil() as usize).min(cols - 1);
+            let r0 = cell_of(a.z.min(b.z).min(c.z), lo.z).floor() as usize;
+            let r1 = (cell_of(a.z.max(b.z).max(c.z), lo.z).ceil() as usize).min(rows - 1);
+            for r in r0..=r1 {
+                for col in c0..=c1 {
+                    let (x, z) = (lo.x + col as f32 * cell, lo.z + r as f32 * cell);
+                    let w0 = ((b.z - c.z) * (x - c.x) + (c.x - b.x) * (z - c.z)) / det;
+                    let w1 = ((c.z - a.z) * (x - c.x) + (a.x - c.x) * (z - c.z)) / det;
+                    let w2 = 1.0 - w0 - w1;
+                    if w0 < -1e-4 || w1 < -1e-4 || w2 < -1e-4 {
+                        continue;
+                    }
+                    let y = w0 * a.y + w1 * b.y + w2 * c.y;
+                    let h = &mut heights[r * cols + col];
+                    if h.is_nan() || y > *h {
+                        *h = y;
+                    }
+                }
+            }
+        }
+        Some(Raster {
+            min_x: lo.x,
+            min_z: lo.z,
+            cell,
+            cols,
+            rows,
+            heights,
+        })
+    }
+
+    /// The mesh's top at the grid point nearest (x, z), if it covers it.
+    fn height(&self, x: f32, z: f32) -> Option<f32> {
+        let c = ((x - self.min_x) / self.cell).round();
+        let r = ((z - self.min_z) / self.cell).round();
+        if c < 0.0 || r < 0.0 || c as usize >= self.cols || r as usize >= self.rows {
+            return None;
+        }
+        let h = self.heights[r as usize * self.cols + c as usize];
+        (!h.is_nan()).then_some(h)
+    }
 }
 
 struct Surface {
@@ -46,6 +134,27 @@ impl Ground {
                 continue;
             }
             let t = transforms[e.id.index()];
+            // Round and modelled shapes catch particles on their top as
+            // drawn (a leaf pile's mound, a rock, a stump).
+            let modelled = match &e.shape {
+                Shape::Mesh { mesh, .. } => Some(Raster::of(mesh, &t)),
+                Shape::Sphere { .. }
+                | Shape::Cylinder { .. }
+                | Shape::Cone { .. }
+                | Shape::Capsule { .. }
+                | Shape::Torus { .. } => Some(Raster::of(&tessellate(&e.shape), &t)),
+                _ => None,
+            };
+            if let Some(raster) = modelled {
+                if let Some(r) = raster {
+                    surfaces.push(Surface {
+                        transform: Transform::default(),
+                        shape: SurfaceShape::Raster(r),
+                        lift: 0.0,
+                    });
+                }
+                continue;
+            }
             // Only level surfaces catch particles.
             if (t.rotation * Vec3::Y).y < 0.95 {
                 continue;
@@ -119,6 +228,10 @@ impl Ground {
                         None => continue,
                     }
                 }
+                SurfaceShape::Raster(r) => match r.height(x, z) {
+                    Some(h) => h,
+                    None => continue,
+                },
             };
             if h <= ceiling + 1e-4 && best.is_none_or(|b| h > b) {
                 best = Some(h);
@@ -153,6 +266,7 @@ impl Ground {
                         heightfield_height(heights, *rows, *cols, *width, *depth, local.x, local.z)
                             .map(|h| s.transform.position.y + h * s.transform.scale.y)
                     }
+                    SurfaceShape::Raster(r) => r.height(p.x, p.z),
                 }
             };
             match (over(from), over(to)) {
@@ -603,5 +717,47 @@ mod tests {
             ps.step(&w, &t, k as f64 * dt, dt, true);
         }
         assert_eq!(ps.len(), 0);
+    }
+
+    /// A leaf falling on a fixed mound rests on the mound, not on the
+    /// ground under it.
+    #[test]
+    fn particles_settle_on_a_fixed_mesh() {
+        let mut w = world_with_ground(GroundResponse::Settle);
+        // A pyramid: a 2 m square base on the ground, its apex 1 m up.
+        let mesh = Mesh {
+            positions: vec![
+                Vec3::new(-1.0, 0.0, -1.0),
+                Vec3::new(1.0, 0.0, -1.0),
+                Vec3::new(1.0, 0.0, 1.0),
+                Vec3::new(-1.0, 0.0, 1.0),
+                Vec3::new(0.0, 1.0, 0.0),
+            ],
+            normals: vec![Vec3::Y; 5],
+            indices: vec![[0, 4, 1], [1, 4, 2], [2, 4, 3], [3, 4, 0]],
+        };
+        let mut mound = w.entities[0].clone();
+        mound.id = crate::world::EntityId(1);
+        mound.shape = Shape::Mesh {
+            mesh: Arc::new(mesh),
+            triangles: 4,
+        };
+        mound.body.kind = BodyKind::Fixed;
+        // Off the apex, over a face: the face is 0.5 m high there.
+        mound.transform.position = Vec3::new(0.5, 0.0, 0.0);
+        w.entities.push(mound);
+        let t = w.world_transforms();
+        let mut ps = ParticleSystem::new(&w, &t);
+        let dt = 1.0 / 240.0;
+        for k in 0..480 {
+            ps.step(&w, &t, k as f64 * dt, dt, true);
+        }
+        assert!(ps.settled.iter().all(|s| *s));
+        for p in &ps.pos {
+            assert!(
+                (p.y - 0.5).abs() < 0.06,
+                "rests at {p}, the mound is 0.5 m high there"
+            );
+        }
     }
 }
