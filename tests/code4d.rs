@@ -9,11 +9,8 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use code2worlds::brief::Brief;
-use code2worlds::critic::{Critic, CriticDiff, Verdict};
-use code2worlds::output::{Recorder, RecorderOptions};
-use code2worlds::pipeline::{self, RunOptions};
-use code2worlds::render::{Quality, RenderOptions};
-use code2worlds::sim::FrameSink;
+use code2worlds::critic::{CriticDiff, Verdict};
+use code2worlds::pipeline::RunOptions;
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/code4d")
@@ -40,26 +37,6 @@ fn brief(id: &str) -> Brief {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{id}.brief.json: {e}"))
 }
 
-/// Runs a world with the critic and a small draft render.
-fn judge(src: &str, brief: Brief) -> (pipeline::RunResult, CriticDiff) {
-    let mut critic = Critic::new(Some(brief));
-    let mut recorder = Recorder::new(RecorderOptions::critic_only(
-        RenderOptions::new(160, 90).with_quality(Quality::Draft),
-    ));
-    assert!(
-        recorder.is_rendering(),
-        "no graphics adapter: {:?}",
-        recorder.stats().error
-    );
-    let mut sinks: Vec<&mut dyn FrameSink> = vec![&mut critic, &mut recorder];
-    let r = pipeline::run(src, &RunOptions::default(), &mut sinks);
-    drop(sinks);
-    let visual = recorder.take_visual();
-    assert!(visual.is_some(), "nothing rendered");
-    let diff = critic.diff(&r.report, visual.as_ref(), (Vec::new(), Vec::new()));
-    (r, diff)
-}
-
 fn reference_world_passes(id: &str) {
     let (_, prompt) = prompts()
         .into_iter()
@@ -68,7 +45,7 @@ fn reference_world_passes(id: &str) {
     let b = brief(id);
     assert_eq!(b.prompt, prompt, "{id}: the brief is for another prompt");
     let src = std::fs::read_to_string(dir().join(format!("{id}.rhai"))).unwrap();
-    let (r, diff) = judge(&src, b);
+    let (r, diff) = common::judge(&src, Some(b));
     if let Some(e) = &r.report.error {
         panic!("{id}: {e}");
     }
@@ -149,7 +126,10 @@ fn a_daylight_track_passes_the_time_of_day_and_a_fixed_sun_does_not() {
         )
     };
     let b: Brief = serde_json::from_str(DAY_BRIEF).unwrap();
-    let (_, passing) = judge(&world("daylight::track([[0, 5.5], [4, 22.0]]);"), b.clone());
+    let (_, passing) = common::judge(
+        &world("daylight::track([[0, 5.5], [4, 22.0]]);"),
+        Some(b.clone()),
+    );
     let row = |d: &CriticDiff| {
         d.coverage
             .iter()
@@ -158,7 +138,7 @@ fn a_daylight_track_passes_the_time_of_day_and_a_fixed_sun_does_not() {
             .unwrap_or_else(|| panic!("no time_of_day row:\n{d}"))
     };
     assert_eq!(row(&passing), "verified", "{passing}");
-    let (_, fixed) = judge(&world("sun(#{ elevation: 40 });"), b);
+    let (_, fixed) = common::judge(&world("sun(#{ elevation: 40 });"), Some(b));
     assert_eq!(row(&fixed), "failed", "{fixed}");
 }
 
@@ -171,4 +151,31 @@ fn a_daylight_track_without_keys_is_an_error_a_model_can_read() {
         e.to_string().contains("at least one [time, hour] key"),
         "{e}"
     );
+}
+
+/// The day's mist glows warm around sunrise and turns back to its cool
+/// base colour by day: `daylight::track` animates the environment's
+/// `fog_color` with the hour.
+#[test]
+fn the_mist_is_warm_at_dawn_and_cool_by_day() {
+    struct FogColours(Vec<(f64, glam::Vec3)>);
+    impl code2worlds::sim::FrameSink for FogColours {
+        fn accept(
+            &mut self,
+            _: &code2worlds::world::World,
+            frame: &code2worlds::sim::Frame,
+        ) -> Result<(), code2worlds::sim::SinkError> {
+            self.0.push((frame.time, frame.environment.fog_color));
+            Ok(())
+        }
+    }
+    let src = "import \"daylight\" as daylight;\nworld(#{ duration: 4, fps: 4 });\n\
+               plane(20);\ndaylight::track([[0, 5.5], [4, 12.5]]);\n";
+    let mut fog = FogColours(Vec::new());
+    let r = code2worlds::pipeline::run(src, &RunOptions::default(), &mut [&mut fog]);
+    assert!(r.report.error.is_none(), "{:?}", r.report.error);
+    let (_, dawn) = fog.0.first().copied().expect("frames");
+    let (_, noon) = fog.0.last().copied().expect("frames");
+    assert!(dawn.x > dawn.z + 0.1, "warm mist before sunrise: {dawn}");
+    assert!(noon.z >= noon.x, "cool mist by day: {noon}");
 }

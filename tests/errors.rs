@@ -42,6 +42,19 @@ fn a_misspelt_module_function_suggests_the_modules_own() {
     assert!(e.hint.contains("assets::desk"), "{}", e.hint);
 }
 
+/// A builder called through the wrong module points at the right one.
+#[test]
+fn a_builder_in_another_module_is_named_with_its_import() {
+    let e = err("import \"nature\" as nature;\nnature::tree([0, 0, 0]);");
+    assert_eq!(e.kind, ErrorKind::UnknownFunction);
+    assert_eq!(e.suggestions, vec!["assets::tree".to_string()], "{e:?}");
+    assert!(
+        e.hint.contains("import \"assets\" as assets;") && e.hint.contains("assets::tree"),
+        "{}",
+        e.hint
+    );
+}
+
 #[test]
 fn hints_fit_the_lexer_error() {
     // A stray ';' is quoted in Rhai's message, but it is no string problem.

@@ -432,3 +432,194 @@ fn default_quality_smooths_slanted_edges() {
     let renderer = Renderer::new(&small(Quality::Default)).unwrap();
     assert!(renderer.edge_filter() || renderer.msaa_samples() > 1);
 }
+
+/// Tall swaying posts in a row along the wind, seen from the side, with the
+/// air strong over the middle of the row and calm at its ends. Each post's
+/// lean (mean x of its top pixels minus that of its base) should follow the
+/// air where it stands: the renderer reads the frame's wind line, so a gust
+/// bends only the foliage it is passing.
+#[test]
+fn foliage_bends_with_the_air_where_it_stands() {
+    let mut src = String::from(
+        "world(#{ duration: 1.0 });\n\
+         wind(#{ direction: [1, 0, 0], speed: 3, gust: 0 });\n\
+         camera(#{ position: [0, 2, 30], target: [0, 2, 0], fov: 50 });\n",
+    );
+    const POSTS: usize = 12;
+    for i in 0..POSTS {
+        let x = i as f32 * 2.5 - 13.75;
+        src.push_str(&format!(
+            "box([0.15, 4, 0.15], #{{ name: \"post{i}\", position: [{x}, 2, 0], sway: 1.0 }});\n"
+        ));
+    }
+    let built = pipeline::build(&src, &RunOptions::default())
+        .map_err(|f| f.error)
+        .unwrap();
+    let opts = RenderOptions::new(640, 360)
+        .with_quality(Quality::Draft)
+        .with_adapter(AdapterChoice::Auto);
+    let mut renderer = Renderer::new(&opts).unwrap();
+    let leans = |gust_in_middle: bool, renderer: &mut Renderer| -> Vec<f32> {
+        built.session.with_world_mut(|w| {
+            let sim = Simulation::new(w);
+            let mut frame = sim.frame(w, 0);
+            let line = &mut frame.wind_line;
+            line.axis = glam::Vec3::X;
+            line.origin = glam::Vec3::ZERO;
+            line.spacing = 2.0;
+            for (i, s) in line.samples.iter_mut().enumerate() {
+                let strong = gust_in_middle && (6..=9).contains(&i);
+                *s = glam::Vec3::X * if strong { 8.0 } else { 1.0 };
+            }
+            let a = renderer.analyse(w, &frame).unwrap();
+            (0..POSTS)
+                .map(|i| {
+                    let id = entity_index(w, &format!("post{i}")) as u32 + 1;
+                    let (_, y0, _, y1) = a.bounding_rect(id as usize - 1).expect("post in view");
+                    let band = ((y1 - y0) / 6).max(1);
+                    let mean_x = |lo: u32, hi: u32| -> f32 {
+                        let (mut sum, mut n) = (0.0f32, 0.0f32);
+                        for y in lo..=hi {
+                            for x in 0..640 {
+                                if a.id_at(x, y) == id {
+                                    sum += x as f32;
+                                    n += 1.0;
+                                }
+                            }
+                        }
+                        sum / n.max(1.0)
+                    };
+                    mean_x(y0, y0 + band) - mean_x(y1 - band, y1)
+                })
+                .collect()
+        })
+    };
+    let gust = leans(true, &mut renderer);
+    let calm = leans(false, &mut renderer);
+    // Post i stands at x = 2.5 i - 13.75; the strong samples cover
+    // x = -3..5 (samples 6..9 at 2 m spacing around the middle).
+    let gusted: Vec<usize> = (0..POSTS)
+        .filter(|i| (-2.5..=4.5).contains(&(*i as f32 * 2.5 - 13.75)))
+        .collect();
+    let far: Vec<usize> = (0..POSTS)
+        .filter(|i| (*i as f32 * 2.5 - 13.75).abs() > 8.0)
+        .collect();
+    let mean = |v: &[f32], ids: &[usize]| ids.iter().map(|i| v[*i]).sum::<f32>() / ids.len() as f32;
+    let (g_mid, g_far) = (mean(&gust, &gusted), mean(&gust, &far));
+    assert!(
+        g_mid > 6.0 && g_mid > 3.0 * g_far.abs().max(1.0),
+        "posts in the gust should lean downwind much more than the rest: {gust:?}"
+    );
+    let spread = calm.iter().cloned().fold(f32::MIN, f32::max)
+        - calm.iter().cloned().fold(f32::MAX, f32::min);
+    assert!(
+        spread < 3.0 && calm.iter().all(|l| *l > -1.0),
+        "in uniform air all posts lean alike: {calm:?}"
+    );
+}
+
+/// Ambient occlusion darkens the ground where a box stands on it, and not
+/// the open ground in the same row of the image. Lit by the sky alone (no
+/// sun), every pixel is ambient light, so without occlusion (drafts) the
+/// two are alike.
+#[test]
+fn ambient_occlusion_darkens_the_ground_at_a_contact() {
+    let src = r##"
+        world(#{ duration: 1.0 });
+        plane(30, #{ name: "ground", color: "#b0b0b0" });
+        box(1.0, #{ name: "block", position: [0, 0.5, 0], color: "#b0b0b0" });
+        sun(#{ intensity: 0 });
+        camera(#{ position: [0, 2.5, 4], target: [0, 0.4, 0], fov: 45 });
+    "##;
+    let built = pipeline::build(src, &RunOptions::default())
+        .map_err(|f| f.error)
+        .unwrap();
+    let ratio = |quality: Quality| -> f32 {
+        let opts = RenderOptions::new(320, 180)
+            .with_quality(quality)
+            .with_adapter(AdapterChoice::Auto);
+        let mut renderer = Renderer::new(&opts).unwrap();
+        built.session.with_world_mut(|w| {
+            let sim = Simulation::new(w);
+            let frame = sim.frame(w, 0);
+            let a = renderer.analyse(w, &frame).unwrap();
+            let image = renderer.render(w, &frame).unwrap();
+            let block = entity_index(w, "block");
+            let (_, _, _, bottom) = a.bounding_rect(block).expect("block in view");
+            // Just below the block's front edge, and far to the left in the
+            // same row (ground at about the same distance).
+            let y = bottom + 2;
+            let near = luma(&image.pixel(160, y).unwrap());
+            let far = luma(&image.pixel(12, y).unwrap());
+            assert_eq!(
+                a.id_at(160, y),
+                a.id_at(12, y),
+                "both pixels show the ground"
+            );
+            near / far.max(1.0)
+        })
+    };
+    let draft = ratio(Quality::Draft);
+    assert!(
+        draft > 0.95,
+        "without occlusion the ground is evenly lit: near/far {draft}"
+    );
+    for q in [Quality::Default, Quality::High] {
+        let r = ratio(q);
+        eprintln!("{q}: near/far {r:.3} (draft {draft:.3})");
+        assert!(
+            r < draft - 0.08,
+            "{q}: the ground at the block's foot should be darker than open ground: near/far {r}, draft {draft}"
+        );
+    }
+}
+
+/// A glowing ball on a black sky spills light onto the pixels around it at
+/// default quality (bloom), and not in a draft.
+#[test]
+fn bright_light_blooms_around_its_source() {
+    let src = r##"
+        world(#{ duration: 1.0 });
+        sky(#{ kind: "color", color: "#000000", ambient: 0, stars: false, moon: false });
+        sphere(0.4, #{ name: "lamp", position: [0, 0, 0], color: "#ffffff", emissive: "#ffe0b0", emissive_strength: 30 });
+        camera(#{ position: [0, 0, 5], target: [0, 0, 0], fov: 40 });
+    "##;
+    let built = pipeline::build(src, &RunOptions::default())
+        .map_err(|f| f.error)
+        .unwrap();
+    // Mean luma of a ring around the ball, 1.5 to 2.5 radii from its centre.
+    let halo = |quality: Quality| -> f32 {
+        let opts = RenderOptions::new(320, 180)
+            .with_quality(quality)
+            .with_adapter(AdapterChoice::Auto);
+        let mut renderer = Renderer::new(&opts).unwrap();
+        let image = built.session.with_world_mut(|w| {
+            let sim = Simulation::new(w);
+            renderer.render(w, &sim.frame(w, 0)).unwrap()
+        });
+        // 0.4 m at 5 m with a 40 degree view: 0.4 / 5 / tan(20) * 90 px.
+        let r = 0.4 / 5.0 / 20f32.to_radians().tan() * 90.0;
+        let (mut sum, mut n) = (0.0, 0.0);
+        for y in 0..180u32 {
+            for x in 0..320u32 {
+                let d = ((x as f32 + 0.5 - 160.0).powi(2) + (y as f32 + 0.5 - 90.0).powi(2)).sqrt();
+                if d > 1.5 * r && d < 2.5 * r {
+                    sum += luma(&image.pixel(x, y).unwrap());
+                    n += 1.0;
+                }
+            }
+        }
+        sum / n
+    };
+    let draft = halo(Quality::Draft);
+    let bloomed = halo(Quality::Default);
+    eprintln!("ring luma: draft {draft:.1}, default {bloomed:.1}");
+    assert!(
+        draft < 3.0,
+        "no light around the ball without bloom: {draft}"
+    );
+    assert!(
+        bloomed > draft + 8.0,
+        "bloom should light the ring around the ball: {bloomed} vs {draft}"
+    );
+}

@@ -5,8 +5,7 @@ use crate::brief::Brief;
 
 /// The imports every generated script starts with, so any stage may call
 /// the catalog.
-pub const PRELUDE: &str =
-    "import \"assets\" as assets;\nimport \"nature\" as nature;\nimport \"layout\" as layout;\n";
+pub const PRELUDE: &str = "import \"assets\" as assets;\nimport \"nature\" as nature;\nimport \"layout\" as layout;\nimport \"daylight\" as daylight;\n";
 
 /// The code in a model's answer: the first fenced block when there is one
 /// (models add prose around code even when told not to), else the whole

@@ -75,6 +75,37 @@ pub struct Fog {
     pub height: Option<f32>,
 }
 
+/// What grows around the layout. Kept out of the layout's middle and in
+/// front of nothing, so it never hides the subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dressing {
+    /// Short grass over the ground around the layout.
+    Grass,
+    /// A wheat field behind the layout.
+    Wheat,
+    /// Coral and seaweed on the seabed behind and beside the layout.
+    Reef,
+}
+
+impl Dressing {
+    fn script(self) -> Vec<String> {
+        match self {
+            Dressing::Grass => vec![
+                "nature::grass([0, 0, -2], #{ size: [18, 12], density: 40, height: 0.22, sway: 0.6 });"
+                    .into(),
+            ],
+            Dressing::Wheat => vec![
+                "nature::wheat([0, 0, -9], #{ size: [26, 10], density: 30 });".into(),
+            ],
+            Dressing::Reef => vec![
+                "for i in 0..7 {\n    let a = -2.6 + i * 0.87;\n                     nature::coral([sin(a) * 5.5, 0, -cos(a) * 4.5 - 1.0], #{ kind: if i % 2 == 0 { \"branching\" } else { \"brain\" } });\n                     nature::seaweed([sin(a + 0.4) * 6.5, 0, -cos(a + 0.4) * 5.5 - 1.0]);\n}"
+                    .into(),
+            ],
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnvironmentPlan {
     pub ground: Ground,
@@ -86,8 +117,15 @@ pub struct EnvironmentPlan {
     /// A warm lamp indoors.
     pub lamp: bool,
     pub fog: Option<Fog>,
-    /// Steady wind speed, m/s.
+    /// Wind speed, m/s.
     pub wind: Option<f32>,
+    /// Gust strength as a fraction of the wind's speed (0: steady).
+    #[serde(default)]
+    pub gust: f32,
+    /// Living dressing around the layout: grass, a wheat field behind it, a
+    /// reef on the seabed.
+    #[serde(default)]
+    pub dressing: Option<Dressing>,
     /// Indoors, the room shell's inside [width, height, depth] around the
     /// layout (its front open to the camera).
     #[serde(default)]
@@ -143,10 +181,21 @@ impl EnvironmentPlan {
             lines.push(format!("fog(#{{ {} }});", options.join(", ")));
         }
         if let Some(speed) = self.wind {
-            lines.push(format!(
-                "wind(#{{ direction: [1, 0, 0.3], speed: {} }});",
-                num(speed)
-            ));
+            lines.push(if self.gust > 0.0 {
+                format!(
+                    "wind(#{{ direction: [1, 0, 0.3], speed: {}, gust: {}, gust_period: 2.5 }});",
+                    num(speed),
+                    num(self.gust)
+                )
+            } else {
+                format!(
+                    "wind(#{{ direction: [1, 0, 0.3], speed: {} }});",
+                    num(speed)
+                )
+            });
+        }
+        if let Some(d) = self.dressing {
+            lines.extend(d.script());
         }
         lines.join("\n")
     }
@@ -281,6 +330,8 @@ mod tests {
                     height: Some(2.0),
                 }),
                 wind: Some(3.0),
+                gust: 0.0,
+                dressing: None,
                 room: None,
             },
             layout: vec![

@@ -307,7 +307,7 @@ impl Index {
         }
         if chosen.iter().any(|d| d.kind == DocKind::Asset) {
             s.push_str(
-                "Catalog modules are imported at the top of the script as `import \"assets\" as assets;` (also \"nature\", \"layout\"); call them with the prefix: assets::bottle(...).\n",
+                "Catalog modules are imported at the top of the script as `import \"assets\" as assets;` (also \"nature\", \"layout\", \"daylight\"); call them with the prefix: assets::bottle(...).\n",
             );
         }
         s.push_str(&body);

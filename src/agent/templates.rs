@@ -13,8 +13,8 @@ use glam::Vec3;
 
 use super::code::maker_name;
 use super::plan::{
-    CameraAim, CameraPlan, EnvironmentPlan, Fog, Ground, MotionPlan, Placement, Scatter, ScenePlan,
-    fine_num, layout_script, motions_script, num, vec3,
+    CameraAim, CameraPlan, Dressing, EnvironmentPlan, Fog, Ground, MotionPlan, Placement, Scatter,
+    ScenePlan, fine_num, layout_script, motions_script, num, vec3,
 };
 use super::scene_facts::{SceneFacts, Thing};
 use crate::brief::{Brief, DynamicsBrief, ObjectBrief};
@@ -285,6 +285,26 @@ const LAMP_WORDS: &[&str] = &["lamp", "warm", "cozy", "cosy", "candle", "glow"];
 const FOG_WORDS: &[&str] = &["fog", "mist", "haze", "foggy", "misty"];
 const WIND_WORDS: &[&str] = &["wind", "breeze", "gust", "storm", "windy"];
 const STRONG_WIND_WORDS: &[&str] = &["storm", "strong", "gale"];
+const GUST_WORDS: &[&str] = &["gust", "gusts", "gusty", "gusting", "storm", "gale"];
+const GRASS_WORDS: &[&str] = &[
+    "meadow",
+    "lawn",
+    "grass",
+    "grassy",
+    "grassland",
+    "prairie",
+    "pasture",
+    "savanna",
+];
+const WHEAT_WORDS: &[&str] = &[
+    "wheat",
+    "crop",
+    "crops",
+    "farm",
+    "barley",
+    "cornfield",
+    "farmland",
+];
 const LANDSCAPE_WORDS: &[&str] = &[
     "forest",
     "landscape",
@@ -339,6 +359,17 @@ pub fn environment_plan(brief: &Brief) -> EnvironmentPlan {
             3.0
         }
     });
+    let dressing = if underwater {
+        Some(Dressing::Reef)
+    } else if indoor {
+        None
+    } else if has_any(&all, WHEAT_WORDS) {
+        Some(Dressing::Wheat)
+    } else if has_any(&all, GRASS_WORDS) {
+        Some(Dressing::Grass)
+    } else {
+        None
+    };
     EnvironmentPlan {
         ground: if hill {
             Ground::Hill {
@@ -373,7 +404,13 @@ pub fn environment_plan(brief: &Brief) -> EnvironmentPlan {
                 LAMP_WORDS,
             ),
         fog,
+        gust: if wind.is_some() && has_any(&all, GUST_WORDS) {
+            0.6
+        } else {
+            0.0
+        },
         wind,
+        dressing,
         // Walls and a window make a room of an indoor scene; the front
         // is left open for the camera.
         room: indoor.then_some([8.0, 2.8, 7.0]),
@@ -984,9 +1021,11 @@ fn day_passes(m: &MotionInput) -> Option<Written> {
     } else {
         18.5
     };
+    // The whole day in one call: sun path and colour, sky, mist and
+    // exposure follow the hour (the environment named the sun "sun").
     Some((
         vec![format!(
-            "animate(\"sun\", \"time_of_day\", [[0, {}], [{}, {}]], #{{ ease: \"ease_in_out\" }});",
+            "daylight::track([[0, {}], [{}, {}]], #{{ sun: \"sun\" }});",
             num(start),
             num(m.duration()),
             num(end)
@@ -1537,9 +1576,36 @@ mod tests {
             hill.contains("nature::hill(") && !hill.contains("plane("),
             "{hill}"
         );
-        for script in [env, environment(&bottle_brief())] {
+        // What grows there follows the words: a reef on the seabed, wheat
+        // on a farm, grass in a meadow, nothing on a bare tabletop.
+        let mut reef = bottle_brief();
+        reef.setting = "underwater reef".into();
+        let reef = environment(&reef);
+        assert!(
+            reef.contains("nature::coral(") && reef.contains("nature::seaweed("),
+            "{reef}"
+        );
+        let mut farm = bottle_brief();
+        farm.setting = "farm".into();
+        farm.prompt = "A scarecrow stands in a wheat field as gusty wind blows.".into();
+        let farm = environment(&farm);
+        assert!(
+            farm.contains("nature::wheat(") && farm.contains("gust: 0.6"),
+            "{farm}"
+        );
+        let mut meadow = bottle_brief();
+        meadow.setting = "meadow".into();
+        meadow.prompt = "A ball rolls across a sunny meadow.".into();
+        let meadow = environment(&meadow);
+        assert!(meadow.contains("nature::grass("), "{meadow}");
+        let bare = environment(&bottle_brief());
+        assert!(
+            !bare.contains("nature::grass(") && !bare.contains("gust"),
+            "{bare}"
+        );
+        for script in [env, bare, reef, farm, meadow] {
             SceneFacts::build(&format!("{}{script}", super::super::code::PRELUDE))
-                .expect("every environment builds");
+                .unwrap_or_else(|e| panic!("every environment builds: {}\n{script}", e.message));
         }
         // The hill's top is the ground at the origin, its slopes fall 8 m.
         let facts = SceneFacts::build(&format!("{}{hill}", super::super::code::PRELUDE)).unwrap();
@@ -1649,8 +1715,10 @@ mod tests {
         SceneFacts::build(&format!("{script}{d}\n")).expect("the rain starter builds");
         rain.dynamics[0].kind = "time_of_day".into();
         let d = dynamics_starter(&rain, &facts).unwrap();
-        assert!(d.starts_with("animate(\"sun\", \"time_of_day\""), "{d}");
-        SceneFacts::build(&format!("{script}{d}\n")).expect("the day's starter builds");
+        assert!(d.starts_with("daylight::track([[0, 5.5]"), "{d}");
+        let day = SceneFacts::build(&format!("{script}{d}\n")).expect("the day's starter builds");
+        // It drives the environment's sun rather than adding a second.
+        assert_eq!(day.lights, 1, "one sun");
         for kind in ["drifts", "rises", "pulsates", "glows", "flows"] {
             rain.dynamics[0].kind = kind.into();
             rain.dynamics[0].subject = "bottle".into();

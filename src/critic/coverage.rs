@@ -273,7 +273,10 @@ impl CoverageRecorder {
                 e.1 = e.1.max(f.stats.max_speed);
             }
         }
-        self.max_wind = self.max_wind.max(frame.wind.length());
+        self.max_wind = self
+            .max_wind
+            .max(frame.wind.length())
+            .max(frame.wind_line.max_speed());
         let seen = particles_in_view(world, frame);
         self.leaf_px.extend(seen.leaf_px);
         self.leaves_in_view.extend(seen.leaves);

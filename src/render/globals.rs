@@ -10,7 +10,7 @@ use super::camera::CameraRig;
 use super::lighting::{Lighting, SUN_DISC_RADIUS_DEG};
 use super::options::RenderOptions;
 use super::shadow::ShadowFit;
-use crate::sim::Frame;
+use crate::sim::{Frame, WIND_SAMPLES};
 
 /// Point and spot lights drawn per frame; more are dropped, weakest first.
 pub const MAX_POINT_LIGHTS: usize = 8;
@@ -52,6 +52,9 @@ pub struct Globals {
     pub fog_color: [f32; 4],
     pub counts: [f32; 4],
     pub wind: [f32; 4],
+    pub wind_origin: [f32; 4],
+    pub wind_axis: [f32; 4],
+    pub wind_samples: [[f32; 4]; WIND_SAMPLES],
     pub lights: [PointLightRaw; MAX_POINT_LIGHTS],
 }
 
@@ -106,6 +109,7 @@ pub fn build(
     } else {
         Vec3::ZERO
     };
+    let line = &frame.wind_line;
     let shadow_size = opts.quality.shadow_size() as f32;
     let inv = cam.view_proj.inverse();
     Globals {
@@ -143,9 +147,12 @@ pub fn build(
             opts.quality.shadow_taps() as f32,
             1.0 / shadow_size,
             light.points.len() as f32,
-            0.0,
+            opts.quality.occlusion_taps() as f32,
         ],
         wind: v4(wind, t),
+        wind_origin: v4(line.origin, 0.0),
+        wind_axis: v4(line.axis, line.spacing),
+        wind_samples: line.samples.map(|v| v4(v, 0.0)),
         lights,
     }
 }
@@ -156,7 +163,10 @@ mod tests {
 
     #[test]
     fn layout_matches_the_shader() {
-        // 3 matrices, 22 vec4s, 8 lights of 4 vec4s.
-        assert_eq!(std::mem::size_of::<Globals>(), 3 * 64 + 22 * 16 + 8 * 64);
+        // 3 matrices, 24 vec4s, the wind samples, 8 lights of 4 vec4s.
+        assert_eq!(
+            std::mem::size_of::<Globals>(),
+            3 * 64 + 24 * 16 + WIND_SAMPLES * 16 + 8 * 64
+        );
     }
 }

@@ -15,7 +15,9 @@
 //! 2. a shadow-map pass, then the camera pass into a linear HDR target
 //!    (4x MSAA at default quality): opaque entities, the analytic sky
 //!    behind them, transparent entities, particles;
-//! 3. tone mapping (ACES fit, exposure from the environment) into the
+//! 3. screen-space effects ([`effects`]): ambient occlusion from the depth
+//!    buffer on the ambient share of each pixel, and bloom of bright light;
+//! 4. tone mapping (ACES fit, exposure from the environment) into the
 //!    sRGB output, copied into a readback buffer.
 //!
 //! [`Renderer::render`] does one frame and waits. For video,
@@ -30,6 +32,7 @@
 mod bounds;
 mod camera;
 mod deform;
+mod effects;
 mod error;
 mod globals;
 mod gpu;

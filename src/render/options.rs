@@ -29,10 +29,11 @@ pub fn parse_size(s: &str) -> Result<(u32, u32), String> {
 /// Trades image quality for speed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Quality {
-    /// No anti-aliasing, small shadow map, one shadow tap: previews.
+    /// No anti-aliasing, small shadow map, one shadow tap, no ambient
+    /// occlusion or bloom: previews.
     Draft,
     /// 4x MSAA on a GPU (an edge filter on a software rasteriser), 2048
-    /// shadow map, soft shadow edges.
+    /// shadow map, soft shadow edges, ambient occlusion and bloom.
     #[default]
     Default,
     /// 4x MSAA, 4096 shadow map, wider soft shadows.
@@ -67,6 +68,21 @@ impl Quality {
             Quality::Default => 2048,
             Quality::High => 4096,
         }
+    }
+
+    /// Depth samples per pixel of screen-space ambient occlusion (0: off).
+    /// Drafts skip it, with bloom: they are for judging motion.
+    pub fn occlusion_taps(self) -> u32 {
+        match self {
+            Quality::Draft => 0,
+            Quality::Default => 10,
+            Quality::High => 16,
+        }
+    }
+
+    /// Whether bright light (fire, lamps, the sun's disc) blooms.
+    pub fn bloom(self) -> bool {
+        self != Quality::Draft
     }
 
     /// Taps of percentage-closer filtering per shadow lookup (each tap is a

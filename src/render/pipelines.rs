@@ -104,9 +104,11 @@ const PREMULTIPLIED: wgpu::BlendState = wgpu::BlendState {
         dst_factor: wgpu::BlendFactor::OneMinusSrcAlpha,
         operation: wgpu::BlendOperation::Add,
     },
+    // Alpha keeps the ambient share the opaque surface behind wrote, for
+    // ambient occlusion.
     alpha: wgpu::BlendComponent {
-        src_factor: wgpu::BlendFactor::One,
-        dst_factor: wgpu::BlendFactor::OneMinusSrcAlpha,
+        src_factor: wgpu::BlendFactor::Zero,
+        dst_factor: wgpu::BlendFactor::One,
         operation: wgpu::BlendOperation::Add,
     },
 };
@@ -203,7 +205,7 @@ impl Pipelines {
                 multisample,
                 fragment: Some(wgpu::FragmentState {
                     module: &mesh_sm,
-                    entry_point: Some("fs_main"),
+                    entry_point: Some(if transparent { "fs_main" } else { "fs_opaque" }),
                     compilation_options: Default::default(),
                     targets: &[Some(wgpu::ColorTargetState {
                         format: HDR_FORMAT,

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::camera::CameraRig;
+use super::effects::{self, Effects};
 use super::globals::{Globals, PostRaw};
 use super::gpu::Gpu;
 use super::lighting::lighting;
@@ -128,13 +129,14 @@ impl Targets {
             1,
             U::RENDER_ATTACHMENT | U::TEXTURE_BINDING,
         );
+        // Ambient occlusion reads the camera pass's depth.
         let depth = texture(
             device,
             "depth",
             (w, h),
             DEPTH_FORMAT,
             msaa,
-            U::RENDER_ATTACHMENT,
+            U::RENDER_ATTACHMENT | U::TEXTURE_BINDING,
         );
         let output = texture(
             device,
@@ -189,6 +191,8 @@ pub struct Renderer {
     analysis: Option<AnalysisTargets>,
     particle_scratch: Vec<ParticleRaw>,
     liquid: super::liquid::LiquidRenderer,
+    /// Ambient occlusion and bloom; `None` at draft quality.
+    effects: Option<Effects>,
 }
 
 impl Renderer {
@@ -270,13 +274,27 @@ impl Renderer {
             min_filter: wgpu::FilterMode::Linear,
             ..Default::default()
         });
+        let effects = (opts.quality.occlusion_taps() > 0 || opts.quality.bloom()).then(|| {
+            Effects::new(
+                device,
+                &effects::Inputs {
+                    globals: &globals_buf,
+                    hdr: &targets.hdr_view,
+                    depth: &targets.depth_view,
+                    msaa,
+                    size: (opts.width, opts.height),
+                    bloom: opts.quality.bloom(),
+                },
+            )
+        });
+        let tone_source = effects.as_ref().map_or(&targets.hdr_view, |e| &e.lit_view);
         let post_bg = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("post"),
             layout: &pipelines.post_layout,
             entries: &[
                 wgpu::BindGroupEntry {
                     binding: 0,
-                    resource: wgpu::BindingResource::TextureView(&targets.hdr_view),
+                    resource: wgpu::BindingResource::TextureView(tone_source),
                 },
                 wgpu::BindGroupEntry {
                     binding: 1,
@@ -331,6 +349,7 @@ impl Renderer {
             analysis: None,
             particle_scratch: Vec::new(),
             liquid: Default::default(),
+            effects,
         })
     }
 
@@ -495,6 +514,11 @@ impl Renderer {
                 ],
             }),
         );
+        if let Some(e) = &mut self.effects {
+            let bright =
+                effects::has_bright_light(world, frame, &cam, light.sky.sun_disc, light.exposure);
+            e.prepare(&self.gpu.queue, light.exposure, bright);
+        }
         self.instances
             .write(&self.gpu, bytemuck::cast_slice(&plan.instances));
         (plan, cam, fit.is_some())
@@ -598,7 +622,11 @@ impl Renderer {
                     view: &self.targets.depth_view,
                     depth_ops: Some(wgpu::Operations {
                         load: wgpu::LoadOp::Clear(0.0),
-                        store: wgpu::StoreOp::Discard,
+                        store: if self.effects.is_some() {
+                            wgpu::StoreOp::Store
+                        } else {
+                            wgpu::StoreOp::Discard
+                        },
                     }),
                     stencil_ops: None,
                 }),
@@ -626,6 +654,9 @@ impl Renderer {
                 pass.set_vertex_buffer(0, self.particles.buffer.slice(..));
                 pass.draw(0..6, 0..particle_count);
             }
+        }
+        if let Some(e) = &self.effects {
+            e.encode(&mut encoder);
         }
         {
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {

@@ -449,6 +449,22 @@ fn unknown_function(sig: &str, registry: &Registry) -> ScriptError {
             );
             return e;
         }
+        // The same builder in another module ("nature::tree" is
+        // assets::tree) is the likeliest meant.
+        let bare = name.rsplit("::").next().unwrap_or(&name);
+        let elsewhere: Vec<String> = crate::script::stdlib::catalog()
+            .into_iter()
+            .filter(|c| c.module != module && c.name == bare)
+            .map(|c| format!("{}::{}", c.module, c.name))
+            .collect();
+        if let Some(other) = elsewhere.first() {
+            let other_module = other.split("::").next().unwrap_or_default();
+            e.suggestions = elsewhere.clone();
+            e.hint = format!(
+                "{bare} is in the {other_module} module: import \"{other_module}\" as {other_module}; then call {other}."
+            );
+            return e;
+        }
         e.suggestions = closest(&name, in_module.iter().map(String::as_str), 3);
         e.hint = match e.suggestions.first() {
             Some(first) => {

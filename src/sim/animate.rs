@@ -88,6 +88,7 @@ pub fn read(world: &World, target: &AnimTarget, property: Property) -> Value {
             let env = &world.environment;
             match property {
                 P::FogDensity => s(env.fog_density),
+                P::FogColor => v(env.fog_color),
                 P::Ambient => s(env.ambient),
                 P::Exposure => s(env.exposure),
                 P::Color => v(env.sky_color),
@@ -177,6 +178,7 @@ pub fn write(world: &mut World, target: &AnimTarget, property: Property, value: 
             let env = &mut world.environment;
             match property {
                 P::FogDensity => env.fog_density = sc.max(0.0),
+                P::FogColor => env.fog_color = vc.max(Vec3::ZERO),
                 P::Ambient => env.ambient = sc.max(0.0),
                 P::Exposure => env.exposure = sc,
                 P::Color => env.sky_color = vc.max(Vec3::ZERO),

@@ -21,7 +21,7 @@ pub mod spatial_hash;
 
 use glam::Vec3;
 
-pub use frame::{CameraView, DeformView, Frame, ParticleView};
+pub use frame::{CameraView, DeformView, Frame, ParticleView, WIND_SAMPLES, WindLine};
 pub use sink::{FrameSink, SinkError};
 
 use crate::util::hash::StateHasher;
@@ -365,11 +365,17 @@ impl Simulation {
         let centre = camera.target;
         let tf = world.time as f32;
         let (masses, energies) = self.physics.masses_and_energies(world.entities.len());
-        let wind = world
-            .fields
-            .iter()
-            .map(|f| f.air_velocity(centre, tf))
-            .sum();
+        let air = |p: Vec3| -> Vec3 { world.fields.iter().map(|f| f.air_velocity(p, tf)).sum() };
+        let wind = air(centre);
+        // Samples a few metres apart across what the camera sees: the
+        // gusts' structure is tens of metres long.
+        let reach = (camera.position - camera.target).length();
+        let spacing = (reach / 4.0).clamp(1.0, 8.0);
+        let wind_line = if world.fields.is_empty() {
+            frame::WindLine::still(centre)
+        } else {
+            frame::WindLine::sample(centre, spacing, air)
+        };
         Frame {
             index,
             time: world.time,
@@ -397,6 +403,7 @@ impl Simulation {
             environment: world.environment.clone(),
             particles: view,
             wind,
+            wind_line,
             state_hash: self.state_hash(world, &transforms),
             deformables: self.deform_views(),
             transforms,

@@ -16,6 +16,99 @@ use crate::world::{BodyKind, Field, Shape, Transform, World};
 #[derive(Default)]
 pub struct Ground {
     surfaces: Vec<Surface>,
+    /// Which surfaces may lie over each cell, so a particle looks at the few
+    /// near it and not at every trunk and branch of a forest.
+    index: SurfaceIndex,
+}
+
+/// A coarse grid over the surfaces' footprints (seen from above). Surfaces
+/// wider than [`WIDE_SURFACE`] (ground planes, terrain) are checked
+/// everywhere; the rest are listed in every cell their footprint touches.
+#[derive(Default)]
+struct SurfaceIndex {
+    everywhere: Vec<u32>,
+    min_x: f32,
+    min_z: f32,
+    cell: f32,
+    cols: usize,
+    rows: usize,
+    cells: Vec<Vec<u32>>,
+}
+
+/// Metres across beyond which a surface is checked everywhere.
+const WIDE_SURFACE: f32 = 30.0;
+/// Most cells along either side of the index.
+const INDEX_CELLS: usize = 96;
+
+impl SurfaceIndex {
+    fn new(footprints: &[(f32, f32, f32, f32)]) -> SurfaceIndex {
+        let mut index = SurfaceIndex::default();
+        let wide = |f: &(f32, f32, f32, f32)| {
+            !(f.0.is_finite() && f.1.is_finite() && f.2.is_finite() && f.3.is_finite())
+                || f.2 - f.0 > WIDE_SURFACE
+                || f.3 - f.1 > WIDE_SURFACE
+        };
+        let (mut lo_x, mut lo_z, mut hi_x, mut hi_z) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+        for (i, f) in footprints.iter().enumerate() {
+            if wide(f) {
+                index.everywhere.push(i as u32);
+            } else {
+                lo_x = lo_x.min(f.0);
+                lo_z = lo_z.min(f.1);
+                hi_x = hi_x.max(f.2);
+                hi_z = hi_z.max(f.3);
+            }
+        }
+        if lo_x > hi_x {
+            return index;
+        }
+        let extent = (hi_x - lo_x).max(hi_z - lo_z).max(0.01);
+        let cell = (extent / INDEX_CELLS as f32).max(0.05);
+        index.min_x = lo_x;
+        index.min_z = lo_z;
+        index.cell = cell;
+        index.cols = (((hi_x - lo_x) / cell) as usize + 1).min(INDEX_CELLS + 1);
+        index.rows = (((hi_z - lo_z) / cell) as usize + 1).min(INDEX_CELLS + 1);
+        index.cells = vec![Vec::new(); index.cols * index.rows];
+        for (i, f) in footprints.iter().enumerate() {
+            if wide(f) {
+                continue;
+            }
+            let (c0, r0) = index.cell_of(f.0, f.1);
+            let (c1, r1) = index.cell_of(f.2, f.3);
+            for r in r0..=r1 {
+                for c in c0..=c1 {
+                    index.cells[r * index.cols + c].push(i as u32);
+                }
+            }
+        }
+        index
+    }
+
+    /// The cell holding (x, z), clamped to the grid.
+    fn cell_of(&self, x: f32, z: f32) -> (usize, usize) {
+        let c = ((x - self.min_x) / self.cell).max(0.0) as usize;
+        let r = ((z - self.min_z) / self.cell).max(0.0) as usize;
+        (c.min(self.cols - 1), r.min(self.rows - 1))
+    }
+
+    /// Surfaces that may lie over (x, z).
+    fn near(&self, x: f32, z: f32) -> impl Iterator<Item = usize> + '_ {
+        let local: &[u32] = if self.cells.is_empty()
+            || !x.is_finite()
+            || !z.is_finite()
+            || x < self.min_x
+            || z < self.min_z
+            || x > self.min_x + self.cell * self.cols as f32
+            || z > self.min_z + self.cell * self.rows as f32
+        {
+            &[]
+        } else {
+            let (c, r) = self.cell_of(x, z);
+            &self.cells[r * self.cols + c]
+        };
+        self.everywhere.iter().chain(local).map(|&i| i as usize)
+    }
 }
 
 enum SurfaceShape {
@@ -126,6 +219,37 @@ struct Surface {
     lift: f32,
 }
 
+impl Surface {
+    /// The world (min x, min z, max x, max z) the surface can answer for,
+    /// a little generous so no query at its edge is missed.
+    fn footprint(&self) -> (f32, f32, f32, f32) {
+        let (hw, hd) = match &self.shape {
+            SurfaceShape::Rect { half_w, half_d } => (*half_w, *half_d),
+            SurfaceShape::Heights { width, depth, .. } => (width * 0.5, depth * 0.5),
+            SurfaceShape::Raster(r) => {
+                let pad = r.cell;
+                return (
+                    r.min_x - pad,
+                    r.min_z - pad,
+                    r.min_x + r.cell * r.cols as f32 + pad,
+                    r.min_z + r.cell * r.rows as f32 + pad,
+                );
+            }
+        };
+        let t = &self.transform;
+        let (mut lo_x, mut lo_z, mut hi_x, mut hi_z) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+        for (sx, sz) in [(-1.0, -1.0), (1.0, -1.0), (-1.0, 1.0), (1.0, 1.0)] {
+            let p = t.position + t.rotation * Vec3::new(sx * hw, 0.0, sz * hd);
+            lo_x = lo_x.min(p.x);
+            lo_z = lo_z.min(p.z);
+            hi_x = hi_x.max(p.x);
+            hi_z = hi_z.max(p.z);
+        }
+        let pad = 0.01;
+        (lo_x - pad, lo_z - pad, hi_x + pad, hi_z + pad)
+    }
+}
+
 impl Ground {
     pub fn from_world(world: &World, transforms: &[Transform]) -> Ground {
         let mut surfaces = Vec::new();
@@ -198,13 +322,17 @@ impl Ground {
                 lift,
             });
         }
-        Ground { surfaces }
+        let footprints: Vec<_> = surfaces.iter().map(Surface::footprint).collect();
+        Ground {
+            index: SurfaceIndex::new(&footprints),
+            surfaces,
+        }
     }
 
     /// The highest surface under (x, z) that is not above `ceiling`.
     pub fn height_below(&self, x: f32, z: f32, ceiling: f32) -> Option<f32> {
         let mut best: Option<f32> = None;
-        for s in &self.surfaces {
+        for s in self.index.near(x, z).map(|i| &self.surfaces[i]) {
             let local = s.transform.rotation.conjugate()
                 * (Vec3::new(x, s.transform.position.y, z) - s.transform.position);
             let h = match &s.shape {
@@ -248,7 +376,9 @@ impl Ground {
     /// through a surface: above it before, wholly below it after, over it
     /// both times.
     pub fn crossed(&self, from: Vec3, to: Vec3, radius: f32) -> bool {
-        self.surfaces.iter().any(|s| {
+        // A crossed surface lies over `to`.
+        self.index.near(to.x, to.z).any(|i| {
+            let s = &self.surfaces[i];
             let over = |p: Vec3| -> Option<f32> {
                 let local = s.transform.rotation.conjugate()
                     * (Vec3::new(p.x, s.transform.position.y, p.z) - s.transform.position);

@@ -42,6 +42,7 @@ pub enum Property {
     Strength,
     Rate,
     FogDensity,
+    FogColor,
     Ambient,
     Exposure,
 }
@@ -74,6 +75,7 @@ impl Property {
         ("strength", Property::Strength),
         ("rate", Property::Rate),
         ("fog_density", Property::FogDensity),
+        ("fog_color", Property::FogColor),
         ("ambient", Property::Ambient),
         ("exposure", Property::Exposure),
     ];
@@ -91,7 +93,7 @@ impl Property {
             Property::Position | Property::Rotation | Property::Scale | Property::Target => {
                 ValueKind::Vector
             }
-            Property::Color | Property::Emissive => ValueKind::Color,
+            Property::Color | Property::Emissive | Property::FogColor => ValueKind::Color,
             _ => ValueKind::Scalar,
         }
     }
@@ -117,7 +119,7 @@ impl Property {
             AnimTarget::Camera => &[Position, Target, Fov],
             AnimTarget::Field(_) => &[Strength, Position],
             AnimTarget::Emitter(_) => &[Rate, Position],
-            AnimTarget::Environment => &[FogDensity, Ambient, Exposure, Color],
+            AnimTarget::Environment => &[FogDensity, FogColor, Ambient, Exposure, Color],
         }
     }
 }

@@ -3,9 +3,35 @@
 
 pub mod http;
 
+use code2worlds::brief::Brief;
+use code2worlds::critic::{Critic, CriticDiff};
 use code2worlds::measure::Trace;
+use code2worlds::output::{Recorder, RecorderOptions};
 use code2worlds::pipeline::{self, RunOptions, RunResult};
+use code2worlds::render::{Quality, RenderOptions};
 use code2worlds::script::ScriptError;
+use code2worlds::sim::FrameSink;
+
+/// Runs a world with the critic (against `brief` when given) and a small
+/// draft render for its visual checks; panics when nothing could render.
+pub fn judge(src: &str, brief: Option<Brief>) -> (RunResult, CriticDiff) {
+    let mut critic = Critic::new(brief);
+    let mut recorder = Recorder::new(RecorderOptions::critic_only(
+        RenderOptions::new(160, 90).with_quality(Quality::Draft),
+    ));
+    assert!(
+        recorder.is_rendering(),
+        "no graphics adapter: {:?}",
+        recorder.stats().error
+    );
+    let mut sinks: Vec<&mut dyn FrameSink> = vec![&mut critic, &mut recorder];
+    let r = pipeline::run(src, &RunOptions::default(), &mut sinks);
+    drop(sinks);
+    let visual = recorder.take_visual();
+    assert!(visual.is_some(), "nothing rendered");
+    let diff = critic.diff(&r.report, visual.as_ref(), (Vec::new(), Vec::new()));
+    (r, diff)
+}
 
 /// Runs a script with default options; panics with the error if it fails.
 pub fn run_ok(src: &str) -> RunResult {

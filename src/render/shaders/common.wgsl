@@ -51,14 +51,30 @@ struct Globals {
     fog: vec4<f32>,
     // rgb lit fog colour, w forward scattering towards the key light
     fog_color: vec4<f32>,
-    // x shadow taps, y shadow texel in uv, z point light count, w unused
+    // x shadow taps, y shadow texel in uv, z point light count, w ambient
+    // occlusion taps
     counts: vec4<f32>,
-    // xyz wind velocity, w time
+    // xyz wind velocity at the scene's centre, w time
     wind: vec4<f32>,
+    // The air sampled along the wind (sim::WindLine): xyz middle of the line
+    wind_origin: vec4<f32>,
+    // xyz unit direction of the line, w metres between samples
+    wind_axis: vec4<f32>,
+    wind_samples: array<vec4<f32>, 16>,
     lights: array<PointLight, 8>,
 };
 
 @group(0) @binding(0) var<uniform> globals: Globals;
+
+// The air where `p` stands, interpolated along the sampled line, so gusts
+// sweep across a field instead of bending it all at once.
+fn wind_at(p: vec3<f32>) -> vec3<f32> {
+    let last = 15.0;
+    let s = clamp(dot(p - globals.wind_origin.xyz, globals.wind_axis.xyz) / max(globals.wind_axis.w, 0.1) + last * 0.5, 0.0, last);
+    let i = min(u32(floor(s)), 14u);
+    let f = s - f32(i);
+    return mix(globals.wind_samples[i].xyz, globals.wind_samples[i + 1u].xyz, f);
+}
 
 const PI: f32 = 3.14159265;
 

@@ -34,8 +34,8 @@ struct VertexOut {
     @location(5) @interpolate(flat) ident: u32,
 };
 
-// Foliage bends away from the wind, more the higher it is above its base,
-// with a small flutter so it never looks frozen.
+// Foliage bends away from the air where it stands, more the higher it is
+// above its base, with a small flutter so it never looks frozen.
 fn sway(world: vec3<f32>, params: vec4<f32>) -> vec3<f32> {
     let amount = params.y;
     if (amount <= 0.0) {
@@ -44,7 +44,8 @@ fn sway(world: vec3<f32>, params: vec4<f32>) -> vec3<f32> {
     let height = max(params.w, 0.05);
     let h = clamp((world.y - params.z) / height, 0.0, 1.5);
     let t = globals.wind.w;
-    let wind = vec3<f32>(globals.wind.x, 0.0, globals.wind.z);
+    let air = wind_at(world);
+    let wind = vec3<f32>(air.x, 0.0, air.z);
     let speed = length(wind);
     var dir = vec3<f32>(1.0, 0.0, 0.0);
     if (speed > 1e-4) {
@@ -178,8 +179,14 @@ fn add_direct(acc: Shade, s: Surface, l: vec3<f32>, irradiance: vec3<f32>) -> Sh
     return out;
 }
 
-@fragment
-fn fs_main(in: VertexOut, @builtin(front_facing) front: bool) -> @location(0) vec4<f32> {
+struct Shaded {
+    color: vec3<f32>,
+    alpha: f32,
+    // Share of the colour that is ambient light (what occlusion dims).
+    ambient: f32,
+};
+
+fn shade(in: VertexOut, front: bool) -> Shaded {
     var n = normalize(in.normal);
     if (!front) {
         n = -n;
@@ -205,6 +212,7 @@ fn fs_main(in: VertexOut, @builtin(front_facing) front: bool) -> @location(0) ve
     var acc: Shade;
     acc.diffuse = s.diffuse * hemisphere_ambient(n);
     acc.specular = env * fresnel * (1.0 - s.rough * 0.7);
+    let ambient = luminance(acc.diffuse + acc.specular);
 
     let key_l = globals.key_dir.xyz;
     let key_ndl = dot(n, key_l);
@@ -226,9 +234,29 @@ fn fs_main(in: VertexOut, @builtin(front_facing) front: bool) -> @location(0) ve
     let opacity = saturate(in.color.a);
     let alpha = saturate(opacity + luminance(fresnel) * (1.0 - opacity));
     var c = acc.diffuse * opacity + acc.specular + in.emissive.rgb;
+    var out: Shaded;
+    out.ambient = ambient / max(luminance(c), 1e-6);
     let f = fog_amount(cam, in.world);
     c = mix(c, fog_tint(-v) * alpha, f);
-    return vec4<f32>(c, alpha);
+    out.color = c;
+    out.alpha = alpha;
+    // Fog is not occluded.
+    out.ambient = clamp(out.ambient * (1.0 - f), 0.0, 1.0);
+    return out;
+}
+
+@fragment
+fn fs_main(in: VertexOut, @builtin(front_facing) front: bool) -> @location(0) vec4<f32> {
+    let s = shade(in, front);
+    return vec4<f32>(s.color, s.alpha);
+}
+
+// Opaque surfaces hand their ambient share to the occlusion composite in
+// alpha (nothing blends with them).
+@fragment
+fn fs_opaque(in: VertexOut, @builtin(front_facing) front: bool) -> @location(0) vec4<f32> {
+    let s = shade(in, front);
+    return vec4<f32>(s.color, s.ambient);
 }
 
 struct AnalysisOut {

@@ -27,5 +27,6 @@ fn fs_sky(in: SkyOut) -> @location(0) vec4<f32> {
     let reach = globals.fog.w / (1.0 + 8.0 * max(dir.y, 0.0));
     let f = fog_amount(cam, cam + dir * reach);
     c = mix(c, fog_tint(dir), f);
-    return vec4<f32>(c, 1.0);
+    // Alpha: no ambient share, so occlusion leaves the sky alone.
+    return vec4<f32>(c, 0.0);
 }

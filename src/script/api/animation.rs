@@ -81,7 +81,7 @@ pub static ANIMATE: FnDoc = FnDoc {
         ),
         (
             "property",
-            "entity: position, rotation, scale, color, emissive, emissive_strength, opacity, roughness, metallic; light: intensity, color, elevation, azimuth, time_of_day, position, target; camera: position, target, fov; field: strength; emitter: rate, position; environment: fog_density, ambient, exposure, color",
+            "entity: position, rotation, scale, color, emissive, emissive_strength, opacity, roughness, metallic; light: intensity, color, elevation, azimuth, time_of_day, position, target; camera: position, target, fov; field: strength; emitter: rate, position; environment: fog_density, fog_color, ambient, exposure, color",
         ),
         (
             "keys",

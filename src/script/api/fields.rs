@@ -171,7 +171,7 @@ pub static WIND: FnDoc = FnDoc {
     forms: &["wind()", "wind(options)"],
     returns: "Field",
     params: &[],
-    doc: "Moving air with gusts and turbulence (deterministic noise). It drags particles and pushes bodies by their size; foliage with `sway` bends with it.",
+    doc: "Moving air with gusts and turbulence (deterministic noise). It drags particles and pushes bodies by their size; foliage with `sway` bends with the air where it stands, so gusts visibly sweep downwind across grass, wheat and forests.",
     options: &[COMMON, WIND_OPTS],
     example: "let breeze = wind(#{ direction: [1, 0, 0.3], speed: 4, gust: 0.5, turbulence: 0.3 });",
 };
