@@ -225,6 +225,15 @@ fn bad_parameters_are_structured_errors() {
         ("cloth([1, 1], #{ attach: box(1) });", "attach"),
         ("cloth([1, 1], #{ stiffness: 2 });", "stiffness"),
         ("cloth(group(), #{});", "group"),
+        (
+            "let m = plane(1); cloth(m, #{ resolution: 8 });",
+            "not to a mesh entity",
+        ),
+        ("let m = plane(1); cloth(m); soft_body(m);", "already cloth"),
+        (
+            "let b = sphere(0.2); soft_body(b); cloth(b);",
+            "already cloth",
+        ),
         ("soft_body(\"cone\");", "shape"),
         ("soft_body(\"box\", #{ size: [0, 1, 1] });", "size"),
         ("soft_body(\"sphere\", #{ pulse_period: 2 });", "pulse"),

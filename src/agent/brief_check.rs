@@ -67,6 +67,40 @@ const PARTS_OF: &[(&str, &[&str])] = &[
 /// when the prompt does, so the world gets fog.
 const FOG_WORDS: &[&str] = &["mist", "misty", "fog", "foggy", "haze", "hazy"];
 
+/// Kinds of thing that stay where they stand, with the motions a brief
+/// must not give them.
+const STILL_THINGS: &[(&[&str], &[&str])] = &[
+    (
+        &[
+            "tree",
+            "trees",
+            "forest",
+            "oak",
+            "pine",
+            "palm",
+            "maple",
+            "birch",
+            "pile",
+            "leaf_pile",
+            "heap",
+            "mound",
+            "canopy",
+            "woods",
+            "grove",
+        ],
+        &["spins", "rolls", "slides", "bounces", "rises", "drifts"],
+    ),
+    (
+        &[
+            "dune", "dunes", "hill", "mountain", "desert", "sand", "valley", "terrain", "ground",
+            "rock", "stone", "boulder", "root", "roots",
+        ],
+        &[
+            "sways", "spins", "rolls", "bounces", "drifts", "falls", "slides", "rises", "topples",
+        ],
+    ),
+];
+
 impl BriefProblem {
     /// What the planner is told.
     pub fn message(&self) -> String {
@@ -245,68 +279,25 @@ pub fn problems(brief: &Brief, prompt: &str) -> Vec<BriefProblem> {
             });
         }
     }
-    // Trees and leaf piles do not spin, roll, slide or bounce: in "leaves
-    // fell, spinning" it is the leaves that spin, and falling_leaves
-    // tumbles them.
+    // Things that stay where they stand, and the motions a brief must not
+    // hand them: in "leaves fell, spinning" it is the leaves that spin, and
+    // falling_leaves tumbles them; a wood never rises or drifts (Code4D-02's
+    // "canopy rises" floated the forest off the ground); ground does not
+    // sway in a breeze (a dune, a hill or a rock is still; the sand on it
+    // flows).
     for d in &brief.dynamics {
-        let rooted = brief.objects.iter().any(|o| {
-            o.name == d.subject
-                && words(&o.kind).iter().any(|w| {
-                    [
-                        "tree",
-                        "trees",
-                        "forest",
-                        "oak",
-                        "pine",
-                        "palm",
-                        "maple",
-                        "birch",
-                        "pile",
-                        "leaf_pile",
-                        "heap",
-                        "mound",
-                        "canopy",
-                        "woods",
-                        "grove",
-                    ]
-                    .contains(&w.as_str())
+        let refused = STILL_THINGS.iter().any(|(kinds, motions)| {
+            motions.contains(&d.kind.as_str())
+                && brief.objects.iter().any(|o| {
+                    o.name == d.subject
+                        && words(&o.kind).iter().any(|w| kinds.contains(&w.as_str()))
                 })
         });
-        let reported = out
-            .iter()
-            .any(|p| matches!(p, BriefProblem::UnaskedMotion { kind, subject } if *kind == d.kind && *subject == d.subject));
-        // Nor does a wood rise or drift (Code4D-02's "canopy rises" floated
-        // the forest off the ground).
-        if rooted
-            && ["spins", "rolls", "slides", "bounces", "rises", "drifts"].contains(&d.kind.as_str())
-            && !reported
-        {
-            out.push(BriefProblem::UnaskedMotion {
-                kind: d.kind.clone(),
-                subject: d.subject.clone(),
-            });
-        }
-    }
-    // Ground does not sway in a breeze: a dune, a hill or a rock is still
-    // (the sand on it flows).
-    for d in &brief.dynamics {
-        let ground = brief.objects.iter().any(|o| {
-            o.name == d.subject
-                && words(&o.kind).iter().any(|w| {
-                    [
-                        "dune", "dunes", "hill", "mountain", "desert", "sand", "valley", "terrain",
-                        "ground", "rock", "stone", "boulder", "root", "roots",
-                    ]
-                    .contains(&w.as_str())
-                })
+        let reported = out.iter().any(|p| {
+            matches!(p, BriefProblem::UnaskedMotion { kind, subject }
+                if *kind == d.kind && *subject == d.subject)
         });
-        if ground
-            && [
-                "sways", "spins", "rolls", "bounces", "drifts", "falls", "slides", "rises",
-                "topples",
-            ]
-            .contains(&d.kind.as_str())
-        {
+        if refused && !reported {
             out.push(BriefProblem::UnaskedMotion {
                 kind: d.kind.clone(),
                 subject: d.subject.clone(),

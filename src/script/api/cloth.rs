@@ -169,6 +169,7 @@ pub static CLOTH: FnDoc = FnDoc {
     forms: &[
         "cloth(size)",
         "cloth(size, options)",
+        "cloth(entity)",
         "cloth(entity, options)",
     ],
     returns: "Entity",
@@ -572,22 +573,15 @@ fn cloth_from(
     let func = CLOTH.name;
     require_building(host, func)?;
     let o = Opts::parse(&CLOTH, options)?;
-    for key in ["resolution", "flat"] {
-        if o.has(key) {
-            return Err(ApiError::validation(
-                func,
-                format!("'{key}' applies to a sheet made from a size, not to a mesh entity"),
-            ));
-        }
-    }
+    refuse_keys(
+        func,
+        &o,
+        &["resolution", "flat"],
+        "applies to a sheet made from a size, not to a mesh entity",
+    )?;
     let (pos, tris) = {
         let h = host.borrow();
-        if h.world.deformables.iter().any(|d| d.entity() == entity) {
-            return Err(ApiError::validation(
-                func,
-                "this entity is already cloth or a soft body",
-            ));
-        }
+        refuse_second_deformable(func, &h.world, entity)?;
         let e = h.world.entity(entity);
         if matches!(e.shape, Shape::Group) {
             return Err(
@@ -648,27 +642,42 @@ fn soft_primitive(o: &Opts, shape: &Dynamic, res: usize) -> ApiResult<TetMesh> {
     Ok(tetrahedralise(soft_shape, res))
 }
 
-/// The inside of a closed mesh entity (a lathe, a tessellated shape,
-/// faces), in its own frame.
-fn soft_mesh_of(host: &SharedHost, o: &Opts, entity: EntityId, res: usize) -> ApiResult<TetMesh> {
-    let func = SOFT_BODY.name;
-    for key in ["size", "radius", "height"] {
-        if o.has(key) {
-            return Err(ApiError::validation(
-                func,
-                format!(
-                    "'{key}' sizes a primitive shape; a mesh entity keeps its own size (use 'scale')"
-                ),
-            ));
-        }
+/// Options that make no sense for a mesh entity turned deformable are
+/// errors that say why, not silently ignored.
+fn refuse_keys(func: &'static str, o: &Opts, keys: &[&str], why: &str) -> ApiResult<()> {
+    match keys.iter().find(|k| o.has(k)) {
+        Some(key) => Err(ApiError::validation(func, format!("'{key}' {why}"))),
+        None => Ok(()),
     }
-    let h = host.borrow();
-    if h.world.deformables.iter().any(|d| d.entity() == entity) {
+}
+
+/// An entity is cloth or a soft body once.
+fn refuse_second_deformable(
+    func: &'static str,
+    world: &crate::world::World,
+    entity: EntityId,
+) -> ApiResult<()> {
+    if world.deformables.iter().any(|d| d.entity() == entity) {
         return Err(ApiError::validation(
             func,
             "this entity is already cloth or a soft body",
         ));
     }
+    Ok(())
+}
+
+/// The inside of a closed mesh entity (a lathe, a tessellated shape,
+/// faces), in its own frame.
+fn soft_mesh_of(host: &SharedHost, o: &Opts, entity: EntityId, res: usize) -> ApiResult<TetMesh> {
+    let func = SOFT_BODY.name;
+    refuse_keys(
+        func,
+        o,
+        &["size", "radius", "height"],
+        "sizes a primitive shape; a mesh entity keeps its own size (use 'scale')",
+    )?;
+    let h = host.borrow();
+    refuse_second_deformable(func, &h.world, entity)?;
     let e = h.world.entity(entity);
     if matches!(
         e.shape,
@@ -782,8 +791,13 @@ pub fn register(api: &mut Api) {
     reg!(
         api,
         CLOTH,
-        move |ctx: NativeCallContext, size: Dynamic| -> R<EntityHandle> {
-            Ok(cloth_sheet(&h1, size, None, call_line(&ctx))?)
+        move |ctx: NativeCallContext, first: Dynamic| -> R<EntityHandle> {
+            let line = call_line(&ctx);
+            // cloth(mesh_entity) as well as cloth([w, h]).
+            if let Some(e) = first.clone().try_cast::<EntityHandle>() {
+                return Ok(cloth_from(&h1, e.0, None, line)?);
+            }
+            Ok(cloth_sheet(&h1, first, None, line)?)
         },
         move |ctx: NativeCallContext, first: Dynamic, options: Dynamic| -> R<EntityHandle> {
             let line = call_line(&ctx);
