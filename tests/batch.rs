@@ -297,7 +297,11 @@ fn an_interrupted_batch_resumes_without_redoing_finished_items() {
     assert!(killed.success());
     let _ = child.wait();
     assert!(out.join("worlds/three/generate.json").exists());
-    assert!(!out.join("rows/three.json").exists());
+    assert!(
+        !out.join("rows/three.json").exists(),
+        "the interrupted item left a row: {}",
+        std::fs::read_to_string(out.join("rows/three.json")).unwrap_or_default()
+    );
     let one_summary = out.join("worlds/one/summary.md");
     let before = mtime(&one_summary);
 
