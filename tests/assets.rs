@@ -105,3 +105,74 @@ fn the_checks_catch_a_sunken_falling_giant() {
     );
     assert_eq!(found.len(), 3, "{found:?}");
 }
+
+/// `nature::terrain`'s shapes have the relief their names say: a valley is
+/// lower along its middle than at its sides, mountains rise towards the
+/// edges above a low middle, a riverbank's river bed lies under the banks
+/// with its water between the two. An unknown shape is an error.
+#[test]
+fn terrain_shapes_have_their_relief() {
+    use code2worlds::world::{Named, Shape};
+    let height_at = |shape: &str, points: &[(f32, f32)]| -> (Vec<f32>, Option<f32>) {
+        let src = format!(
+            "import \"nature\" as nature;\nworld(#{{ duration: 1 }});\n\
+             nature::terrain([40, 40], #{{ name: \"land\", shape: \"{shape}\" }});\n"
+        );
+        let built = code2worlds::pipeline::build(&src, &RunOptions::default())
+            .map_err(|f| f.error)
+            .unwrap_or_else(|e| panic!("{shape}: {e}"));
+        built.session.with_world(|w| {
+            let Some(Named::Entity(id)) = w.lookup("land") else {
+                panic!("{shape}: no land");
+            };
+            let Shape::Heightfield {
+                heights,
+                rows,
+                cols,
+                width,
+                depth,
+            } = &w.entity(id).shape
+            else {
+                panic!("{shape}: not a heightfield");
+            };
+            let hs = points
+                .iter()
+                .map(|(x, z)| {
+                    code2worlds::world::mesh::heightfield_height(
+                        heights, *rows, *cols, *width, *depth, *x, *z,
+                    )
+                    .expect("on the terrain")
+                })
+                .collect();
+            let water = match w.lookup("land_water") {
+                Some(Named::Entity(id)) => Some(w.entity(id).transform.position.y),
+                _ => None,
+            };
+            (hs, water)
+        })
+    };
+    let (v, _) = height_at("valley", &[(0.0, 0.0), (0.0, 18.0), (0.0, -18.0)]);
+    assert!(v[1] > v[0] + 3.0 && v[2] > v[0] + 3.0, "valley {v:?}");
+    let (m, _) = height_at(
+        "mountains",
+        &[(0.0, 0.0), (19.0, 19.0), (-19.0, 19.0), (19.0, -19.0)],
+    );
+    let edge = m[1..].iter().cloned().fold(f32::MIN, f32::max);
+    assert!(edge > m[0] + 3.0, "mountains {m:?}");
+    // The river runs along x at z = -10 by default.
+    let (r, water) = height_at("riverbank", &[(0.0, -10.0), (0.0, 0.0), (0.0, -18.0)]);
+    let water = water.expect("the river's water");
+    assert!(
+        r[0] < water && water < r[1] && r[0] < -0.8,
+        "river bed {:.2} under the water at {water:.2} under the bank {:.2}",
+        r[0],
+        r[1]
+    );
+    let bad = code2worlds::pipeline::run(
+        "import \"nature\" as nature;\nnature::terrain([10, 10], #{ shape: \"canyon\" });",
+        &RunOptions::default(),
+        &mut [],
+    );
+    let e = bad.report.error.expect("an unknown shape is an error");
+    assert!(e.message.contains("canyon"), "{}", e.message);
+}
