@@ -66,6 +66,9 @@ pub enum Ground {
     Plane { size: f32 },
     /// A hill whose flat top is at y = 0, where the layout stands things.
     Hill { size: [f32; 2], height: f32 },
+    /// Shaped terrain (`nature::terrain`'s valley, mountains or
+    /// riverbank) around a flat middle at y = 0.
+    Terrain { size: [f32; 2], relief: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -141,6 +144,12 @@ impl EnvironmentPlan {
                 num(size[1]),
                 self.ground_material,
                 num(*height)
+            ),
+            Ground::Terrain { size, relief } => format!(
+                "nature::terrain([{}, {}], #{{ name: \"ground\", shape: \"{relief}\", material: \"{}\", flat_center: 6 }});",
+                num(size[0]),
+                num(size[1]),
+                self.ground_material
             ),
             Ground::Plane { size } => format!(
                 "plane({}, #{{ name: \"ground\", material: \"{}\" }});",

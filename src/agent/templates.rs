@@ -279,7 +279,16 @@ fn hour_from_words(w: &[String]) -> Option<f64> {
 const UNDERWATER_WORDS: &[&str] = &["underwater", "ocean", "undersea", "seabed"];
 const INDOOR_SETTING_WORDS: &[&str] = &["indoor", "room", "kitchen", "house", "office"];
 const INDOOR_WORDS: &[&str] = &["living", "bedroom", "kitchen", "indoor"];
-const HILL_WORDS: &[&str] = &["hill", "mountain", "summit", "peak"];
+const HILL_WORDS: &[&str] = &["hill", "hilltop", "mountain", "summit", "peak"];
+/// Landscapes `nature::terrain` shapes, by the words that ask for them.
+const TERRAIN_SHAPES: &[(&[&str], &str)] = &[
+    (
+        &["river", "riverbank", "stream", "creek", "brook"],
+        "riverbank",
+    ),
+    (&["valley", "canyon", "gorge"], "valley"),
+    (&["mountains", "alpine", "ranges"], "mountains"),
+];
 const OVERCAST_WORDS: &[&str] = &["overcast", "cloud", "grey", "gray", "storm", "rain"];
 const LAMP_WORDS: &[&str] = &["lamp", "warm", "cozy", "cosy", "candle", "glow"];
 const FOG_WORDS: &[&str] = &["fog", "mist", "haze", "foggy", "misty"];
@@ -370,8 +379,21 @@ pub fn environment_plan(brief: &Brief) -> EnvironmentPlan {
     } else {
         None
     };
+    let shaped = (!indoor && !underwater)
+        .then(|| {
+            TERRAIN_SHAPES
+                .iter()
+                .find(|(keys, _)| has_any(&all, keys))
+                .map(|(_, shape)| *shape)
+        })
+        .flatten();
     EnvironmentPlan {
-        ground: if hill {
+        ground: if let Some(shape) = shaped {
+            Ground::Terrain {
+                size: [80.0, 80.0],
+                relief: shape.into(),
+            }
+        } else if hill {
             Ground::Hill {
                 size: [100.0, 100.0],
                 height: 8.0,
@@ -1598,6 +1620,24 @@ mod tests {
         meadow.prompt = "A ball rolls across a sunny meadow.".into();
         let meadow = environment(&meadow);
         assert!(meadow.contains("nature::grass("), "{meadow}");
+        // Rivers, valleys and mountain ranges are shaped terrain around a
+        // flat middle where the layout stands.
+        for (prompt, shape) in [
+            ("A fox drinks at a river in the forest.", "riverbank"),
+            ("Mist drifts through a deep valley at dawn.", "valley"),
+            ("A lake below snowy mountains.", "mountains"),
+        ] {
+            let mut b = bottle_brief();
+            b.setting = "nature".into();
+            b.prompt = prompt.into();
+            let env = environment(&b);
+            assert!(
+                env.contains(&format!("shape: \"{shape}\"")) && env.contains("flat_center"),
+                "{prompt}: {env}"
+            );
+            SceneFacts::build(&format!("{}{env}", super::super::code::PRELUDE))
+                .unwrap_or_else(|e| panic!("{prompt}: {}", e.message));
+        }
         let bare = environment(&bottle_brief());
         assert!(
             !bare.contains("nature::grass(") && !bare.contains("gust"),
