@@ -17,10 +17,14 @@ use code2worlds::render::{AdapterChoice, Quality, RenderOptions, Renderer, RgbaI
 use code2worlds::sim::Simulation;
 use code2worlds::video::{read_png, write_png};
 
-fn small(quality: Quality) -> RenderOptions {
-    RenderOptions::new(160, 90)
+fn sized(width: u32, height: u32, quality: Quality) -> RenderOptions {
+    RenderOptions::new(width, height)
         .with_quality(quality)
         .with_adapter(AdapterChoice::Auto)
+}
+
+fn small(quality: Quality) -> RenderOptions {
+    sized(160, 90, quality)
 }
 
 fn root() -> &'static Path {
@@ -455,10 +459,7 @@ fn foliage_bends_with_the_air_where_it_stands() {
     let built = pipeline::build(&src, &RunOptions::default())
         .map_err(|f| f.error)
         .unwrap();
-    let opts = RenderOptions::new(640, 360)
-        .with_quality(Quality::Draft)
-        .with_adapter(AdapterChoice::Auto);
-    let mut renderer = Renderer::new(&opts).unwrap();
+    let mut renderer = Renderer::new(&sized(640, 360, Quality::Draft)).unwrap();
     let leans = |gust_in_middle: bool, renderer: &mut Renderer| -> Vec<f32> {
         built.session.with_world_mut(|w| {
             let sim = Simulation::new(w);
@@ -535,10 +536,7 @@ fn ambient_occlusion_darkens_the_ground_at_a_contact() {
         .map_err(|f| f.error)
         .unwrap();
     let ratio = |quality: Quality| -> f32 {
-        let opts = RenderOptions::new(320, 180)
-            .with_quality(quality)
-            .with_adapter(AdapterChoice::Auto);
-        let mut renderer = Renderer::new(&opts).unwrap();
+        let mut renderer = Renderer::new(&sized(320, 180, quality)).unwrap();
         built.session.with_world_mut(|w| {
             let sim = Simulation::new(w);
             let frame = sim.frame(w, 0);
@@ -589,10 +587,7 @@ fn bright_light_blooms_around_its_source() {
         .unwrap();
     // Mean luma of a ring around the ball, 1.5 to 2.5 radii from its centre.
     let halo = |quality: Quality| -> f32 {
-        let opts = RenderOptions::new(320, 180)
-            .with_quality(quality)
-            .with_adapter(AdapterChoice::Auto);
-        let mut renderer = Renderer::new(&opts).unwrap();
+        let mut renderer = Renderer::new(&sized(320, 180, quality)).unwrap();
         let image = built.session.with_world_mut(|w| {
             let sim = Simulation::new(w);
             renderer.render(w, &sim.frame(w, 0)).unwrap()

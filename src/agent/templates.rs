@@ -379,14 +379,10 @@ pub fn environment_plan(brief: &Brief) -> EnvironmentPlan {
     } else {
         None
     };
-    let shaped = (!indoor && !underwater)
-        .then(|| {
-            TERRAIN_SHAPES
-                .iter()
-                .find(|(keys, _)| has_any(&all, keys))
-                .map(|(_, shape)| *shape)
-        })
-        .flatten();
+    let shaped = TERRAIN_SHAPES
+        .iter()
+        .find(|(keys, _)| !indoor && !underwater && has_any(&all, keys))
+        .map(|(_, shape)| *shape);
     EnvironmentPlan {
         ground: if let Some(shape) = shaped {
             Ground::Terrain {

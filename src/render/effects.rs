@@ -38,6 +38,8 @@ pub struct Inputs<'a> {
     /// Samples of the depth buffer.
     pub msaa: u32,
     pub size: (u32, u32),
+    /// Depth samples per pixel of ambient occlusion (0: none).
+    pub occlusion_taps: u32,
     pub bloom: bool,
 }
 
@@ -66,6 +68,7 @@ pub struct Effects {
     composite_buf: wgpu::Buffer,
     /// What tone mapping reads instead of the raw HDR image.
     pub lit_view: wgpu::TextureView,
+    occlusion_on: bool,
     bloom: bool,
     /// Bloom this frame: on, and something bright in it.
     bloom_now: bool,
@@ -413,6 +416,7 @@ impl Effects {
             composite_bg,
             composite_buf,
             lit_view,
+            occlusion_on: input.occlusion_taps > 0,
             bloom: input.bloom,
             bloom_now: input.bloom,
         }
@@ -439,7 +443,12 @@ impl Effects {
             &self.composite_buf,
             0,
             bytemuck::bytes_of(&ParamsRaw {
-                params: [1.0, strength, 1.0 / exposure, 0.0],
+                params: [
+                    if self.occlusion_on { 1.0 } else { 0.0 },
+                    strength,
+                    1.0 / exposure,
+                    0.0,
+                ],
             }),
         );
     }
@@ -447,26 +456,28 @@ impl Effects {
     /// Records the occlusion, bloom and composite passes; the camera pass
     /// must have stored its depth.
     pub fn encode(&self, encoder: &mut wgpu::CommandEncoder) {
-        fullscreen(
-            encoder,
-            "ambient occlusion",
-            &self.occlusion_view,
-            true,
-            |pass| {
-                pass.set_pipeline(&self.occlusion);
-                pass.set_bind_group(0, &self.occlusion_bg, &[]);
-            },
-        );
-        fullscreen(
-            encoder,
-            "occlusion blur",
-            &self.blurred_view,
-            true,
-            |pass| {
-                pass.set_pipeline(&self.blur);
-                pass.set_bind_group(0, &self.blur_bg, &[]);
-            },
-        );
+        if self.occlusion_on {
+            fullscreen(
+                encoder,
+                "ambient occlusion",
+                &self.occlusion_view,
+                true,
+                |pass| {
+                    pass.set_pipeline(&self.occlusion);
+                    pass.set_bind_group(0, &self.occlusion_bg, &[]);
+                },
+            );
+            fullscreen(
+                encoder,
+                "occlusion blur",
+                &self.blurred_view,
+                true,
+                |pass| {
+                    pass.set_pipeline(&self.blur);
+                    pass.set_bind_group(0, &self.blur_bg, &[]);
+                },
+            );
+        }
         if self.bloom_now {
             for level in &self.levels {
                 fullscreen(encoder, "bloom down", &level.view, true, |pass| {
@@ -536,12 +547,12 @@ pub fn has_bright_light(
         .iter()
         .zip(&frame.visible)
         .any(|(m, visible)| *visible && bright(m.emissive.max_element() * m.emissive_strength));
-    let glowing_particle = frame.particles.emitters.iter().any(|&e| {
-        world
-            .emitters
-            .get(e as usize)
-            .is_some_and(|em| em.emissive > 0.0)
-    });
+    let glowing_particle = frame
+        .particles
+        .stats
+        .iter()
+        .zip(&world.emitters)
+        .any(|(live, em)| live.count > 0 && em.emissive > 0.0);
     let sun_in_view = sun_disc.is_some_and(|(dir, radiance)| {
         let ahead = dir.dot(cam.forward);
         // A margin past the frame's edge: the glow reaches in from outside.

@@ -283,6 +283,7 @@ impl Renderer {
                     depth: &targets.depth_view,
                     msaa,
                     size: (opts.width, opts.height),
+                    occlusion_taps: opts.quality.occlusion_taps(),
                     bloom: opts.quality.bloom(),
                 },
             )

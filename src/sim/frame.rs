@@ -66,11 +66,15 @@ impl WindLine {
         self.origin + self.axis * offset
     }
 
-    /// Samples `air(point, time)` along the wind at `centre`, `spacing`
-    /// metres apart.
-    pub fn sample(centre: Vec3, spacing: f32, air: impl Fn(Vec3) -> Vec3) -> WindLine {
-        let mean = air(centre);
-        let flat = Vec3::new(mean.x, 0.0, mean.z);
+    /// Samples `air(point)` along `at_centre` (the air at `centre`),
+    /// `spacing` metres apart.
+    pub fn sample(
+        centre: Vec3,
+        at_centre: Vec3,
+        spacing: f32,
+        air: impl Fn(Vec3) -> Vec3,
+    ) -> WindLine {
+        let flat = Vec3::new(at_centre.x, 0.0, at_centre.z);
         let axis = if flat.length() > 1e-4 {
             flat.normalize()
         } else {
@@ -182,7 +186,9 @@ mod tests {
     }
 
     fn line_at(f: &Field, t: f32) -> WindLine {
-        WindLine::sample(Vec3::ZERO, 3.0, |p| f.air_velocity(p, t))
+        WindLine::sample(Vec3::ZERO, f.air_velocity(Vec3::ZERO, t), 3.0, |p| {
+            f.air_velocity(p, t)
+        })
     }
 
     #[test]
@@ -212,7 +218,8 @@ mod tests {
     fn gusts_travel_downwind_along_the_line() {
         let f = gusty_wind();
         let speeds = |t: f32| -> Vec<f32> {
-            let line = WindLine::sample(Vec3::ZERO, 4.0, |p| f.air_velocity(p, t));
+            let at_centre = f.air_velocity(Vec3::ZERO, t);
+            let line = WindLine::sample(Vec3::ZERO, at_centre, 4.0, |p| f.air_velocity(p, t));
             (0..120)
                 .map(|i| line.at(Vec3::new(i as f32 * 0.5 - 30.0, 0.0, 0.0)).x)
                 .collect()

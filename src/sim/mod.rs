@@ -374,7 +374,7 @@ impl Simulation {
         let wind_line = if world.fields.is_empty() {
             frame::WindLine::still(centre)
         } else {
-            frame::WindLine::sample(centre, spacing, air)
+            frame::WindLine::sample(centre, wind, spacing, air)
         };
         Frame {
             index,
