@@ -131,6 +131,7 @@ fn terrain_shapes_have_their_relief() {
                 cols,
                 width,
                 depth,
+                ..
             } = &w.entity(id).shape
             else {
                 panic!("{shape}: not a heightfield");
@@ -168,6 +169,34 @@ fn terrain_shapes_have_their_relief() {
         r[0],
         r[1]
     );
+    // A lake's basin lies at z = -10 under its water; the middle is shore.
+    let (l, water) = height_at("lake", &[(0.0, -10.0), (0.0, 2.0)]);
+    let water = water.expect("the lake's water");
+    assert!(
+        l[0] < water - 0.5 && water < l[1],
+        "lake bed {:.2} under the water at {water:.2} under the shore {:.2}",
+        l[0],
+        l[1]
+    );
+    // A coast shelves under the sea beyond z = -5.
+    let (c, water) = height_at("coast", &[(0.0, -18.0), (0.0, 2.0)]);
+    let water = water.expect("the sea");
+    assert!(
+        c[0] < water - 1.0 && water < c[1],
+        "coast {c:?} water {water}"
+    );
+    let waves = code2worlds::pipeline::build(
+        "import \"nature\" as nature;\nnature::terrain([40, 40], #{ name: \"land\", shape: \"coast\" });",
+        &RunOptions::default(),
+    )
+    .map_err(|f| f.error)
+    .unwrap()
+    .session
+    .with_world(|w| match w.lookup("land_water") {
+        Some(Named::Entity(id)) => w.entity(id).waves,
+        _ => panic!("no sea"),
+    });
+    assert!(waves.active() && waves.height > 0.2, "{waves:?}");
     let bad = code2worlds::pipeline::run(
         "import \"nature\" as nature;\nnature::terrain([10, 10], #{ shape: \"canyon\" });",
         &RunOptions::default(),
@@ -175,4 +204,43 @@ fn terrain_shapes_have_their_relief() {
     );
     let e = bad.report.error.expect("an unknown shape is an error");
     assert!(e.message.contains("canyon"), "{}", e.message);
+}
+
+/// Water builders carry their waves: a sea's run downwind unless given a
+/// current, a stream's ripples run with its current from the first point
+/// of its path to the last, a pond ripples; none of them collides.
+#[test]
+fn water_builders_carry_waves_and_currents() {
+    use code2worlds::world::{BodyKind, Named};
+    let src = "import \"nature\" as nature;\nworld(#{ duration: 1 });\n\
+               nature::sea([50, 50], #{ name: \"sea\", waves: 0.8 });\n\
+               nature::stream([[0, 0, 0], [0, 0, -6]], #{ name: \"brook\", speed: 1.5 });\n\
+               nature::pond([8, 0, 8], #{ name: \"pond\" });\n";
+    let built = code2worlds::pipeline::build(src, &RunOptions::default())
+        .map_err(|f| f.error)
+        .unwrap();
+    built.session.with_world(|w| {
+        let entity = |name: &str| match w.lookup(name) {
+            Some(Named::Entity(id)) => w.entity(id).clone(),
+            _ => panic!("no {name}"),
+        };
+        let sea = entity("sea");
+        assert_eq!(sea.waves.height, 0.8);
+        assert!((sea.waves.length - 12.0).abs() < 1e-4, "{:?}", sea.waves);
+        assert_eq!(sea.body.kind, BodyKind::None);
+        let brook = entity("brook");
+        assert!(brook.waves.active());
+        let flow = brook.waves.flow;
+        assert!(
+            (flow.z + 1.5).abs() < 1e-4 && flow.x.abs() < 1e-4,
+            "the brook flows towards -z at 1.5 m/s: {flow}"
+        );
+        assert_eq!(entity("brook_bottom").body.kind, BodyKind::None);
+        let ripples = w
+            .entities
+            .iter()
+            .filter(|e| e.waves.active() && e.waves.height < 0.05)
+            .count();
+        assert!(ripples >= 2, "the brook and the pond ripple");
+    });
 }

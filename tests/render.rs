@@ -618,3 +618,113 @@ fn bright_light_blooms_around_its_source() {
         "bloom should light the ring around the ball: {bloomed} vs {draft}"
     );
 }
+
+/// Mean luma step between horizontally neighbouring pixels of a
+/// rectangle: how much fine detail it holds (a smooth gradient has none).
+fn luma_detail(image: &RgbaImage, x0: u32, y0: u32, x1: u32, y1: u32) -> f32 {
+    let mut sum = 0.0;
+    let mut n = 0.0;
+    for y in y0..y1 {
+        for x in x0..x1 - 1 {
+            let a = luma(&image.pixel(x, y).unwrap());
+            let b = luma(&image.pixel(x + 1, y).unwrap());
+            sum += (a - b).abs();
+            n += 1.0;
+        }
+    }
+    sum / n
+}
+
+/// Waves make a water surface uneven across the image and move over time;
+/// the same surface without them is smooth and still. Their physics is the
+/// still surface: the plane's collider does not move.
+#[test]
+fn waves_ruffle_and_move_a_water_surface() {
+    let scene = |waves: &str| {
+        format!(
+            r##"
+        world(#{{ duration: 2.0 }});
+        sun(#{{ direction: [-0.3, -0.5, -1], intensity: 3 }});
+        plane(60, #{{ name: "sea", material: "water", color: "#1f4f6a", roughness: 0.08 {waves} }});
+        camera(#{{ position: [0, 3, 14], target: [0, 0, 0], fov: 50 }});
+    "##
+        )
+    };
+    let render = |src: &str, time: f64| -> RgbaImage {
+        let built = pipeline::build(src, &RunOptions::default())
+            .map_err(|f| f.error)
+            .unwrap();
+        let mut renderer = Renderer::new(&sized(320, 180, Quality::Draft)).unwrap();
+        built.session.with_world_mut(|w| {
+            let sim = Simulation::new(w);
+            let mut frame = sim.frame(w, 0);
+            frame.time = time;
+            renderer.render(w, &frame).unwrap()
+        })
+    };
+    let wavy = scene(", waves: 0.5, wave_length: 5");
+    let still = scene("");
+    let (w0, w1) = (render(&wavy, 0.0), render(&wavy, 0.7));
+    let (s0, s1) = (render(&still, 0.0), render(&still, 0.7));
+    // The lower half of the frame is water in all of them.
+    let (wavy_detail, still_detail) = (
+        luma_detail(&w0, 0, 100, 320, 180),
+        luma_detail(&s0, 0, 100, 320, 180),
+    );
+    eprintln!("luma detail: wavy {wavy_detail:.2}, still {still_detail:.2}");
+    assert!(
+        wavy_detail > 4.0 * still_detail.max(0.5),
+        "waves should break up the surface: detail {wavy_detail} vs still {still_detail}"
+    );
+    let (moved, _) = compare(&w0, &w1);
+    let (unmoved, _) = compare(&s0, &s1);
+    eprintln!("difference over 0.7 s: wavy {moved:.2}, still {unmoved:.2}");
+    assert!(moved > 2.0, "waves should travel: mean difference {moved}");
+    assert!(unmoved < 0.5, "still water stays still: {unmoved}");
+}
+
+/// Shaped terrain wears its bands: a mountain range shows snow on its tops
+/// and rock on its flanks beside the green of its floor.
+#[test]
+fn mountains_show_rock_and_snow_over_their_grass() {
+    let src = r##"
+        import "nature" as nature;
+        world(#{ duration: 1.0, seed: 3 });
+        nature::terrain([80, 80], #{ name: "range", shape: "mountains", height: 2.5, resolution: 64 });
+        camera(#{ position: [0, 4, 8], target: [0, 7, -40], fov: 70 });
+    "##;
+    let built = pipeline::build(src, &RunOptions::default())
+        .map_err(|f| f.error)
+        .unwrap();
+    let mut renderer = Renderer::new(&sized(320, 180, Quality::Draft)).unwrap();
+    let (green, grey, white) = built.session.with_world_mut(|w| {
+        let sim = Simulation::new(w);
+        let frame = sim.frame(w, 0);
+        let a = renderer.analyse(w, &frame).unwrap();
+        let image = renderer.render(w, &frame).unwrap();
+        let range = entity_index(w, "range") as u32 + 1;
+        let (mut green, mut grey, mut white) = (0, 0, 0);
+        for y in 0..180 {
+            for x in 0..320 {
+                if a.id_at(x, y) != range {
+                    continue;
+                }
+                let p = image.pixel(x, y).unwrap();
+                let (r, g, b) = (p[0] as f32, p[1] as f32, p[2] as f32);
+                let (hi, lo) = (r.max(g).max(b), r.min(g).min(b));
+                if g > r * 1.15 && g > b * 1.15 {
+                    green += 1;
+                } else if hi - lo < 0.12 * hi && hi > 180.0 {
+                    white += 1;
+                } else if hi - lo < 0.2 * hi {
+                    grey += 1;
+                }
+            }
+        }
+        (green, grey, white)
+    });
+    eprintln!("mountain pixels: green {green}, grey {grey}, white {white}");
+    assert!(green > 500, "the floor stays grass: {green}");
+    assert!(grey > 300, "the flanks are rock: {grey}");
+    assert!(white > 100, "the tops are snow: {white}");
+}

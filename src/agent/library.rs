@@ -41,6 +41,8 @@ fn sample_argument(param: &str) -> Option<&'static str> {
         // Terrain-like builders take [width, depth]; forests an area.
         "size" | "area" => "[20, 20]",
         "count" => "8",
+        // Streams and paths: a gentle bend over ten metres.
+        "path" => "[[-5, 0, 0], [0, 0, 1], [5, 0, 0]]",
         _ => return None,
     })
 }

@@ -66,8 +66,8 @@ pub enum Ground {
     Plane { size: f32 },
     /// A hill whose flat top is at y = 0, where the layout stands things.
     Hill { size: [f32; 2], height: f32 },
-    /// Shaped terrain (`nature::terrain`'s valley, mountains or
-    /// riverbank) around a flat middle at y = 0.
+    /// Shaped terrain (`nature::terrain`'s valley, mountains, riverbank,
+    /// lake or coast) around a flat middle at y = 0.
     Terrain { size: [f32; 2], relief: String },
 }
 

@@ -282,6 +282,11 @@ const INDOOR_WORDS: &[&str] = &["living", "bedroom", "kitchen", "indoor"];
 const HILL_WORDS: &[&str] = &["hill", "hilltop", "mountain", "summit", "peak"];
 /// Landscapes `nature::terrain` shapes, by the words that ask for them.
 const TERRAIN_SHAPES: &[(&[&str], &str)] = &[
+    (&["lake", "lakeside", "loch", "mere"], "lake"),
+    (
+        &["beach", "coast", "seaside", "seashore", "shore", "sea"],
+        "coast",
+    ),
     (
         &["river", "riverbank", "stream", "creek", "brook"],
         "riverbank",
@@ -1621,7 +1626,9 @@ mod tests {
         for (prompt, shape) in [
             ("A fox drinks at a river in the forest.", "riverbank"),
             ("Mist drifts through a deep valley at dawn.", "valley"),
-            ("A lake below snowy mountains.", "mountains"),
+            ("A lake below snowy mountains.", "lake"),
+            ("Snowy mountains at dawn.", "mountains"),
+            ("Waves roll onto a sandy beach.", "coast"),
         ] {
             let mut b = bottle_brief();
             b.setting = "nature".into();

@@ -49,6 +49,7 @@ pub fn vertices(view: &DeformView, out: &mut Vec<Vertex>) {
     out.extend(p.iter().zip(&normals).map(|(p, n)| Vertex {
         position: if p.is_finite() { *p } else { Vec3::ZERO }.to_array(),
         normal: n.try_normalize().unwrap_or(Vec3::Y).to_array(),
+        tint: [0; 4],
     }));
 }
 
@@ -130,6 +131,7 @@ impl DeformMeshes {
                 id: DEFORM_BASE + index as u32,
                 bounds,
                 closed: view.kind == "soft",
+                surface: false,
             });
         }
     }

@@ -6,6 +6,7 @@
 use bytemuck::{Pod, Zeroable};
 use glam::{Mat4, Vec3};
 
+use super::atmosphere::{MIE_G, MULTIPLE_SCATTERING, SKY_COLS, SKY_ROWS};
 use super::camera::CameraRig;
 use super::lighting::{Lighting, SUN_DISC_RADIUS_DEG};
 use super::options::RenderOptions;
@@ -56,6 +57,14 @@ pub struct Globals {
     pub wind_axis: [f32; 4],
     pub wind_samples: [[f32; 4]; WIND_SAMPLES],
     pub lights: [PointLightRaw; MAX_POINT_LIGHTS],
+    /// The sky as reflections see it: zenith, horizon, horizon towards
+    /// the sun (see `SkyLook::reflected`).
+    pub sky_reflected: [[f32; 4]; 3],
+    /// x 1 when the physical sky is drawn, y weight of the gradient sky
+    /// beside it, z Mie asymmetry, w multiple-scattering share.
+    pub sky_model: [f32; 4],
+    /// Rayleigh columns of rows, then Mie's (see `atmosphere`).
+    pub sky_table: [[f32; 4]; 2 * SKY_ROWS * SKY_COLS],
 }
 
 /// The small uniform of the tone-mapping pass.
@@ -154,6 +163,24 @@ pub fn build(
         wind_axis: v4(line.axis, line.spacing),
         wind_samples: line.samples.map(|v| v4(v, 0.0)),
         lights,
+        sky_reflected: sky.reflected.map(|c| v4(c, 0.0)),
+        sky_model: match &sky.model {
+            Some(m) => [1.0, m.gradient, MIE_G, MULTIPLE_SCATTERING],
+            None => [0.0, 1.0, MIE_G, MULTIPLE_SCATTERING],
+        },
+        sky_table: {
+            let mut rows = [[0.0; 4]; 2 * SKY_ROWS * SKY_COLS];
+            if let Some(m) = &sky.model {
+                let half = SKY_ROWS * SKY_COLS;
+                for c in 0..SKY_COLS {
+                    for r in 0..SKY_ROWS {
+                        rows[c * SKY_ROWS + r] = v4(m.table.rayleigh[c][r], 0.0);
+                        rows[half + c * SKY_ROWS + r] = v4(m.table.mie[c][r], 0.0);
+                    }
+                }
+            }
+            rows
+        },
     }
 }
 
@@ -163,10 +190,22 @@ mod tests {
 
     #[test]
     fn layout_matches_the_shader() {
-        // 3 matrices, 24 vec4s, the wind samples, 8 lights of 4 vec4s.
+        // 3 matrices, 24 vec4s, the wind samples, 8 lights of 4 vec4s,
+        // the reflected sky, the sky model and its table.
         assert_eq!(
             std::mem::size_of::<Globals>(),
-            3 * 64 + 24 * 16 + WIND_SAMPLES * 16 + 8 * 64
+            3 * 64
+                + 24 * 16
+                + WIND_SAMPLES * 16
+                + 8 * 64
+                + 3 * 16
+                + 16
+                + 2 * SKY_ROWS * SKY_COLS * 16
         );
+        let shader = include_str!("shaders/common.wgsl");
+        let table = 2 * SKY_ROWS * SKY_COLS;
+        assert!(shader.contains(&format!("sky_table: array<vec4<f32>, {table}>")));
+        assert!(shader.contains(&format!("const SKY_ROWS: u32 = {SKY_ROWS}u;")));
+        assert!(shader.contains(&format!("const SKY_COLS: u32 = {SKY_COLS}u;")));
     }
 }

@@ -3,12 +3,15 @@
 //! fog and the point/spot light array. Pure arithmetic, so it is tested
 //! without a GPU.
 //!
-//! The auto sky is a hand-tuned palette indexed by the sun's elevation
-//! (night, blue hour, sunrise, golden hour, day), not a physical model:
-//! it aims for skies that read well after tone mapping.
+//! The auto and clear skies are physical by day (`atmosphere`: Rayleigh
+//! and Mie scattering with ozone) and hand-tuned by night: the physical
+//! sky fades into a palette indexed by the sun's elevation as the sun sets
+//! below about -2 degrees, since a real night sky is far too dark to read
+//! a scene by. Overcast, night and underwater skies are the palette's.
 
 use glam::Vec3;
 
+use super::atmosphere::{SkyTable, sky_table, sky_table_cached};
 use super::globals::{MAX_POINT_LIGHTS, PointLightRaw, v4};
 use crate::world::light::{LightKind, SkyKind, direction_from_angles};
 use crate::world::{Environment, Light};
@@ -37,6 +40,74 @@ pub struct SkyLook {
     /// Direction towards the sun for the horizon glow, even when hidden.
     pub sun_dir: Vec3,
     pub moon: Option<(Vec3, f32)>,
+    /// The physical sky drawn beside the gradient, when there is one.
+    pub model: Option<SkyModel>,
+    /// What shiny surfaces reflect: the sky as drawn, fitted to the
+    /// gradient's shape (zenith, horizon, horizon towards the sun), which
+    /// is far cheaper per pixel than the physical sky and as good in a
+    /// reflection.
+    pub reflected: [Vec3; 3],
+}
+
+/// The physical sky's share of a frame's sky.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkyModel {
+    /// Already scaled to the scene's brightness, tint and day share.
+    pub table: SkyTable,
+    /// Weight of the gradient colours drawn with it.
+    pub gradient: f32,
+}
+
+impl SkyLook {
+    /// The sky as drawn along `dir` (y up), without sun disc, moon and
+    /// stars: what the shader's `sky_gradient` computes above the horizon.
+    pub fn seen(&self, dir: Vec3) -> Vec3 {
+        let dir = Vec3::new(dir.x, dir.y.max(0.0), dir.z).normalize_or(Vec3::Y);
+        let flat = Vec3::new(dir.x, 0.0, dir.z);
+        let sun_flat = Vec3::new(self.sun_dir.x, 0.0, self.sun_dir.z);
+        let towards = if flat.length() > 1e-4 && sun_flat.length() > 1e-4 {
+            flat.normalize().dot(sun_flat.normalize()) * 0.5 + 0.5
+        } else {
+            0.0
+        };
+        let horizon = self.horizon.lerp(self.horizon_sun, towards.powi(3));
+        let palette = self.zenith.lerp(horizon, (1.0 - dir.y).powi(5));
+        match &self.model {
+            Some(m) => palette * m.gradient + m.table.radiance(dir, self.sun_dir),
+            None => palette,
+        }
+    }
+
+    pub fn seen_zenith(&self) -> Vec3 {
+        self.seen(Vec3::Y)
+    }
+
+    /// Mean of the sky along the horizon, all round.
+    pub fn seen_horizon(&self) -> Vec3 {
+        let n = 16;
+        (0..n)
+            .map(|k| {
+                let a = (k as f32 + 0.5) / n as f32 * std::f32::consts::TAU;
+                self.seen(Vec3::new(libm::cosf(a), 0.02, libm::sinf(a)))
+            })
+            .sum::<Vec3>()
+            / n as f32
+    }
+}
+
+/// Colour grade of the physical sky: 1 is the physics as computed.
+const SKY_SATURATION: f32 = 1.4;
+
+/// Scale from the atmosphere's radiance per unit sun to our sky: a midday
+/// zenith (sun at 50 degrees) as bright as the palette's.
+fn physical_scale() -> f32 {
+    static SCALE: std::sync::OnceLock<f32> = std::sync::OnceLock::new();
+    *SCALE.get_or_init(|| {
+        let e = 50f32.to_radians();
+        let sun = Vec3::new(libm::cosf(e), libm::sinf(e), 0.0);
+        let zenith = sky_table(50.0).radiance(Vec3::Y, sun);
+        luminance(palette(50.0).0) / luminance(zenith).max(1e-12)
+    })
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -216,18 +287,49 @@ pub fn lighting(env: &Environment, lights: &[Light], camera: Vec3) -> Lighting {
             };
             let (z, h, hs) = palette(e);
             let night = smoothstep(-2.0, -10.0, e);
+            // Day: the physical sky; the palette takes over through dusk.
+            let gradient = smoothstep(-0.5, -4.5, e);
+            let sun_for_sky = direction_from_angles(e, azimuth);
+            let table = sky_table_cached(e);
+            // Exposed as a camera would: a low sun's sky, far darker than
+            // midday's, is brightened towards the palette's level (never
+            // dimmed), keeping its colours.
+            let mean = |zenith: Vec3, horizon: Vec3| luminance(zenith * 0.55 + horizon * 0.45);
+            let physical = mean(
+                table.radiance(Vec3::Y, sun_for_sky),
+                table.horizon_mean(sun_for_sky),
+            ) * physical_scale();
+            let physical_zenith =
+                luminance(table.radiance(Vec3::Y, sun_for_sky)) * physical_scale();
+            let exposure = (0.8 * mean(z, h) / physical.max(1e-9))
+                .min(luminance(z) / physical_zenith.max(1e-9))
+                .clamp(1.0, 40.0);
+            // The tint colours the air's light as it does the palette's; a
+            // grade a little more saturated than the physics makes up for
+            // what the filmic curve takes out of bright colours.
+            let graded = |v: Vec3| {
+                let l = luminance(v);
+                (Vec3::splat(l) + (v - Vec3::splat(l)) * SKY_SATURATION).max(Vec3::ZERO) * tint
+            };
+            let k = physical_scale() * exposure * (1.0 - gradient);
+            let table = table.map(|v| graded(v) * k);
             sky = SkyLook {
                 kind: 0.0,
                 zenith: z * tint,
                 horizon: h * tint,
                 horizon_sun: hs,
                 ground: h * 0.25 + Vec3::splat(0.01),
-                sun_glow: 1.0 - night,
+                // The physical sky has its own glow round the sun.
+                sun_glow: gradient * (1.0 - night),
                 stars: if env.stars { night * night } else { 0.0 },
                 sun_disc: None,
-                sun_dir: sun_sky,
+                sun_dir: sun_for_sky,
                 moon: None,
+                model: (gradient < 1.0).then_some(SkyModel { table, gradient }),
+                reflected: [Vec3::ZERO; 3],
             };
+            let seen_horizon = sky.seen_horizon();
+            sky.ground = seen_horizon * 0.25 + Vec3::splat(0.01);
             if let Some(sun) = suns.first() {
                 let lit = atmospheric(sun);
                 if elevation > -1.0 {
@@ -265,6 +367,8 @@ pub fn lighting(env: &Environment, lights: &[Light], camera: Vec3) -> Lighting {
                 sun_disc: None,
                 sun_dir: sun_sky,
                 moon: None,
+                model: None,
+                reflected: [Vec3::ZERO; 3],
             };
             // Clouds scatter the sun: a weak direct part, much more sky.
             if let Some(sun) = suns.first() {
@@ -287,6 +391,8 @@ pub fn lighting(env: &Environment, lights: &[Light], camera: Vec3) -> Lighting {
                 sun_disc: None,
                 sun_dir: sun_sky,
                 moon: None,
+                model: None,
+                reflected: [Vec3::ZERO; 3],
             };
             // A sun above the horizon in a night sky is the script's
             // moonlight: draw the moon where it shines from.
@@ -325,6 +431,8 @@ pub fn lighting(env: &Environment, lights: &[Light], camera: Vec3) -> Lighting {
                 sun_disc: None,
                 sun_dir: sun_sky,
                 moon: None,
+                model: None,
+                reflected: [Vec3::ZERO; 3],
             };
             if let Some(sun) = suns.first() {
                 let mut lit = atmospheric(sun);
@@ -346,6 +454,8 @@ pub fn lighting(env: &Environment, lights: &[Light], camera: Vec3) -> Lighting {
                 sun_disc: None,
                 sun_dir: sun_sky,
                 moon: None,
+                model: None,
+                reflected: [Vec3::ZERO; 3],
             };
             if let Some(sun) = suns.first() {
                 key = Some(DirLight {
@@ -367,8 +477,16 @@ pub fn lighting(env: &Environment, lights: &[Light], camera: Vec3) -> Lighting {
         });
     }
 
+    sky.reflected = if sky.model.is_some() {
+        // Towards the sun but off its glow, which a broad fit would smear.
+        let s = Vec3::new(sky.sun_dir.x, 0.0, sky.sun_dir.z).normalize_or(Vec3::X);
+        let beside = Vec3::new(s.x * 0.7 - s.z * 0.7, 0.05, s.z * 0.7 + s.x * 0.7);
+        [sky.seen_zenith(), sky.seen_horizon(), sky.seen(beside)]
+    } else {
+        [sky.zenith, sky.horizon, sky.horizon_sun]
+    };
     let ambient = env.ambient.max(0.0);
-    let sky_avg = sky.zenith * 0.55 + sky.horizon * 0.45;
+    let sky_avg = sky.seen_zenith() * 0.55 + sky.seen_horizon() * 0.45;
     // Light from the sky is bluish, but a camera's white balance makes it
     // look less so: keep half its tint.
     let sky_lum = luminance(sky_avg).max(1e-5);
@@ -509,7 +627,7 @@ mod tests {
 
     #[test]
     fn day_is_brighter_than_dusk_is_brighter_than_night() {
-        let lum = |l: &Lighting| luminance(l.sky.zenith) + luminance(l.ambient_up);
+        let lum = |l: &Lighting| luminance(l.sky.seen_zenith()) + luminance(l.ambient_up);
         let (day, dusk, night) = (at(50.0), at(-4.0), at(-30.0));
         let (d, k, n) = (lum(&day), lum(&dusk), lum(&night));
         // Dusk is kept bright enough to read a scene by (a real sky is far
@@ -526,6 +644,33 @@ mod tests {
         assert!(hs.x > hs.z * 2.0, "{hs:?}");
         let (z, _, _) = palette(60.0);
         assert!(z.z > z.x * 3.0, "{z:?}");
+    }
+
+    #[test]
+    fn the_day_sky_is_the_physical_one_and_night_the_palette() {
+        let day = at(40.0);
+        let model = day.sky.model.as_ref().expect("a physical sky by day");
+        assert_eq!(model.gradient, 0.0);
+        assert_eq!(day.sky.sun_glow, 0.0, "the model draws its own glow");
+        // Towards the sun the sky is brighter than away from it (Mie).
+        let sun = day.sky.sun_dir;
+        let towards = day.sky.seen(Vec3::new(sun.x, 0.3, sun.z));
+        let away = day.sky.seen(Vec3::new(-sun.x, 0.3, -sun.z));
+        assert!(
+            luminance(towards) > luminance(away) * 1.3,
+            "{towards} {away}"
+        );
+        assert!(at(-12.0).sky.model.is_none());
+        // Through dusk the light fades without jumping back up.
+        let ambient: Vec<f32> = [20.0, 6.0, 0.0, -3.0, -6.0, -10.0, -18.0]
+            .iter()
+            .map(|e| luminance(at(*e).ambient_up))
+            .collect();
+        assert!(
+            ambient.windows(2).all(|w| w[1] < w[0] * 1.25),
+            "ambient through dusk: {ambient:?}"
+        );
+        assert!(ambient[0] > ambient[6] * 8.0, "{ambient:?}");
     }
 
     #[test]

@@ -144,6 +144,7 @@ pub fn surface_mesh(points: &[Vec3], radius: f32) -> SurfaceMesh {
                 out.vertices.push(Vertex {
                     position: pos.to_array(),
                     normal: n.to_array(),
+                    tint: [0; 4],
                 });
             }
         }
@@ -232,6 +233,7 @@ fn grain_mesh() -> (Vec<Vertex>, Vec<u32>) {
             Vertex {
                 position: n.to_array(),
                 normal: n.to_array(),
+                tint: [0; 4],
             }
         })
         .collect();

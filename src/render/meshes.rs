@@ -12,7 +12,7 @@ use wgpu::util::DeviceExt;
 
 use super::bounds::Aabb;
 use super::scene::MeshRef;
-use crate::world::mesh::{Mesh, tessellate};
+use crate::world::mesh::{Mesh, TerrainLayer, subdivide, tessellate};
 use crate::world::{Shape, World};
 
 #[repr(C)]
@@ -20,6 +20,9 @@ use crate::world::{Shape, World};
 pub struct Vertex {
     pub position: [f32; 3],
     pub normal: [f32; 3],
+    /// Linear rgb laid over the entity's colour, a = coverage (terrain
+    /// bands), in 8 bits each; zero leaves the entity's colour as it is.
+    pub tint: [u8; 4],
 }
 
 /// Identity of a shape's geometry. Shared mesh data is keyed by address;
@@ -36,13 +39,30 @@ pub enum ShapeKey {
     Plane(u32, u32),
     Torus(u32, u32),
     Mesh(usize),
-    Heightfield(usize, usize, usize, u32, u32),
+    Heightfield(usize, usize, usize, u32, u32, usize),
+    /// A shape split finer (edges at most this long, as bits) so that
+    /// vertex animation such as waves has vertices to move.
+    Fine(Box<ShapeKey>, u32),
+}
+
+/// Triangles a wavy surface may be split into: 256 x 256 quads.
+const FINE_TRIANGLES: usize = 131_072;
+
+/// The longest edge a wavy surface keeps: a sixth of its wavelength.
+fn fine_edge(e: &crate::world::Entity) -> Option<f32> {
+    e.waves
+        .active()
+        .then(|| (e.waves.length / 6.0).clamp(0.02, 100.0))
+        .filter(|v| v.is_finite())
 }
 
 enum Keep {
     Nothing,
     Mesh(#[allow(dead_code)] Arc<Mesh>),
-    Heights(#[allow(dead_code)] Arc<Vec<f32>>),
+    Heights(
+        #[allow(dead_code)] Arc<Vec<f32>>,
+        #[allow(dead_code)] Arc<Vec<TerrainLayer>>,
+    ),
 }
 
 fn key_of(shape: &Shape) -> (ShapeKey, Keep) {
@@ -73,6 +93,7 @@ fn key_of(shape: &Shape) -> (ShapeKey, Keep) {
             cols,
             width,
             depth,
+            layers,
         } => (
             ShapeKey::Heightfield(
                 Arc::as_ptr(heights) as usize,
@@ -80,8 +101,9 @@ fn key_of(shape: &Shape) -> (ShapeKey, Keep) {
                 *cols,
                 b(*width),
                 b(*depth),
+                Arc::as_ptr(layers) as usize,
             ),
-            Keep::Heights(heights.clone()),
+            Keep::Heights(heights.clone(), layers.clone()),
         ),
     }
 }
@@ -144,6 +166,9 @@ pub fn clean(mesh: &Mesh) -> Option<(Vec<Vertex>, Vec<u32>, Aabb)> {
             Vertex {
                 position: if p.is_finite() { p } else { Vec3::ZERO }.to_array(),
                 normal: n.to_array(),
+                tint: mesh.colors.get(i).map_or([0; 4], |c| {
+                    c.map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8)
+                }),
             }
         })
         .collect();
@@ -198,7 +223,11 @@ impl MeshCache {
         }
         self.entities.truncate(world.entities.len());
         for (i, e) in world.entities.iter().enumerate() {
-            let (key, keep) = key_of(&e.shape);
+            let (mut key, keep) = key_of(&e.shape);
+            let fine = fine_edge(e);
+            if let Some(edge) = fine {
+                key = ShapeKey::Fine(Box::new(key), edge.to_bits());
+            }
             if let Some((k, _)) = self.entities.get(i)
                 && *k == key
             {
@@ -207,7 +236,7 @@ impl MeshCache {
             let mesh = match self.by_key.get(&key) {
                 Some(m) => *m,
                 None => {
-                    let m = self.upload(device, &e.shape, keep);
+                    let m = self.upload(device, &e.shape, keep, fine);
                     self.by_key.insert(key.clone(), m);
                     m
                 }
@@ -223,11 +252,21 @@ impl MeshCache {
         &self.refs
     }
 
-    fn upload(&mut self, device: &wgpu::Device, shape: &Shape, keep: Keep) -> Option<MeshRef> {
+    fn upload(
+        &mut self,
+        device: &wgpu::Device,
+        shape: &Shape,
+        keep: Keep,
+        fine: Option<f32>,
+    ) -> Option<MeshRef> {
         if matches!(shape, Shape::Group) {
             return None;
         }
-        let mesh = tessellate(shape);
+        let mut mesh = tessellate(shape);
+        if let Some(edge) = fine {
+            mesh = subdivide(&mesh, edge, FINE_TRIANGLES);
+        }
+        let surface = fine.is_some() || !mesh.colors.is_empty();
         let (vertices, indices, bounds) = clean(&mesh)?;
         let vb = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("mesh vertices"),
@@ -251,6 +290,7 @@ impl MeshCache {
             id,
             bounds,
             closed: is_closed(shape),
+            surface,
         })
     }
 
@@ -272,6 +312,7 @@ mod tests {
             positions: vec![Vec3::ZERO, Vec3::X, Vec3::Y, Vec3::new(f32::NAN, 0.0, 0.0)],
             normals: vec![Vec3::Z; 4],
             indices: vec![[0, 1, 2], [0, 1, 3], [0, 1, 9]],
+            colors: Vec::new(),
         };
         let (v, i, b) = clean(&mesh).unwrap();
         assert_eq!(v.len(), 4);

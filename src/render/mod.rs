@@ -29,6 +29,7 @@
 //! The adapter is chosen by [`RenderOptions::adapter`], overridden by the
 //! `C2W_ADAPTER` environment variable (auto, gpu, cpu, vulkan, gl).
 
+pub mod atmosphere;
 mod bounds;
 mod camera;
 mod deform;

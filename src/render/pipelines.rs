@@ -23,10 +23,11 @@ pub struct Pipelines {
     pub scene_layout: wgpu::BindGroupLayout,
     pub globals_layout: wgpu::BindGroupLayout,
     pub post_layout: wgpu::BindGroupLayout,
-    /// [cull back faces][opaque, transparent]
-    pub mesh: [[wgpu::RenderPipeline; 2]; 2],
-    pub shadow: wgpu::RenderPipeline,
-    /// [cull back faces]
+    /// [cull back faces][opaque, transparent][plain, surface]
+    pub mesh: [[[wgpu::RenderPipeline; 2]; 2]; 2],
+    /// [plain, surface]
+    pub shadow: [wgpu::RenderPipeline; 2],
+    /// [plain, surface], two-sided
     pub analysis: [wgpu::RenderPipeline; 2],
     pub sky: wgpu::RenderPipeline,
     pub particles: wgpu::RenderPipeline,
@@ -55,6 +56,9 @@ fn uniform_entry(binding: u32, visibility: wgpu::ShaderStages) -> wgpu::BindGrou
 
 const VERTEX_ATTRS: [wgpu::VertexAttribute; 2] =
     wgpu::vertex_attr_array![0 => Float32x3, 1 => Float32x3];
+/// Surfaces (terrain, water) also read the per-vertex tint.
+const SURFACE_VERTEX_ATTRS: [wgpu::VertexAttribute; 3] =
+    wgpu::vertex_attr_array![0 => Float32x3, 1 => Float32x3, 13 => Unorm8x4];
 const INSTANCE_ATTRS: [wgpu::VertexAttribute; 11] = wgpu::vertex_attr_array![
     2 => Float32x4, 3 => Float32x4, 4 => Float32x4, 5 => Float32x4,
     6 => Float32x4, 7 => Float32x4, 8 => Float32x4,
@@ -64,12 +68,16 @@ const PARTICLE_ATTRS: [wgpu::VertexAttribute; 4] = wgpu::vertex_attr_array![
     0 => Float32x4, 1 => Float32x4, 2 => Float32x4, 3 => Float32x4
 ];
 
-fn mesh_buffers() -> [Option<wgpu::VertexBufferLayout<'static>>; 2] {
+fn mesh_buffers(surface: bool) -> [Option<wgpu::VertexBufferLayout<'static>>; 2] {
     [
         Some(wgpu::VertexBufferLayout {
             array_stride: size_of::<Vertex>() as u64,
             step_mode: wgpu::VertexStepMode::Vertex,
-            attributes: &VERTEX_ATTRS,
+            attributes: if surface {
+                &SURFACE_VERTEX_ATTRS
+            } else {
+                &VERTEX_ATTRS
+            },
         }),
         Some(wgpu::VertexBufferLayout {
             array_stride: size_of::<InstanceRaw>() as u64,
@@ -185,8 +193,8 @@ impl Pipelines {
             alpha_to_coverage_enabled: false,
         };
 
-        let mesh_pipeline = |cull: bool, transparent: bool| {
-            let buffers = mesh_buffers();
+        let mesh_pipeline = |cull: bool, transparent: bool, surface: bool| {
+            let buffers = mesh_buffers(surface);
             device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
                 label: Some(if transparent {
                     "mesh transparent"
@@ -196,7 +204,7 @@ impl Pipelines {
                 layout: Some(&scene_pl),
                 vertex: wgpu::VertexState {
                     module: &mesh_sm,
-                    entry_point: Some("vs_main"),
+                    entry_point: Some(if surface { "vs_surface" } else { "vs_main" }),
                     compilation_options: Default::default(),
                     buffers: &buffers,
                 },
@@ -217,50 +225,63 @@ impl Pipelines {
                 cache: None,
             })
         };
+        let pair = |cull: bool, transparent: bool| {
+            [
+                mesh_pipeline(cull, transparent, false),
+                mesh_pipeline(cull, transparent, true),
+            ]
+        };
         let mesh = [
-            [mesh_pipeline(false, false), mesh_pipeline(false, true)],
-            [mesh_pipeline(true, false), mesh_pipeline(true, true)],
+            [pair(false, false), pair(false, true)],
+            [pair(true, false), pair(true, true)],
         ];
 
-        let shadow_buffers = mesh_buffers();
-        let shadow = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some("shadow"),
-            layout: Some(&globals_pl),
-            vertex: wgpu::VertexState {
-                module: &mesh_sm,
-                entry_point: Some("vs_shadow"),
-                compilation_options: Default::default(),
-                buffers: &shadow_buffers,
-            },
-            primitive: primitive(false),
-            depth_stencil: Some(wgpu::DepthStencilState {
-                // A small slope-scaled bias; the receiver's normal offset
-                // does most of the work against acne.
-                bias: wgpu::DepthBiasState {
-                    constant: 2,
-                    slope_scale: 1.5,
-                    clamp: 0.0,
+        let shadow_pipeline = |surface: bool| {
+            let shadow_buffers = mesh_buffers(surface);
+            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                label: Some("shadow"),
+                layout: Some(&globals_pl),
+                vertex: wgpu::VertexState {
+                    module: &mesh_sm,
+                    entry_point: Some(if surface {
+                        "vs_shadow_surface"
+                    } else {
+                        "vs_shadow"
+                    }),
+                    compilation_options: Default::default(),
+                    buffers: &shadow_buffers,
                 },
-                ..depth_state(wgpu::CompareFunction::LessEqual, true)
-            }),
-            multisample: wgpu::MultisampleState::default(),
-            fragment: None,
-            multiview_mask: None,
-            cache: None,
-        });
+                primitive: primitive(false),
+                depth_stencil: Some(wgpu::DepthStencilState {
+                    // A small slope-scaled bias; the receiver's normal offset
+                    // does most of the work against acne.
+                    bias: wgpu::DepthBiasState {
+                        constant: 2,
+                        slope_scale: 1.5,
+                        clamp: 0.0,
+                    },
+                    ..depth_state(wgpu::CompareFunction::LessEqual, true)
+                }),
+                multisample: wgpu::MultisampleState::default(),
+                fragment: None,
+                multiview_mask: None,
+                cache: None,
+            })
+        };
+        let shadow = [shadow_pipeline(false), shadow_pipeline(true)];
 
-        let analysis_pipeline = |cull: bool| {
-            let buffers = mesh_buffers();
+        let analysis_pipeline = |surface: bool| {
+            let buffers = mesh_buffers(surface);
             device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
                 label: Some("analysis"),
                 layout: Some(&scene_pl),
                 vertex: wgpu::VertexState {
                     module: &mesh_sm,
-                    entry_point: Some("vs_main"),
+                    entry_point: Some(if surface { "vs_surface" } else { "vs_main" }),
                     compilation_options: Default::default(),
                     buffers: &buffers,
                 },
-                primitive: primitive(cull),
+                primitive: primitive(false),
                 depth_stencil: Some(depth_state(wgpu::CompareFunction::Greater, true)),
                 multisample: wgpu::MultisampleState::default(),
                 fragment: Some(wgpu::FragmentState {

@@ -536,17 +536,19 @@ impl Renderer {
         }
     }
 
-    /// Draws runs, switching between the culling and two-sided pipelines.
+    /// Draws runs, switching between pipelines: `pick` chooses by the
+    /// run's back-face culling and `pipelines` are [plain, surface] pairs
+    /// for each choice.
     fn draw_mesh_runs(
         &self,
         pass: &mut wgpu::RenderPass<'_>,
         runs: &[DrawRun],
         pick: impl Fn(bool) -> usize,
-        pipelines: &[&wgpu::RenderPipeline; 2],
+        pipelines: &[&wgpu::RenderPipeline; 4],
     ) {
         let mut current: Option<usize> = None;
         for r in runs {
-            let which = pick(r.cull);
+            let which = pick(r.cull) * 2 + r.surface as usize;
             if current != Some(which) {
                 pass.set_pipeline(pipelines[which]);
                 current = Some(which);
@@ -587,13 +589,14 @@ impl Renderer {
                 ..Default::default()
             });
             if shadows && !plan.shadow.is_empty() {
-                pass.set_pipeline(&self.pipelines.shadow);
                 pass.set_bind_group(0, &self.globals_bg, &[]);
                 pass.set_vertex_buffer(1, self.instances.buffer.slice(..));
-                self.draw_runs(&mut pass, &plan.shadow);
+                let [plain, surface] = &self.pipelines.shadow;
+                let pipes = [plain, surface, plain, surface];
+                self.draw_mesh_runs(&mut pass, &plan.shadow, |_| 0, &pipes);
             }
             if shadows {
-                pass.set_pipeline(&self.pipelines.shadow);
+                pass.set_pipeline(&self.pipelines.shadow[0]);
                 pass.set_bind_group(0, &self.globals_bg, &[]);
                 pass.set_vertex_buffer(1, self.instances.buffer.slice(..));
                 self.liquid.draw_grains(&mut pass);
@@ -635,18 +638,19 @@ impl Renderer {
             });
             pass.set_bind_group(0, &self.scene_bg, &[]);
             pass.set_vertex_buffer(1, self.instances.buffer.slice(..));
-            let opaque = [&self.pipelines.mesh[0][0], &self.pipelines.mesh[1][0]];
+            let m = &self.pipelines.mesh;
+            let opaque = [&m[0][0][0], &m[0][0][1], &m[1][0][0], &m[1][0][1]];
             self.draw_mesh_runs(&mut pass, &plan.opaque, |c| c as usize, &opaque);
-            pass.set_pipeline(&self.pipelines.mesh[1][0]);
+            pass.set_pipeline(&m[1][0][0]);
             self.liquid.draw_grains(&mut pass);
             // The sky after opaque surfaces: only uncovered pixels run it.
             pass.set_pipeline(&self.pipelines.sky);
             pass.draw(0..3, 0..1);
-            let transparent = [&self.pipelines.mesh[0][1], &self.pipelines.mesh[1][1]];
+            let transparent = [&m[0][1][0], &m[0][1][1], &m[1][1][0], &m[1][1][1]];
             pass.set_vertex_buffer(1, self.instances.buffer.slice(..));
             self.draw_mesh_runs(&mut pass, &plan.transparent, |c| c as usize, &transparent);
             if self.liquid.has_surfaces() {
-                pass.set_pipeline(&self.pipelines.mesh[0][1]);
+                pass.set_pipeline(&m[0][1][0]);
                 pass.set_vertex_buffer(1, self.instances.buffer.slice(..));
                 self.liquid.draw_surfaces(&mut pass);
             }

@@ -22,8 +22,27 @@ pub struct InstanceRaw {
     pub emissive: [f32; 4],
     /// metallic, sway amount, sway base height, sway height
     pub params: [f32; 4],
-    /// entity index + 1
+    /// x: entity index + 1. yzw: water waves (see [`pack_waves`]), zero
+    /// for anything else; packed here because every vertex attribute
+    /// costs the software rasteriser time on every mesh.
     pub ident: [u32; 4],
+}
+
+/// Wave parameters as the shader unpacks them (`unpack_waves` in
+/// mesh.wgsl): amplitude and wavelength as float bits, then the direction
+/// of travel (radians from +X towards +Z) in the low 16 bits and the drift
+/// with the current (mm/s) in the high 16.
+pub fn pack_waves([amplitude, length, angle, drift]: [f32; 4]) -> [u32; 3] {
+    if amplitude <= 0.0 {
+        return [0; 3];
+    }
+    let turn = ((angle / std::f32::consts::TAU).rem_euclid(1.0) * 65535.0).round() as u32;
+    let drift = (drift * 1000.0).round().clamp(0.0, 65535.0) as u32;
+    [
+        amplitude.to_bits(),
+        length.to_bits(),
+        (turn & 0xffff) | (drift << 16),
+    ]
 }
 
 /// A mesh the cache has uploaded, as the planner needs it.
@@ -34,6 +53,10 @@ pub struct MeshRef {
     /// Closed surfaces can cull back faces; open ones (planes, terrain,
     /// script meshes) are drawn two-sided.
     pub closed: bool,
+    /// Drawn with the surface pipelines: per-vertex tint (terrain bands)
+    /// or waves. Kept apart because the extra vertex work would otherwise
+    /// be paid by every mesh.
+    pub surface: bool,
 }
 
 /// Consecutive instances drawn with one call.
@@ -43,6 +66,8 @@ pub struct DrawRun {
     pub first: u32,
     pub count: u32,
     pub cull: bool,
+    /// See [`MeshRef::surface`].
+    pub surface: bool,
 }
 
 #[derive(Debug, Default)]
@@ -85,6 +110,35 @@ fn normal_cols(m: Mat4) -> [[f32; 4]; 3] {
         n.x_axis.extend(0.0).to_array(),
         n.y_axis.extend(0.0).to_array(),
         n.z_axis.extend(0.0).to_array(),
+    ]
+}
+
+/// The shader's wave parameters for an entity: nothing for still water;
+/// waves travel along the current, else downwind, else along +X.
+fn wave_params(e: &crate::world::Entity, wind: Vec3) -> [f32; 4] {
+    let w = e.waves;
+    if !w.active() || !w.height.is_finite() || !w.length.is_finite() {
+        return [0.0; 4];
+    }
+    let flow = if w.flow.is_finite() {
+        w.flow
+    } else {
+        Vec3::ZERO
+    };
+    let flat = |v: Vec3| glam::Vec2::new(v.x, v.z);
+    let drift = flat(flow).length();
+    let along = if drift > 0.01 {
+        flat(flow)
+    } else if wind.is_finite() && flat(wind).length() > 0.01 {
+        flat(wind)
+    } else {
+        glam::Vec2::X
+    };
+    [
+        w.height.min(20.0) * 0.5,
+        w.length.clamp(0.05, 500.0),
+        along.y.atan2(along.x),
+        drift.min(50.0),
     ]
 }
 
@@ -188,7 +242,12 @@ pub fn plan(
             0.0
         };
         // Swaying tips move sideways by up to about a third of the height.
-        let bounds = b.grow(Vec3::new(1.0, 0.1, 1.0) * (amount * 0.4 * height));
+        let mut bounds = b.grow(Vec3::new(1.0, 0.1, 1.0) * (amount * 0.4 * height));
+        let waves = wave_params(e, frame.wind);
+        if waves[0] > 0.0 {
+            // Crests rise by the summed amplitudes and lean forward.
+            bounds = bounds.grow(Vec3::splat(waves[0] * 2.5));
+        }
         let finite3 = |v: Vec3, d: Vec3| if v.is_finite() { v } else { d };
         let finite = |v: f32, d: f32| if v.is_finite() { v } else { d };
         let emissive = finite3(mat.emissive, Vec3::ZERO).max(Vec3::ZERO)
@@ -210,7 +269,10 @@ pub fn plan(
                 height,
             )
             .to_array(),
-            ident: [i as u32 + 1, 0, 0, 0],
+            ident: {
+                let [a, b, c] = pack_waves(waves);
+                [i as u32 + 1, a, b, c]
+            },
         };
         plan.scene_bounds = Some(plan.scene_bounds.map_or(bounds, |s| s.union(bounds)));
         let ground = matches!(e.shape, Shape::Plane { .. } | Shape::Heightfield { .. })
@@ -300,8 +362,27 @@ fn push_runs<'a>(
                 first,
                 count: 1,
                 cull: it.cull,
+                surface: it.mesh.surface,
             }),
         }
     }
     runs
+}
+
+#[cfg(test)]
+mod wave_tests {
+    use super::*;
+
+    #[test]
+    fn wave_parameters_pack_and_unpack() {
+        let [a, l, packed] = pack_waves([0.25, 6.0, -2.0, 1.234]);
+        assert_eq!((f32::from_bits(a), f32::from_bits(l)), (0.25, 6.0));
+        // As mesh.wgsl unpacks them.
+        let angle = (packed & 0xffff) as f32 / 65535.0 * std::f32::consts::TAU;
+        let drift = (packed >> 16) as f32 / 1000.0;
+        assert!((libm::cosf(angle) - libm::cosf(-2.0)).abs() < 1e-3);
+        assert!((libm::sinf(angle) - libm::sinf(-2.0)).abs() < 1e-3);
+        assert!((drift - 1.234).abs() < 1e-3);
+        assert_eq!(pack_waves([0.0, 6.0, 1.0, 1.0]), [0; 3]);
+    }
 }

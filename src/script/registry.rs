@@ -133,6 +133,8 @@ pub enum OptType {
     Bursts,
     /// A list of closed outlines, each a list of [x, z] points.
     Outlines,
+    /// A list of terrain material bands (see `terrain_layer`).
+    Layers,
 }
 
 impl OptType {
@@ -163,6 +165,10 @@ impl OptType {
             OptType::Points => "list of [x, y, z]".into(),
             OptType::Bursts => "list of [time, count]".into(),
             OptType::Outlines => "list of outlines, each a list of [x, z]".into(),
+            OptType::Layers => {
+                "list of layer maps #{ color, slope, height, blend, noise } (see terrain_layer)"
+                    .into()
+            }
         }
     }
 }

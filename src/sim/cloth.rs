@@ -210,6 +210,7 @@ fn collider_for(shape: &Shape, scale: Vec3) -> Option<(ColliderShape, f32)> {
             cols,
             width,
             depth,
+            ..
         } => ColliderShape::Heights {
             heights: heights.clone(),
             rows: *rows,

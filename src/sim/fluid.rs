@@ -488,6 +488,7 @@ impl FluidSystem {
                         cols,
                         width,
                         depth,
+                        ..
                     },
                     _,
                 ) => {

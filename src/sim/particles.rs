@@ -304,6 +304,7 @@ impl Ground {
                     cols,
                     width,
                     depth,
+                    ..
                 } => (
                     SurfaceShape::Heights {
                         heights: heights.clone(),
@@ -808,6 +809,7 @@ mod tests {
             body: Default::default(),
             visible: true,
             sway: 0.0,
+            waves: Default::default(),
             world_space: false,
             linear_velocity: Vec3::ZERO,
             angular_velocity: Vec3::ZERO,
@@ -865,6 +867,7 @@ mod tests {
             ],
             normals: vec![Vec3::Y; 5],
             indices: vec![[0, 4, 1], [1, 4, 2], [2, 4, 3], [3, 4, 0]],
+            colors: Vec::new(),
         };
         let mut mound = w.entities[0].clone();
         mound.id = crate::world::EntityId(1);

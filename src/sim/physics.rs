@@ -99,6 +99,7 @@ fn collider_shape(
             cols,
             width,
             depth,
+            ..
         } => {
             let cols = *cols;
             let data = Array2::from_fn(*rows, cols, |i, j| heights[i * cols + j]);

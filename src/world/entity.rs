@@ -135,6 +135,9 @@ pub enum Shape {
         cols: usize,
         width: f32,
         depth: f32,
+        /// Slope and height material bands, baked into vertex colours.
+        #[serde(skip)]
+        layers: Arc<Vec<super::mesh::TerrainLayer>>,
     },
 }
 
@@ -212,6 +215,24 @@ impl Shape {
     }
 }
 
+/// Waves on a water surface, drawn by displacing its up-facing vertices:
+/// the physics sees the still surface.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Waves {
+    /// Crest to trough of the largest wave, metres (0: still water).
+    pub height: f32,
+    /// Crest to crest of the largest wave, metres.
+    pub length: f32,
+    /// The current, m/s: waves travel along it (else along the wind).
+    pub flow: Vec3,
+}
+
+impl Waves {
+    pub fn active(&self) -> bool {
+        self.height > 0.0 && self.length > 0.0
+    }
+}
+
 /// What a named or tagged thing in the world is.
 #[derive(Debug, Clone)]
 pub struct Entity {
@@ -228,6 +249,8 @@ pub struct Entity {
     pub visible: bool,
     /// How much foliage sways in the wind (0 = rigid); read by the renderer.
     pub sway: f32,
+    /// Waves drawn on a water surface; read by the renderer only.
+    pub waves: Waves,
     /// Set when the simulation detaches a moving body from its parent:
     /// `transform` is then a world transform.
     pub world_space: bool,

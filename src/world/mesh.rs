@@ -13,6 +13,9 @@ pub struct Mesh {
     pub positions: Vec<Vec3>,
     pub normals: Vec<Vec3>,
     pub indices: Vec<[u32; 3]>,
+    /// Per-vertex colour laid over the entity's base colour: linear rgb,
+    /// a = how much it covers (0 keeps the base). Empty: uniform colour.
+    pub colors: Vec<[f32; 4]>,
 }
 
 impl Mesh {
@@ -37,6 +40,7 @@ impl Mesh {
             normals: vec![Vec3::ZERO; positions.len()],
             positions,
             indices,
+            colors: Vec::new(),
         };
         m.recompute_normals();
         m
@@ -66,6 +70,12 @@ impl Mesh {
 
     fn append(&mut self, other: Mesh) {
         let base = self.positions.len() as u32;
+        if !self.colors.is_empty() || !other.colors.is_empty() {
+            self.colors.resize(self.positions.len(), [0.0; 4]);
+            let mut theirs = other.colors;
+            theirs.resize(other.positions.len(), [0.0; 4]);
+            self.colors.extend(theirs);
+        }
         self.positions.extend(other.positions);
         self.normals.extend(other.normals);
         self.indices
@@ -102,7 +112,12 @@ pub fn tessellate(shape: &Shape) -> Mesh {
             cols,
             width,
             depth,
-        } => heightfield_mesh(heights, *rows, *cols, *width, *depth),
+            layers,
+        } => {
+            let mut m = heightfield_mesh(heights, *rows, *cols, *width, *depth);
+            m.colors = terrain_colors(&m, layers);
+            m
+        }
     }
 }
 
@@ -584,6 +599,150 @@ pub fn heightfield_mesh(heights: &[f32], rows: usize, cols: usize, width: f32, d
     m
 }
 
+/// A material band on terrain: where the ground is steep enough and high
+/// enough, its colour covers the base colour (rock on cliffs, snow on
+/// peaks, sand by the water). Bands are laid in order, later over earlier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TerrainLayer {
+    /// Linear rgb.
+    pub color: Vec3,
+    /// Slope range in degrees from horizontal.
+    pub slope: [f32; 2],
+    /// Height range in metres, in the terrain's own frame.
+    pub height: [f32; 2],
+    /// Width of the soft edge: a share of each range (0 hard, 1 very soft).
+    pub blend: f32,
+    /// How much seeded noise breaks up the band's edges (0..1).
+    pub noise: f32,
+}
+
+/// Per-vertex coverage of the terrain layers over the base colour, or no
+/// colours at all when there are no layers.
+pub fn terrain_colors(mesh: &Mesh, layers: &[TerrainLayer]) -> Vec<[f32; 4]> {
+    if layers.is_empty() {
+        return Vec::new();
+    }
+    mesh.positions
+        .iter()
+        .zip(&mesh.normals)
+        .map(|(p, n)| {
+            let slope = n.y.clamp(-1.0, 1.0).acos().to_degrees();
+            // Premultiplied colour and coverage, composited layer over layer.
+            let (mut c, mut a) = (Vec3::ZERO, 0.0f32);
+            for (i, l) in layers.iter().enumerate() {
+                let jitter = (value_noise(p.x * 0.35 + i as f32 * 7.3, p.z * 0.35) - 0.5)
+                    + 0.5 * (value_noise(p.x * 1.3, p.z * 1.3 + i as f32 * 3.1) - 0.5);
+                let w = band(
+                    slope + jitter * l.noise * 12.0,
+                    l.slope,
+                    l.blend,
+                    SLOPE_SPAN,
+                ) * band(
+                    p.y + jitter * l.noise * 0.5 * span(l.height, HEIGHT_SPAN),
+                    l.height,
+                    l.blend,
+                    HEIGHT_SPAN,
+                );
+                c = c * (1.0 - w) + l.color * w;
+                a = a * (1.0 - w) + w;
+            }
+            let rgb = if a > 1e-6 { c / a } else { Vec3::ZERO };
+            [rgb.x, rgb.y, rgb.z, a]
+        })
+        .collect()
+}
+
+/// The widest a band's soft edge reaches, as the range it is a share of:
+/// a snowline or a shore stays a line a few metres wide, not a gradient
+/// over the whole mountain, however wide (or open-ended) the band is.
+const SLOPE_SPAN: f32 = 20.0;
+const HEIGHT_SPAN: f32 = 2.0;
+
+/// A range's width for softening its edges, at most `cap`: open-ended
+/// ranges (given as huge numbers) soften like a range of `cap`.
+fn span(r: [f32; 2], cap: f32) -> f32 {
+    (r[1] - r[0]).abs().min(cap)
+}
+
+/// 1 inside [lo, hi], falling smoothly to 0 over `blend` of the range's
+/// width (at least a little) across each edge.
+fn band(x: f32, [lo, hi]: [f32; 2], blend: f32, cap: f32) -> f32 {
+    let soft = (span([lo, hi], cap) * blend.clamp(0.0, 1.0)).max(1e-3);
+    let rise = smoothstep(lo - soft, lo + soft, x);
+    let fall = 1.0 - smoothstep(hi - soft, hi + soft, x);
+    rise * fall
+}
+
+fn smoothstep(a: f32, b: f32, x: f32) -> f32 {
+    let t = ((x - a) / (b - a)).clamp(0.0, 1.0);
+    t * t * (3.0 - 2.0 * t)
+}
+
+/// Smooth hash noise in [0, 1], the same on every machine (integer hash).
+fn value_noise(x: f32, z: f32) -> f32 {
+    let (xi, zi) = (x.floor(), z.floor());
+    let (fx, fz) = (x - xi, z - zi);
+    let h = |a: f32, b: f32| {
+        let mut v = (a as i32 as u32).wrapping_mul(0x8da6_b343)
+            ^ (b as i32 as u32).wrapping_mul(0xd816_3841);
+        v ^= v >> 13;
+        v = v.wrapping_mul(0x5bd1_e995);
+        v ^= v >> 15;
+        (v & 0xffff) as f32 / 65535.0
+    };
+    let (sx, sz) = (fx * fx * (3.0 - 2.0 * fx), fz * fz * (3.0 - 2.0 * fz));
+    let top = h(xi, zi) + (h(xi + 1.0, zi) - h(xi, zi)) * sx;
+    let bottom = h(xi, zi + 1.0) + (h(xi + 1.0, zi + 1.0) - h(xi, zi + 1.0)) * sx;
+    top + (bottom - top) * sz
+}
+
+/// Splits every triangle into four until no edge is longer than
+/// `max_edge` or the next split would pass `max_triangles`, so that vertex
+/// animation (waves) has vertices to move. Shared edges share their new
+/// vertex, so the surface stays closed.
+pub fn subdivide(mesh: &Mesh, max_edge: f32, max_triangles: usize) -> Mesh {
+    let mut m = mesh.clone();
+    if max_edge.is_nan() || max_edge <= 0.0 {
+        return m;
+    }
+    let has_colors = m.colors.len() == m.positions.len() && !m.colors.is_empty();
+    loop {
+        let longest = m
+            .indices
+            .iter()
+            .flat_map(|t| {
+                let [a, b, c] = t.map(|i| m.positions[i as usize]);
+                [a.distance(b), b.distance(c), c.distance(a)]
+            })
+            .fold(0f32, f32::max);
+        if longest <= max_edge || m.indices.len() * 4 > max_triangles {
+            return m;
+        }
+        let mut mids: std::collections::HashMap<(u32, u32), u32> = Default::default();
+        let mut next = Vec::with_capacity(m.indices.len() * 4);
+        let mut mid = |m: &mut Mesh, a: u32, b: u32| -> u32 {
+            let key = (a.min(b), a.max(b));
+            *mids.entry(key).or_insert_with(|| {
+                let (ia, ib) = (a as usize, b as usize);
+                let p = (m.positions[ia] + m.positions[ib]) * 0.5;
+                let n = (m.normals[ia] + m.normals[ib]).normalize_or(m.normals[ia]);
+                if has_colors {
+                    let (ca, cb) = (m.colors[ia], m.colors[ib]);
+                    m.colors
+                        .push(std::array::from_fn(|k| (ca[k] + cb[k]) * 0.5));
+                }
+                m.push_vertex(p, n)
+            })
+        };
+        for t in std::mem::take(&mut m.indices) {
+            let [a, b, c] = t;
+            let (ab, bc, ca) = (mid(&mut m, a, b), mid(&mut m, b, c), mid(&mut m, c, a));
+            next.extend([[a, ab, ca], [ab, b, bc], [ca, bc, c], [ab, bc, ca]]);
+        }
+        m.indices = next;
+    }
+}
+
 /// Bilinear height of a heightfield at local (x, z), or None outside it.
 pub fn heightfield_height(
     heights: &[f32],
@@ -615,6 +774,93 @@ pub fn rotation_from_y(dir: Vec3) -> Quat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A ramp: flat for x < 0, rising at 45 degrees for x > 0.
+    fn ramp() -> Mesh {
+        let (rows, cols) = (9, 17);
+        let heights: Vec<f32> = (0..rows * cols)
+            .map(|i| {
+                let x = (i % cols) as f32 - 8.0;
+                x.max(0.0)
+            })
+            .collect();
+        heightfield_mesh(&heights, rows, cols, 16.0, 8.0)
+    }
+
+    #[test]
+    fn terrain_bands_follow_slope_and_height() {
+        let m = ramp();
+        let rock = TerrainLayer {
+            color: Vec3::new(0.3, 0.3, 0.3),
+            slope: [30.0, 90.0],
+            height: [-1e4, 1e4],
+            blend: 0.1,
+            noise: 0.0,
+        };
+        let snow = TerrainLayer {
+            color: Vec3::ONE,
+            slope: [0.0, 90.0],
+            height: [6.0, 1e4],
+            blend: 0.05,
+            noise: 0.0,
+        };
+        let colors = terrain_colors(&m, &[rock, snow]);
+        assert_eq!(colors.len(), m.positions.len());
+        let at = |x: f32, z: f32| {
+            let i = m
+                .positions
+                .iter()
+                .position(|p| (p.x - x).abs() < 1e-3 && (p.z - z).abs() < 1e-3)
+                .unwrap();
+            colors[i]
+        };
+        // Flat ground keeps the base colour; the slope is rock; its top is snow.
+        assert!(at(-6.0, 0.0)[3] < 0.01, "{:?}", at(-6.0, 0.0));
+        let mid = at(3.0, 0.0);
+        assert!(mid[3] > 0.99 && (mid[0] - 0.3).abs() < 1e-3, "{mid:?}");
+        let top = at(7.0, 0.0);
+        assert!(top[3] > 0.99 && top[0] > 0.95, "{top:?}");
+        assert!(terrain_colors(&m, &[]).is_empty());
+    }
+
+    #[test]
+    fn noise_breaks_up_band_edges_the_same_way_every_time() {
+        let m = ramp();
+        let layer = |noise| TerrainLayer {
+            color: Vec3::ONE,
+            slope: [0.0, 90.0],
+            height: [3.0, 1e4],
+            blend: 0.1,
+            noise,
+        };
+        let plain = terrain_colors(&m, &[layer(0.0)]);
+        let noisy = terrain_colors(&m, &[layer(1.0)]);
+        assert_ne!(plain, noisy);
+        assert_eq!(noisy, terrain_colors(&m, &[layer(1.0)]));
+    }
+
+    #[test]
+    fn subdivision_shortens_edges_and_keeps_the_surface() {
+        let cube = tessellate(&Shape::Box {
+            size: Vec3::new(2.0, 1.0, 4.0),
+        });
+        let fine = subdivide(&cube, 0.6, 100_000);
+        let longest = fine
+            .indices
+            .iter()
+            .flat_map(|t| {
+                let [a, b, c] = t.map(|i| fine.positions[i as usize]);
+                [a.distance(b), b.distance(c), c.distance(a)]
+            })
+            .fold(0f32, f32::max);
+        assert!(longest <= 0.6, "longest edge {longest}");
+        assert!(fine.indices.len() > cube.indices.len() * 16);
+        assert!((signed_volume(&fine) - signed_volume(&cube)).abs() < 1e-3);
+        // The budget caps the splitting.
+        let capped = subdivide(&cube, 0.01, 2_000);
+        assert!(capped.indices.len() <= 2_000);
+        assert!(capped.indices.len() > 500);
+    }
 
     fn signed_volume(m: &Mesh) -> f32 {
         m.indices

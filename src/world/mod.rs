@@ -22,7 +22,7 @@ use serde::Serialize;
 
 pub use animation::{AnimTarget, Ease, Motion, Property, Track, Value};
 pub use deformable::Deformable;
-pub use entity::{Entity, EntityId, Shape, Transform};
+pub use entity::{Entity, EntityId, Shape, Transform, Waves};
 pub use expect::{ExpectKind, Expectation, Subject};
 pub use field::{Field, FieldId, FieldKind};
 pub use light::{Camera, CameraTarget, Environment, Light, LightId, LightKind};
@@ -321,6 +321,7 @@ impl World {
                     cols,
                     width,
                     depth,
+                    ..
                 } => mesh::heightfield_height(
                     heights, *rows, *cols, *width, *depth, local.x, local.z,
                 )

@@ -111,7 +111,8 @@ impl Renderer {
             pass.set_vertex_buffer(1, self.instances.buffer.slice(..));
             // Always two-sided: a camera inside a closed shape sees only its
             // back faces, and culling them would hide what the check is for.
-            let pipes = [&self.pipelines.analysis[0], &self.pipelines.analysis[1]];
+            let [plain, surface] = &self.pipelines.analysis;
+            let pipes = [plain, surface, plain, surface];
             self.draw_mesh_runs(&mut pass, &plan.opaque, |_| 0, &pipes);
             self.draw_mesh_runs(&mut pass, &plan.transparent, |_| 0, &pipes);
             pass.set_pipeline(pipes[0]);

@@ -62,6 +62,13 @@ struct Globals {
     wind_axis: vec4<f32>,
     wind_samples: array<vec4<f32>, 16>,
     lights: array<PointLight, 8>,
+    // the sky as reflections see it: zenith, horizon, horizon towards the sun
+    sky_reflected: array<vec4<f32>, 3>,
+    // x 1 when the physical sky is drawn, y weight of the gradient sky
+    // beside it, z Mie asymmetry, w multiple-scattering share
+    sky_model: vec4<f32>,
+    // scattered light per view elevation row: Rayleigh rows, then Mie rows
+    sky_table: array<vec4<f32>, 240>,
 };
 
 @group(0) @binding(0) var<uniform> globals: Globals;
@@ -86,14 +93,9 @@ fn luminance(c: vec3<f32>) -> f32 {
     return dot(c, vec3<f32>(0.2126, 0.7152, 0.0722));
 }
 
-// Sky colour without the sun, moon and stars: also what shiny surfaces
-// reflect.
-fn sky_gradient(dir: vec3<f32>) -> vec3<f32> {
-    let kind = globals.sky_zenith.w;
-    if (kind > 0.5 && kind < 1.5) {
-        return globals.sky_zenith.rgb;
-    }
-    let y = dir.y;
+// The hand-tuned sky: zenith to horizon, warmer towards the sun. Above
+// the horizon only (y >= 0).
+fn sky_palette(dir: vec3<f32>) -> vec3<f32> {
     let flat_len = length(dir.xz);
     let sun_flat = globals.sun_sky_dir.xz;
     var towards_sun = 0.0;
@@ -102,11 +104,83 @@ fn sky_gradient(dir: vec3<f32>) -> vec3<f32> {
     }
     let glow = towards_sun * towards_sun * towards_sun;
     let horizon = mix(globals.sky_horizon.rgb, globals.sky_horizon_sun.rgb, glow);
-    if (y >= 0.0) {
-        let t = pow(1.0 - y, 5.0);
-        return mix(globals.sky_zenith.rgb, horizon, t);
+    let t = pow(1.0 - max(dir.y, 0.0), 5.0);
+    return mix(globals.sky_zenith.rgb, horizon, t);
+}
+
+// The physical sky (render/atmosphere.rs): the table holds light scattered
+// along view rays by elevation (rows) and azimuth from the sun (columns);
+// the phase functions give its shape around the sun. Above the horizon.
+const SKY_ROWS: u32 = 24u;
+const SKY_COLS: u32 = 5u;
+
+fn sky_lookup(base: u32, r: u32, c: u32, tr: f32, tc: f32) -> vec3<f32> {
+    let a = mix(globals.sky_table[base + c * SKY_ROWS + r].rgb, globals.sky_table[base + c * SKY_ROWS + r + 1u].rgb, tr);
+    let b = mix(globals.sky_table[base + (c + 1u) * SKY_ROWS + r].rgb, globals.sky_table[base + (c + 1u) * SKY_ROWS + r + 1u].rgb, tr);
+    return mix(a, b, tc);
+}
+
+fn sky_physical(dir: vec3<f32>) -> vec3<f32> {
+    let fr = sqrt(clamp(dir.y, 0.0, 1.0)) * f32(SKY_ROWS - 1u);
+    let r = min(u32(fr), SKY_ROWS - 2u);
+    let flat_len = length(dir.xz);
+    let sun_flat = globals.sun_sky_dir.xz;
+    var cos_az = 1.0;
+    if (flat_len > 1e-5 && length(sun_flat) > 1e-5) {
+        cos_az = clamp(dot(dir.xz / flat_len, normalize(sun_flat)), -1.0, 1.0);
     }
-    return mix(horizon, globals.sky_ground.rgb, smoothstep(0.0, 0.2, -y));
+    let fc = acos(cos_az) / PI * f32(SKY_COLS - 1u);
+    let c = min(u32(fc), SKY_COLS - 2u);
+    let tr = fr - f32(r);
+    let tc = fc - f32(c);
+    let rayleigh = sky_lookup(0u, r, c, tr, tc);
+    let mie = sky_lookup(SKY_ROWS * SKY_COLS, r, c, tr, tc);
+    let mu = dot(dir, globals.sun_sky_dir.xyz);
+    let g = globals.sky_model.z;
+    let ray_phase = 3.0 / (16.0 * PI) * (1.0 + mu * mu);
+    let denom = max(1.0 + g * g - 2.0 * g * mu, 1e-4);
+    let mie_phase = 3.0 / (8.0 * PI) * (1.0 - g * g) / (2.0 + g * g) * (1.0 + mu * mu) / (denom * sqrt(denom));
+    return rayleigh * (ray_phase + globals.sky_model.w / (4.0 * PI)) + mie * mie_phase;
+}
+
+// Sky colour without the sun, moon and stars, as the sky pass draws it.
+// Below the horizon it fades to the ground colour.
+fn sky_gradient(dir: vec3<f32>) -> vec3<f32> {
+    let kind = globals.sky_zenith.w;
+    if (kind > 0.5 && kind < 1.5) {
+        return globals.sky_zenith.rgb;
+    }
+    let up = vec3<f32>(dir.x, max(dir.y, 0.0), dir.z);
+    var c = sky_palette(up);
+    if (globals.sky_model.x > 0.5) {
+        c = c * globals.sky_model.y + sky_physical(up);
+    }
+    if (dir.y >= 0.0) {
+        return c;
+    }
+    return mix(c, globals.sky_ground.rgb, smoothstep(0.0, 0.2, -dir.y));
+}
+
+// What shiny surfaces reflect: the sky fitted to the gradient's shape
+// (cheap per pixel), fading to the ground colour below the horizon.
+fn sky_reflected(dir: vec3<f32>) -> vec3<f32> {
+    let kind = globals.sky_zenith.w;
+    if (kind > 0.5 && kind < 1.5) {
+        return globals.sky_zenith.rgb;
+    }
+    let flat_len = length(dir.xz);
+    let sun_flat = globals.sun_sky_dir.xz;
+    var towards_sun = 0.0;
+    if (flat_len > 1e-4 && length(sun_flat) > 1e-4) {
+        towards_sun = dot(dir.xz / flat_len, normalize(sun_flat)) * 0.5 + 0.5;
+    }
+    let glow = towards_sun * towards_sun * towards_sun;
+    let horizon = mix(globals.sky_reflected[1].rgb, globals.sky_reflected[2].rgb, glow);
+    let c = mix(globals.sky_reflected[0].rgb, horizon, pow(1.0 - max(dir.y, 0.0), 5.0));
+    if (dir.y >= 0.0) {
+        return c;
+    }
+    return mix(c, globals.sky_ground.rgb, smoothstep(0.0, 0.2, -dir.y));
 }
 
 fn hash3(p: vec3<f32>) -> f32 {

@@ -20,7 +20,7 @@ struct VertexIn {
     @location(10) emissive: vec4<f32>,
     // metallic, sway amount, sway base height, sway height
     @location(11) params: vec4<f32>,
-    // entity index + 1
+    // x entity index + 1, yzw water waves (packed: see unpack_waves)
     @location(12) ident: vec4<u32>,
 };
 
@@ -32,7 +32,61 @@ struct VertexOut {
     @location(3) emissive: vec4<f32>,
     @location(4) metallic: f32,
     @location(5) @interpolate(flat) ident: u32,
+    @location(6) @interpolate(flat) waves: vec4<f32>,
 };
+
+// Water: a sum of Gerstner waves spread around the direction of travel,
+// longest first, shorter ones lower in proportion so the surface is not
+// all slopes. The first five move the vertices; all ten (the last two are
+// ripples) shape the per-pixel normal, so a coarse mesh still shades like
+// a detailed surface. Uneven turns and lengths keep the sum from tiling.
+const WAVES: u32 = 10u;
+const WAVE_TURN: array<f32, 10> = array<f32, 10>(0.0, 0.5, -0.45, 1.1, -0.9, 0.25, -1.5, 1.7, -0.2, 0.8);
+const WAVE_LENGTH: array<f32, 10> = array<f32, 10>(1.0, 0.71, 0.57, 0.43, 0.33, 0.26, 0.19, 0.14, 0.09, 0.061);
+const WAVE_AMPLITUDE: array<f32, 10> = array<f32, 10>(1.0, 0.6, 0.43, 0.28, 0.19, 0.13, 0.083, 0.052, 0.03, 0.017);
+
+// Amplitude, wavelength, direction of travel (radians), drift with the
+// current (m/s), from an instance's ident (scene.rs: pack_waves).
+fn unpack_waves(ident: vec4<u32>) -> vec4<f32> {
+    let angle = f32(ident.w & 0xffffu) / 65535.0 * 2.0 * PI;
+    return vec4<f32>(bitcast<f32>(ident.y), bitcast<f32>(ident.z), angle, f32(ident.w >> 16u) / 1000.0);
+}
+
+struct WaveSample {
+    offset: vec3<f32>,
+    normal: vec3<f32>,
+};
+
+// `footprint`: metres a pixel covers there; waves much shorter than that
+// fade out instead of shimmering.
+fn waves_at(p: vec2<f32>, w: vec4<f32>, count: u32, footprint: f32) -> WaveSample {
+    let t = globals.wind.w;
+    var out: WaveSample;
+    out.offset = vec3<f32>(0.0);
+    var slope = vec2<f32>(0.0);
+    var lift = 0.0;
+    for (var i = 0u; i < count; i = i + 1u) {
+        let angle = w.z + WAVE_TURN[i];
+        let d = vec2<f32>(cos(angle), sin(angle));
+        let len = max(w.y * WAVE_LENGTH[i], 0.01);
+        let k = 2.0 * PI / len;
+        let fade = smoothstep(4.0, 12.0, len / max(footprint, 1e-4));
+        let a = w.x * WAVE_AMPLITUDE[i] * fade;
+        // Deep-water speed, carried along by the current.
+        let speed = sqrt(9.81 / k) + w.w;
+        let phase = k * (dot(d, p) - speed * t) + f32(i) * 2.39;
+        // Horizontal sway makes sharp crests and broad troughs; capped so
+        // that crests never fold over.
+        let lean = min(a, 0.6 / (5.0 * k));
+        let s = sin(phase);
+        let c = cos(phase);
+        out.offset = out.offset + vec3<f32>(d.x * lean * c, a * s, d.y * lean * c);
+        slope = slope + d * (k * a * c);
+        lift = lift + k * lean * s;
+    }
+    out.normal = normalize(vec3<f32>(-slope.x, 1.0 - lift, -slope.y));
+    return out;
+}
 
 // Foliage bends away from the air where it stands, more the higher it is
 // above its base, with a small flutter so it never looks frozen.
@@ -62,16 +116,31 @@ fn sway(world: vec3<f32>, params: vec4<f32>) -> vec3<f32> {
     return (dir * bend * h * h + flutter * h) * height;
 }
 
-fn transform(v: VertexIn) -> VertexOut {
+// `surface`: terrain and water (vs_surface): the per-vertex tint over the
+// base colour (rgb, a = coverage) and waves. Other meshes skip that work.
+fn transform(v: VertexIn, tint: vec4<f32>, surface: bool) -> VertexOut {
     let model = mat4x4<f32>(v.m0, v.m1, v.m2, v.m3);
     var world = (model * vec4<f32>(v.position, 1.0)).xyz;
     world = world + sway(world, v.params);
     let normal_m = mat3x3<f32>(v.n0.xyz, v.n1.xyz, v.n2.xyz);
+    var normal = normal_m * v.normal;
+    var waves = vec4<f32>(0.0);
+    var color = v.color;
+    if (surface) {
+        color = vec4<f32>(mix(v.color.rgb, tint.rgb, saturate(tint.a)), v.color.a);
+        waves = unpack_waves(v.ident);
+        if (waves.x > 0.0 && normalize(normal).y > 0.5) {
+            let wave = waves_at(world.xz, waves, 5u, 0.0);
+            world = world + wave.offset;
+            normal = wave.normal;
+        }
+    }
     var out: VertexOut;
     out.world = world;
-    out.normal = normal_m * v.normal;
+    out.normal = normal;
+    out.waves = waves;
     out.clip = globals.view_proj * vec4<f32>(world, 1.0);
-    out.color = v.color;
+    out.color = color;
     out.emissive = v.emissive;
     out.metallic = v.params.x;
     out.ident = v.ident.x;
@@ -80,15 +149,36 @@ fn transform(v: VertexIn) -> VertexOut {
 
 @vertex
 fn vs_main(v: VertexIn) -> VertexOut {
-    return transform(v);
+    return transform(v, vec4<f32>(0.0), false);
+}
+
+@vertex
+fn vs_surface(v: VertexIn, @location(13) tint: vec4<f32>) -> VertexOut {
+    return transform(v, tint, true);
+}
+
+fn shadow_position(v: VertexIn, surface: bool) -> vec4<f32> {
+    let model = mat4x4<f32>(v.m0, v.m1, v.m2, v.m3);
+    var world = (model * vec4<f32>(v.position, 1.0)).xyz;
+    world = world + sway(world, v.params);
+    if (surface) {
+        let waves = unpack_waves(v.ident);
+        let normal = mat3x3<f32>(v.n0.xyz, v.n1.xyz, v.n2.xyz) * v.normal;
+        if (waves.x > 0.0 && normalize(normal).y > 0.5) {
+            world = world + waves_at(world.xz, waves, 5u, 0.0).offset;
+        }
+    }
+    return globals.light_view_proj * vec4<f32>(world, 1.0);
 }
 
 @vertex
 fn vs_shadow(v: VertexIn) -> @builtin(position) vec4<f32> {
-    let model = mat4x4<f32>(v.m0, v.m1, v.m2, v.m3);
-    var world = (model * vec4<f32>(v.position, 1.0)).xyz;
-    world = world + sway(world, v.params);
-    return globals.light_view_proj * vec4<f32>(world, 1.0);
+    return shadow_position(v, false);
+}
+
+@vertex
+fn vs_shadow_surface(v: VertexIn) -> @builtin(position) vec4<f32> {
+    return shadow_position(v, true);
 }
 
 const POISSON: array<vec2<f32>, 12> = array<vec2<f32>, 12>(
@@ -192,6 +282,10 @@ fn shade(in: VertexOut, front: bool) -> Shaded {
         n = -n;
     }
     let cam = globals.camera_pos.xyz;
+    if (in.waves.x > 0.0 && n.y > 0.3) {
+        let footprint = length(cam - in.world) * globals.camera_forward.w;
+        n = waves_at(in.world.xz, in.waves, WAVES, footprint).normal;
+    }
     let v = normalize(cam - in.world);
     let base = in.color.rgb;
     let metallic = saturate(in.metallic);
@@ -208,7 +302,7 @@ fn shade(in: VertexOut, front: bool) -> Shaded {
     let ndv = max(dot(n, v), 0.0);
     let fresnel = s.f0 + (max(vec3<f32>(1.0 - s.rough), s.f0) - s.f0) * pow(1.0 - ndv, 5.0);
     let r = reflect(-v, n);
-    let env = mix(sky_gradient(r), hemisphere_ambient(r), s.rough);
+    let env = mix(sky_reflected(r), hemisphere_ambient(r), s.rough);
     var acc: Shade;
     acc.diffuse = s.diffuse * hemisphere_ambient(n);
     acc.specular = env * fresnel * (1.0 - s.rough * 0.7);

@@ -106,6 +106,30 @@ pub const TRANSFORM_OPTS: &[OptSpec] = &[
         "0",
         "foliage sway in the wind (drawn only)",
     ),
+    opt(
+        "waves",
+        OptType::Float {
+            min: 0.0,
+            max: 20.0,
+        },
+        "0",
+        "wave height on a water surface, crest to trough in metres (drawn only: the up-facing side moves, physics sees it still)",
+    ),
+    opt(
+        "wave_length",
+        OptType::Float {
+            min: 0.05,
+            max: 500.0,
+        },
+        "15x waves",
+        "crest to crest of the largest wave, metres",
+    ),
+    opt(
+        "flow",
+        OptType::Vec3,
+        "[0, 0, 0]",
+        "the water's current, m/s: waves travel along it (else along the wind); alone it ripples the surface (2 cm)",
+    ),
 ];
 
 pub const LOOK_OPTS: &[OptSpec] = &[
@@ -273,6 +297,9 @@ const LIVE_KEYS: &[&str] = &[
     "opacity",
     "visible",
     "sway",
+    "waves",
+    "wave_length",
+    "flow",
     "tags",
 ];
 
@@ -489,6 +516,7 @@ pub fn create(
             body: BodySpec::default(),
             visible: true,
             sway: 0.0,
+            waves: Default::default(),
             world_space: false,
             linear_velocity: Vec3::ZERO,
             angular_velocity: Vec3::ZERO,
@@ -652,6 +680,23 @@ pub fn apply(
         }
         if let Some(v) = o.f32("sway")? {
             e.sway = v;
+        }
+        if let Some(v) = o.f32("waves")? {
+            e.waves.height = v;
+            if e.waves.length <= 0.0 {
+                e.waves.length = (v * 15.0).max(0.05);
+            }
+        }
+        if let Some(v) = o.f32("wave_length")? {
+            e.waves.length = v;
+        }
+        if let Some(v) = o.vec3("flow")? {
+            e.waves.flow = v;
+            // A current alone still wrinkles the surface.
+            if e.waves.height <= 0.0 && v.length() > 1e-3 {
+                e.waves.height = 0.02;
+                e.waves.length = e.waves.length.max(0.6);
+            }
         }
         if let Some(m) = o.raw("material") {
             e.material = parse_material(func, m)?;

@@ -408,6 +408,7 @@ fn make_body(
         },
         visible: true,
         sway: 0.0,
+        waves: Default::default(),
         world_space: true,
         linear_velocity: Vec3::ZERO,
         angular_velocity: Vec3::ZERO,

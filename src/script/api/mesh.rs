@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use glam::Vec2;
+use glam::{Vec2, Vec3};
 use rhai::{Array, Dynamic, EvalAltResult, NativeCallContext};
 
 use super::entities::{BODY_OPTS, LOOK_OPTS, TRANSFORM_OPTS, create};
@@ -39,6 +39,59 @@ const SWEEP_OPTS: &[OptSpec] = &[opt(
     "[1, 1]",
     "cross-section scale at the start and end of the path",
 )];
+
+const HEIGHTFIELD_OPTS: &[OptSpec] = &[opt(
+    "layers",
+    OptType::Layers,
+    "[]",
+    "material bands by slope and height, laid in order over the base colour: rock on steep sides, snow on peaks, sand by the water",
+)];
+
+const LAYER_OPTS: &[OptSpec] = &[
+    opt("color", OptType::Color, "grey", "the band's colour"),
+    opt(
+        "slope",
+        OptType::Range {
+            min: 0.0,
+            max: 90.0,
+        },
+        "[0, 90]",
+        "degrees from horizontal where the band lies",
+    ),
+    opt(
+        "height",
+        OptType::Range {
+            min: -1e4,
+            max: 1e4,
+        },
+        "[-10000, 10000]",
+        "heights in metres, in the terrain's own frame, where the band lies",
+    ),
+    opt(
+        "blend",
+        OptType::Float { min: 0.0, max: 1.0 },
+        "0.3",
+        "softness of the band's edges, as a share of its ranges",
+    ),
+    opt(
+        "noise",
+        OptType::Float { min: 0.0, max: 1.0 },
+        "0.5",
+        "how much seeded noise breaks up the edges",
+    ),
+];
+
+pub static TERRAIN_LAYER: FnDoc = FnDoc {
+    name: "terrain_layer",
+    aliases: &[],
+    topic: Topic::Meshes,
+    forms: &["terrain_layer(options)"],
+    returns: "map",
+    params: &[("options", "the band's colour and where it lies")],
+    doc: "A material band for `heightfield`'s `layers`: where the ground's slope and height fall in the band's ranges, its colour covers the terrain's own (drawn only). Checks the map and returns it; a plain map works as well.",
+    options: &[LAYER_OPTS],
+    example: "let rows = [];\nfor z in 0..24 { let row = []; for x in 0..24 { row.push(noise(x * 0.2, z * 0.2) * 6.0 + z * 0.3); } rows.push(row); }\nlet rock = terrain_layer(#{ color: \"#6f6a64\", slope: [32, 90] });\nlet snow = terrain_layer(#{ color: \"white\", height: [6, 100], slope: [0, 45] });\nheightfield(rows, [40, 40], #{ color: \"olive\", layers: [rock, snow] });",
+};
 
 pub static MESH: FnDoc = FnDoc {
     name: "mesh",
@@ -123,7 +176,7 @@ pub static HEIGHTFIELD: FnDoc = FnDoc {
         ("size", "[width, depth] in metres"),
     ],
     doc: "Terrain from a grid of heights, centred on its position. It collides exactly and counts as ground for particles.",
-    options: &[TRANSFORM_OPTS, LOOK_OPTS, BODY_OPTS],
+    options: &[TRANSFORM_OPTS, LOOK_OPTS, BODY_OPTS, HEIGHTFIELD_OPTS],
     example: "let rows = [];\nfor z in 0..16 { let row = []; for x in 0..16 { row.push(noise(x * 0.3, z * 0.3) * 0.8); } rows.push(row); }\nlet hills = heightfield(rows, [20, 20], #{ material: \"grass\" });",
 };
 
@@ -297,7 +350,60 @@ fn build_sweep(section: &Dynamic, path: &Dynamic, options: Option<&Dynamic>) -> 
     Ok(mesh_shape(m))
 }
 
-fn build_heightfield(heights: &Dynamic, size: &Dynamic) -> ApiResult<Shape> {
+/// One terrain band from its option map.
+fn parse_layer(func: &'static str, index: usize, d: &Dynamic) -> ApiResult<mesh::TerrainLayer> {
+    let Some(map) = d.clone().try_cast::<rhai::Map>() else {
+        return Err(ApiError::type_error(
+            func,
+            format!(
+                "'layers[{index}]' must be a map #{{ color, slope, height }}, got {}",
+                crate::script::args::describe(d)
+            ),
+        )
+        .with_hint(
+            "Write a band as #{ color: \"grey\", slope: [30, 90] } or terrain_layer(#{ ... }).",
+        ));
+    };
+    let o = Opts::from_map(&TERRAIN_LAYER, map).map_err(|mut e| {
+        e.function = func;
+        e.message = format!("in 'layers[{index}]': {}", e.message);
+        e
+    })?;
+    let color = o.color("color")?.unwrap_or(Vec3::splat(0.22));
+    let ordered = |r: [f32; 2]| [r[0].min(r[1]), r[0].max(r[1])];
+    Ok(mesh::TerrainLayer {
+        color,
+        slope: ordered(o.range("slope")?.unwrap_or([0.0, 90.0])),
+        height: ordered(o.range("height")?.unwrap_or([-1e4, 1e4])),
+        blend: o.f32("blend")?.unwrap_or(0.3),
+        noise: o.f32("noise")?.unwrap_or(0.5),
+    })
+}
+
+fn parse_layers(options: Option<&Dynamic>) -> ApiResult<Vec<mesh::TerrainLayer>> {
+    let o = Opts::parse(&HEIGHTFIELD, options)?;
+    let Some(d) = o.raw("layers") else {
+        return Ok(Vec::new());
+    };
+    let list = array_arg(HEIGHTFIELD.name, "layers", d)?;
+    if list.len() > 16 {
+        return Err(ApiError::validation(
+            HEIGHTFIELD.name,
+            format!("'layers' takes at most 16 bands, got {}", list.len()),
+        ));
+    }
+    list.iter()
+        .enumerate()
+        .map(|(i, l)| parse_layer(HEIGHTFIELD.name, i, l))
+        .collect()
+}
+
+fn build_heightfield(
+    heights: &Dynamic,
+    size: &Dynamic,
+    options: Option<&Dynamic>,
+) -> ApiResult<Shape> {
+    let layers = parse_layers(options)?;
     let rows_arr = array_arg(HEIGHTFIELD.name, "heights", heights)?;
     let rows = rows_arr.len();
     let mut cols = 0;
@@ -338,6 +444,7 @@ fn build_heightfield(heights: &Dynamic, size: &Dynamic) -> ApiResult<Shape> {
         cols,
         width: s.x,
         depth: s.y,
+        layers: Arc::new(layers),
     })
 }
 
@@ -444,7 +551,7 @@ pub fn register(api: &mut Api) {
             Ok(create(
                 &h1,
                 &HEIGHTFIELD,
-                build_heightfield(&hs, &s)?,
+                build_heightfield(&hs, &s, None)?,
                 None,
                 call_line(&ctx),
             )?)
@@ -457,12 +564,16 @@ pub fn register(api: &mut Api) {
             Ok(create(
                 &h2,
                 &HEIGHTFIELD,
-                build_heightfield(&hs, &s)?,
+                build_heightfield(&hs, &s, Some(&options))?,
                 Some(&options),
                 call_line(&ctx),
             )?)
         }
     );
+    reg!(api, TERRAIN_LAYER, |options: rhai::Map| -> R<rhai::Map> {
+        parse_layer(TERRAIN_LAYER.name, 0, &Dynamic::from(options.clone()))?;
+        Ok(options)
+    });
     reg!(api, CIRCLE_POINTS, |r: Dynamic, n: Dynamic| -> R<Array> {
         let r = positive(CIRCLE_POINTS.name, "radius", &r)?;
         let n = int_arg(CIRCLE_POINTS.name, "count", &n)?;
