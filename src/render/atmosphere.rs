@@ -235,6 +235,18 @@ fn scatter_along(origin: Vec3, dir: Vec3, to_sun: Vec3) -> (Vec3, Vec3) {
     (rayleigh, mie)
 }
 
+/// The mean of `sky` over directions just above the horizon, all round.
+pub fn around_horizon(sky: impl Fn(Vec3) -> Vec3) -> Vec3 {
+    let n = 16;
+    (0..n)
+        .map(|k| {
+            let a = (k as f32 + 0.5) / n as f32 * std::f32::consts::TAU;
+            sky(Vec3::new(libm::cosf(a), 0.02, libm::sinf(a)))
+        })
+        .sum::<Vec3>()
+        / n as f32
+}
+
 pub fn rayleigh_phase(mu: f32) -> f32 {
     3.0 / (16.0 * std::f32::consts::PI) * (1.0 + mu * mu)
 }
@@ -282,14 +294,7 @@ impl SkyTable {
 
     /// Mean radiance along the horizon, over all azimuths.
     pub fn horizon_mean(&self, to_sun: Vec3) -> Vec3 {
-        let n = 16;
-        (0..n)
-            .map(|k| {
-                let a = (k as f32 + 0.5) / n as f32 * std::f32::consts::TAU;
-                self.radiance(Vec3::new(libm::cosf(a), 0.02, libm::sinf(a)), to_sun)
-            })
-            .sum::<Vec3>()
-            / n as f32
+        around_horizon(|dir| self.radiance(dir, to_sun))
     }
 
     /// Every entry through `f`.

@@ -11,7 +11,7 @@
 
 use glam::Vec3;
 
-use super::atmosphere::{SkyTable, sky_table, sky_table_cached};
+use super::atmosphere::{SkyTable, around_horizon, sky_table, sky_table_cached};
 use super::globals::{MAX_POINT_LIGHTS, PointLightRaw, v4};
 use crate::world::light::{LightKind, SkyKind, direction_from_angles};
 use crate::world::{Environment, Light};
@@ -84,14 +84,7 @@ impl SkyLook {
 
     /// Mean of the sky along the horizon, all round.
     pub fn seen_horizon(&self) -> Vec3 {
-        let n = 16;
-        (0..n)
-            .map(|k| {
-                let a = (k as f32 + 0.5) / n as f32 * std::f32::consts::TAU;
-                self.seen(Vec3::new(libm::cosf(a), 0.02, libm::sinf(a)))
-            })
-            .sum::<Vec3>()
-            / n as f32
+        around_horizon(|dir| self.seen(dir))
     }
 }
 
@@ -295,14 +288,10 @@ pub fn lighting(env: &Environment, lights: &[Light], camera: Vec3) -> Lighting {
             // midday's, is brightened towards the palette's level (never
             // dimmed), keeping its colours.
             let mean = |zenith: Vec3, horizon: Vec3| luminance(zenith * 0.55 + horizon * 0.45);
-            let physical = mean(
-                table.radiance(Vec3::Y, sun_for_sky),
-                table.horizon_mean(sun_for_sky),
-            ) * physical_scale();
-            let physical_zenith =
-                luminance(table.radiance(Vec3::Y, sun_for_sky)) * physical_scale();
+            let zenith = table.radiance(Vec3::Y, sun_for_sky) * physical_scale();
+            let physical = mean(zenith, table.horizon_mean(sun_for_sky) * physical_scale());
             let exposure = (0.8 * mean(z, h) / physical.max(1e-9))
-                .min(luminance(z) / physical_zenith.max(1e-9))
+                .min(luminance(z) / luminance(zenith).max(1e-9))
                 .clamp(1.0, 40.0);
             // The tint colours the air's light as it does the palette's; a
             // grade a little more saturated than the physics makes up for
@@ -328,8 +317,6 @@ pub fn lighting(env: &Environment, lights: &[Light], camera: Vec3) -> Lighting {
                 model: (gradient < 1.0).then_some(SkyModel { table, gradient }),
                 reflected: [Vec3::ZERO; 3],
             };
-            let seen_horizon = sky.seen_horizon();
-            sky.ground = seen_horizon * 0.25 + Vec3::splat(0.01);
             if let Some(sun) = suns.first() {
                 let lit = atmospheric(sun);
                 if elevation > -1.0 {
@@ -477,16 +464,20 @@ pub fn lighting(env: &Environment, lights: &[Light], camera: Vec3) -> Lighting {
         });
     }
 
+    // The sky as drawn, measured once for the ground below the horizon,
+    // reflections and ambient light.
+    let (seen_zenith, seen_horizon) = (sky.seen_zenith(), sky.seen_horizon());
     sky.reflected = if sky.model.is_some() {
+        sky.ground = seen_horizon * 0.25 + Vec3::splat(0.01);
         // Towards the sun but off its glow, which a broad fit would smear.
         let s = Vec3::new(sky.sun_dir.x, 0.0, sky.sun_dir.z).normalize_or(Vec3::X);
         let beside = Vec3::new(s.x * 0.7 - s.z * 0.7, 0.05, s.z * 0.7 + s.x * 0.7);
-        [sky.seen_zenith(), sky.seen_horizon(), sky.seen(beside)]
+        [seen_zenith, seen_horizon, sky.seen(beside)]
     } else {
         [sky.zenith, sky.horizon, sky.horizon_sun]
     };
     let ambient = env.ambient.max(0.0);
-    let sky_avg = sky.seen_zenith() * 0.55 + sky.seen_horizon() * 0.45;
+    let sky_avg = seen_zenith * 0.55 + seen_horizon * 0.45;
     // Light from the sky is bluish, but a camera's white balance makes it
     // look less so: keep half its tint.
     let sky_lum = luminance(sky_avg).max(1e-5);

@@ -696,6 +696,17 @@ fn value_noise(x: f32, z: f32) -> f32 {
     top + (bottom - top) * sz
 }
 
+/// The longest triangle edge of a mesh, metres.
+pub fn longest_edge(mesh: &Mesh) -> f32 {
+    mesh.indices
+        .iter()
+        .flat_map(|t| {
+            let [a, b, c] = t.map(|i| mesh.positions[i as usize]);
+            [a.distance(b), b.distance(c), c.distance(a)]
+        })
+        .fold(0f32, f32::max)
+}
+
 /// Splits every triangle into four until no edge is longer than
 /// `max_edge` or the next split would pass `max_triangles`, so that vertex
 /// animation (waves) has vertices to move. Shared edges share their new
@@ -707,15 +718,7 @@ pub fn subdivide(mesh: &Mesh, max_edge: f32, max_triangles: usize) -> Mesh {
     }
     let has_colors = m.colors.len() == m.positions.len() && !m.colors.is_empty();
     loop {
-        let longest = m
-            .indices
-            .iter()
-            .flat_map(|t| {
-                let [a, b, c] = t.map(|i| m.positions[i as usize]);
-                [a.distance(b), b.distance(c), c.distance(a)]
-            })
-            .fold(0f32, f32::max);
-        if longest <= max_edge || m.indices.len() * 4 > max_triangles {
+        if longest_edge(&m) <= max_edge || m.indices.len() * 4 > max_triangles {
             return m;
         }
         let mut mids: std::collections::HashMap<(u32, u32), u32> = Default::default();
@@ -845,14 +848,7 @@ mod tests {
             size: Vec3::new(2.0, 1.0, 4.0),
         });
         let fine = subdivide(&cube, 0.6, 100_000);
-        let longest = fine
-            .indices
-            .iter()
-            .flat_map(|t| {
-                let [a, b, c] = t.map(|i| fine.positions[i as usize]);
-                [a.distance(b), b.distance(c), c.distance(a)]
-            })
-            .fold(0f32, f32::max);
+        let longest = longest_edge(&fine);
         assert!(longest <= 0.6, "longest edge {longest}");
         assert!(fine.indices.len() > cube.indices.len() * 16);
         assert!((signed_volume(&fine) - signed_volume(&cube)).abs() < 1e-3);

@@ -93,9 +93,9 @@ fn luminance(c: vec3<f32>) -> f32 {
     return dot(c, vec3<f32>(0.2126, 0.7152, 0.0722));
 }
 
-// The hand-tuned sky: zenith to horizon, warmer towards the sun. Above
-// the horizon only (y >= 0).
-fn sky_palette(dir: vec3<f32>) -> vec3<f32> {
+// A sky gradient: zenith to horizon, the horizon warmer towards the sun.
+// Above the horizon only (y >= 0).
+fn gradient_sky(dir: vec3<f32>, zenith: vec3<f32>, horizon: vec3<f32>, horizon_sun: vec3<f32>) -> vec3<f32> {
     let flat_len = length(dir.xz);
     let sun_flat = globals.sun_sky_dir.xz;
     var towards_sun = 0.0;
@@ -103,9 +103,13 @@ fn sky_palette(dir: vec3<f32>) -> vec3<f32> {
         towards_sun = dot(dir.xz / flat_len, normalize(sun_flat)) * 0.5 + 0.5;
     }
     let glow = towards_sun * towards_sun * towards_sun;
-    let horizon = mix(globals.sky_horizon.rgb, globals.sky_horizon_sun.rgb, glow);
     let t = pow(1.0 - max(dir.y, 0.0), 5.0);
-    return mix(globals.sky_zenith.rgb, horizon, t);
+    return mix(zenith, mix(horizon, horizon_sun, glow), t);
+}
+
+// The hand-tuned sky.
+fn sky_palette(dir: vec3<f32>) -> vec3<f32> {
+    return gradient_sky(dir, globals.sky_zenith.rgb, globals.sky_horizon.rgb, globals.sky_horizon_sun.rgb);
 }
 
 // The physical sky (render/atmosphere.rs): the table holds light scattered
@@ -168,15 +172,8 @@ fn sky_reflected(dir: vec3<f32>) -> vec3<f32> {
     if (kind > 0.5 && kind < 1.5) {
         return globals.sky_zenith.rgb;
     }
-    let flat_len = length(dir.xz);
-    let sun_flat = globals.sun_sky_dir.xz;
-    var towards_sun = 0.0;
-    if (flat_len > 1e-4 && length(sun_flat) > 1e-4) {
-        towards_sun = dot(dir.xz / flat_len, normalize(sun_flat)) * 0.5 + 0.5;
-    }
-    let glow = towards_sun * towards_sun * towards_sun;
-    let horizon = mix(globals.sky_reflected[1].rgb, globals.sky_reflected[2].rgb, glow);
-    let c = mix(globals.sky_reflected[0].rgb, horizon, pow(1.0 - max(dir.y, 0.0), 5.0));
+    let r = globals.sky_reflected;
+    let c = gradient_sky(dir, r[0].rgb, r[1].rgb, r[2].rgb);
     if (dir.y >= 0.0) {
         return c;
     }
