@@ -387,3 +387,47 @@ fn the_viewer_plays_and_scrubs_in_headless_chromium() {
     assert!(r["pixels"]["differ"].as_f64().unwrap() > 0.2, "{r}");
     assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
 }
+
+/// Terrain colour bands reach the glTF as vertex colours (COLOR_0) under a
+/// white material: snowy peaks come out pale, the low slopes green.
+#[test]
+fn terrain_bands_are_exported_as_vertex_colours() {
+    let src = r#"
+        import "nature" as nature;
+        world(#{ duration: 0.2, fps: 10, seed: 3 });
+        nature::terrain([80, 80], #{ name: "range", shape: "mountains", height: 2.5, resolution: 64 });
+    "#;
+    let opts = RunOptions::default();
+    let mut exporter = Exporter::new(ExportOptions::default());
+    let result = run(src, &opts, &mut [&mut exporter]);
+    assert!(result.report.error.is_none(), "{:?}", result.report.error);
+    let glb = exporter.take_document().unwrap().to_glb().unwrap();
+    let gltf = gltf::Gltf::from_slice(&glb).unwrap();
+    let blob = gltf.blob.clone().unwrap();
+    let node = gltf.nodes().find(|n| n.name() == Some("range")).unwrap();
+    let prim = node.mesh().unwrap().primitives().next().unwrap();
+    let white = prim.material().pbr_metallic_roughness().base_color_factor();
+    assert_eq!(&white[..3], &[1.0, 1.0, 1.0]);
+    let reader = prim.reader(|_| Some(&blob[..]));
+    let colors: Vec<[f32; 3]> = reader.read_colors(0).expect("COLOR_0").into_rgb_f32().collect();
+    let heights: Vec<f32> = reader.read_positions().unwrap().map(|p| p[1]).collect();
+    assert_eq!(colors.len(), heights.len());
+    let top = heights.iter().cloned().fold(f32::MIN, f32::max);
+    let lightness = |c: &[f32; 3]| c.iter().sum::<f32>() / 3.0;
+    let (mut high, mut low) = (Vec::new(), Vec::new());
+    for (c, h) in colors.iter().zip(&heights) {
+        if *h > top * 0.85 {
+            high.push(lightness(c));
+        } else if *h < top * 0.1 {
+            low.push(lightness(c));
+        }
+    }
+    let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len().max(1) as f32;
+    assert!(!high.is_empty() && !low.is_empty());
+    assert!(
+        mean(&high) > mean(&low) + 0.2,
+        "peaks {} vs valleys {}",
+        mean(&high),
+        mean(&low)
+    );
+}

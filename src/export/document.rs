@@ -79,6 +79,27 @@ impl Document {
     }
 }
 
+/// The renderer's blend of each vertex tint over `base`, as glTF vertex
+/// colours (linear rgb, three floats a vertex).
+fn tinted_colors(tints: &[[u8; 4]], base: Vec3) -> Vec<f32> {
+    let base = if base.is_finite() {
+        base.clamp(Vec3::ZERO, Vec3::ONE)
+    } else {
+        Vec3::splat(0.8)
+    };
+    tints
+        .iter()
+        .flat_map(|t| {
+            let [r, g, b, a] = t.map(|v| v as f32 / 255.0);
+            base.lerp(Vec3::new(r, g, b), a).to_array()
+        })
+        .collect()
+}
+
+/// Positions accessor, material, and the base colour of baked vertex
+/// colours (as bits).
+type MeshKey = (u32, u32, Option<[u32; 3]>);
+
 /// Accessors of one tessellated shape.
 #[derive(Clone, Copy)]
 struct Geometry {
@@ -94,7 +115,11 @@ struct Builder {
     fps: f32,
     geometry: HashMap<ShapeKey, Option<Geometry>>,
     materials: HashMap<[u32; 11], Index<json::Material>>,
-    meshes: HashMap<(u32, u32), Index<json::Mesh>>,
+    /// Keyed by positions, material and, for tinted geometry, the base
+    /// colour baked into its vertex colours.
+    meshes: HashMap<MeshKey, Index<json::Mesh>>,
+    /// Per-vertex tints (terrain bands) by positions accessor.
+    tints: HashMap<u32, Vec<[u8; 4]>>,
     /// Time accessors by the frames they list: many channels share one.
     times: HashMap<Vec<u64>, Index<json::Accessor>>,
     channels: Vec<json::animation::Channel>,
@@ -208,6 +233,12 @@ impl Builder {
             .flat_map(|v| box_uv(v.position, v.normal))
             .collect();
         let positions = self.floats(&positions, Type::Vec3, true, Some(Target::ArrayBuffer));
+        if vertices.iter().any(|v| v.tint[3] > 0) {
+            self.tints.insert(
+                positions.value() as u32,
+                vertices.iter().map(|v| v.tint).collect(),
+            );
+        }
         let normals = self.floats(&normals, Type::Vec3, false, Some(Target::ArrayBuffer));
         let uvs = self.floats(&uvs, Type::Vec2, false, Some(Target::ArrayBuffer));
         let index_bytes: Vec<u8> = indices.iter().flat_map(|i| i.to_le_bytes()).collect();
@@ -315,13 +346,20 @@ impl Builder {
         index
     }
 
+    /// `colors`: linear rgb per vertex and the base colour they were made
+    /// from (part of the key).
     fn mesh(
         &mut self,
         geometry: Geometry,
         material: Index<json::Material>,
         name: String,
+        colors: Option<(&[f32], [u32; 3])>,
     ) -> Index<json::Mesh> {
-        let key = (geometry.positions.value() as u32, material.value() as u32);
+        let key = (
+            geometry.positions.value() as u32,
+            material.value() as u32,
+            colors.map(|c| c.1),
+        );
         if let Some(&m) = self.meshes.get(&key) {
             return m;
         }
@@ -330,6 +368,15 @@ impl Builder {
         attributes.insert(Valid(Semantic::Positions), geometry.positions);
         attributes.insert(Valid(Semantic::Normals), geometry.normals);
         attributes.insert(Valid(Semantic::TexCoords(0)), geometry.uvs);
+        if let Some((values, _)) = colors {
+            let c = self.floats(
+                values,
+                json::accessor::Type::Vec3,
+                false,
+                Some(json::buffer::Target::ArrayBuffer),
+            );
+            attributes.insert(Valid(Semantic::Colors(0)), c);
+        }
         let index = self.root.push(json::Mesh {
             extensions: None,
             extras: None,
@@ -521,6 +568,7 @@ pub(crate) fn build(ex: &Exporter, world: &World) -> Document {
         geometry: HashMap::new(),
         materials: HashMap::new(),
         meshes: HashMap::new(),
+        tints: HashMap::new(),
         times: HashMap::new(),
         channels: Vec::new(),
         samplers: Vec::new(),
@@ -563,8 +611,27 @@ pub(crate) fn build(ex: &Exporter, world: &World) -> Document {
                 }
             };
             if let Some(g) = geometry {
-                let material = b.material(&track.material, !is_closed(&e.shape), None);
-                let mesh = b.mesh(g, material, e.shape.kind_name().to_string());
+                // Tinted vertices (terrain bands) carry their final colour
+                // as COLOR_0 under a white material, since glTF multiplies
+                // the two where the renderer blends the tint over the base.
+                let tinted = b.tints.get(&(g.positions.value() as u32)).map(|tints| {
+                    let base = track.material.base_color;
+                    tinted_colors(tints, base)
+                });
+                let mut material = track.material.clone();
+                if tinted.is_some() {
+                    material.base_color = Vec3::ONE;
+                }
+                let base = tinted
+                    .as_ref()
+                    .map(|_| track.material.base_color.to_array().map(f32::to_bits));
+                let material = b.material(&material, !is_closed(&e.shape), None);
+                let mesh = b.mesh(
+                    g,
+                    material,
+                    e.shape.kind_name().to_string(),
+                    tinted.as_deref().zip(base),
+                );
                 b.root.nodes[i].mesh = Some(mesh);
             }
         }
@@ -704,7 +771,7 @@ pub(crate) fn build(ex: &Exporter, world: &World) -> Document {
                         opacity: a,
                     };
                     let material = b.material(&material, false, Some(format!("{name} particles")));
-                    let mesh = b.mesh(ball, material, format!("{name} particle"));
+                    let mesh = b.mesh(ball, material, format!("{name} particle"), None);
                     let node = b.node(unique(format!("{name} particles"), &mut taken));
                     b.root.nodes[node as usize].extras = raw(js!({ "emitter": name }));
                     roots.push(node);

@@ -132,6 +132,7 @@ impl DeformMeshes {
                 bounds,
                 closed: view.kind == "soft",
                 surface: false,
+                thinned: None,
             });
         }
     }

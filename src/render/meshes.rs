@@ -12,6 +12,7 @@ use wgpu::util::DeviceExt;
 
 use super::bounds::Aabb;
 use super::scene::MeshRef;
+use super::thinning::{Cards, Thinned};
 use crate::world::mesh::{Mesh, TerrainLayer, subdivide, tessellate};
 use crate::world::{Shape, World};
 
@@ -268,17 +269,42 @@ impl MeshCache {
         }
         let surface = fine.is_some() || !mesh.colors.is_empty();
         let (vertices, indices, bounds) = clean(&mesh)?;
+        let id = self.push(device, &vertices, &indices, keep);
+        let thinned = Cards::find(&vertices, &indices).map(|cards| Thinned {
+            card_size: cards.card_size,
+            ids: [2, 4].map(|every| {
+                let (v, i) = cards.thin(&vertices, &indices, every);
+                self.push(device, &v, &i, Keep::Nothing)
+            }),
+        });
+        Some(MeshRef {
+            id,
+            bounds,
+            closed: is_closed(shape),
+            surface,
+            thinned,
+        })
+    }
+
+    fn push(
+        &mut self,
+        device: &wgpu::Device,
+        vertices: &[Vertex],
+        indices: &[u32],
+        keep: Keep,
+    ) -> u32 {
         let vb = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("mesh vertices"),
-            contents: bytemuck::cast_slice(&vertices),
+            contents: bytemuck::cast_slice(vertices),
             usage: wgpu::BufferUsages::VERTEX,
         });
         let ib = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("mesh indices"),
-            contents: bytemuck::cast_slice(&indices),
+            contents: bytemuck::cast_slice(indices),
             usage: wgpu::BufferUsages::INDEX,
         });
-        self.bytes += (vertices.len() * std::mem::size_of::<Vertex>() + indices.len() * 4) as u64;
+        self.bytes +=
+            std::mem::size_of_val(vertices) as u64 + std::mem::size_of_val(indices) as u64;
         let id = self.meshes.len() as u32;
         self.meshes.push(GpuMesh {
             vertices: vb,
@@ -286,12 +312,7 @@ impl MeshCache {
             index_count: indices.len() as u32,
             _keep: keep,
         });
-        Some(MeshRef {
-            id,
-            bounds,
-            closed: is_closed(shape),
-            surface,
-        })
+        id
     }
 
     /// Starts over, keeping nothing: the next sync re-uploads what the

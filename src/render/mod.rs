@@ -47,6 +47,7 @@ mod pipelines;
 mod renderer;
 pub mod scene;
 pub mod shadow;
+mod thinning;
 
 pub use crate::video::RgbaImage;
 pub use bounds::Aabb;

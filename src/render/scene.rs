@@ -2,11 +2,14 @@
 //! entities sharing a mesh draw in one instanced call; transparent entities
 //! sorted back to front; separate lists for the shadow map. CPU only.
 
+use std::collections::HashMap;
+
 use bytemuck::{Pod, Zeroable};
 use glam::{Mat3, Mat4, Vec3, Vec4};
 
 use super::bounds::Aabb;
 use super::camera::{CameraRig, box_in_planes};
+use super::thinning::Thinned;
 use crate::sim::Frame;
 use crate::world::{Shape, World};
 
@@ -57,6 +60,38 @@ pub struct MeshRef {
     /// or waves. Kept apart because the extra vertex work would otherwise
     /// be paid by every mesh.
     pub surface: bool,
+    /// Lighter versions of a mesh made of small cards (foliage), for when
+    /// its cards span few pixels.
+    pub thinned: Option<Thinned>,
+}
+
+impl MeshRef {
+    /// This mesh as drawn with `model` from `cam`, and as it casts
+    /// shadows: thinned when its cards are only a few pixels across, the
+    /// shadow one step thinner (a crown's dappled shadow reads the same
+    /// with half its leaves).
+    fn at_distance(self, model: &Mat4, bounds: &Aabb, cam: &CameraRig) -> (MeshRef, MeshRef) {
+        let Some(t) = self.thinned else {
+            return (self, self);
+        };
+        let scale = model
+            .x_axis
+            .truncate()
+            .length()
+            .max(model.y_axis.truncate().length())
+            .max(model.z_axis.truncate().length());
+        let distance = bounds.centre().distance(cam.position).max(cam.near);
+        let card_px = t.card_size * scale / distance / cam.pixel_angle.max(1e-6);
+        let version = |level: usize| match level {
+            0 => self,
+            _ => MeshRef {
+                id: t.ids[level.min(2) - 1],
+                ..self
+            },
+        };
+        let level = Thinned::level(card_px);
+        (version(level), version(level + 1))
+    }
 }
 
 /// Consecutive instances drawn with one call.
@@ -93,6 +128,8 @@ const FOCUS_MAX_SIZE: f32 = 60.0;
 struct Item {
     index: usize,
     mesh: MeshRef,
+    /// The mesh its shadow is drawn with (see [`MeshRef::at_distance`]).
+    shadow_mesh: MeshRef,
     bounds: Aabb,
     raw: InstanceRaw,
     opacity: f32,
@@ -282,9 +319,11 @@ pub fn plan(
         }
         // Mirrored transforms flip the winding: draw those two-sided.
         let cull = mesh.closed && models[i].determinant() > 0.0;
+        let (seen, shadow_mesh) = mesh.at_distance(&models[i], &b, cam);
         items.push(Item {
             index: i,
-            mesh,
+            mesh: seen,
+            shadow_mesh,
             bounds,
             raw,
             opacity,
@@ -306,12 +345,30 @@ pub fn plan(
             transparent.push((d, it));
         }
     }
-    opaque.sort_by_key(|it| (!it.cull, it.mesh.id, it.index));
+    // Near to far, meshes by their nearest instance and instances within
+    // each, so that depth testing spares hidden fragments their shading:
+    // crowns overlap a lot.
+    let near = |it: &Item| it.bounds.centre().distance_squared(cam.position).to_bits();
+    let mut nearest: HashMap<u32, u32> = HashMap::new();
+    for it in &opaque {
+        let d = nearest.entry(it.mesh.id).or_insert(u32::MAX);
+        *d = (*d).min(near(it));
+    }
+    opaque.sort_by_key(|it| {
+        (
+            !it.cull,
+            nearest[&it.mesh.id],
+            it.mesh.id,
+            near(it),
+            it.index,
+        )
+    });
     transparent.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.index.cmp(&b.1.index)));
-    plan.opaque = push_runs(&mut plan.instances, opaque.iter().copied(), true);
+    plan.opaque = push_runs(&mut plan.instances, opaque.iter().copied(), true, false);
     plan.transparent = push_runs(
         &mut plan.instances,
         transparent.iter().map(|(_, it)| *it),
+        false,
         false,
     );
     plan.items = items;
@@ -328,9 +385,9 @@ impl ScenePlan {
             .iter()
             .filter(|it| it.opacity >= SHADOW_OPACITY && box_in_planes(&planes, &it.bounds))
             .collect();
-        casters.sort_by_key(|it| (it.mesh.id, it.index));
+        casters.sort_by_key(|it| (it.shadow_mesh.id, it.index));
         // Shadows are drawn two-sided: thin open shapes must cast too.
-        self.shadow = push_runs(&mut self.instances, casters.into_iter(), true);
+        self.shadow = push_runs(&mut self.instances, casters.into_iter(), true, true);
         for r in &mut self.shadow {
             r.cull = false;
         }
@@ -345,24 +402,27 @@ fn side_planes(m: &Mat4) -> [Vec4; 4] {
 }
 
 /// Appends instances and returns runs of the same mesh and cull mode;
-/// `merge` false keeps every instance its own run (sorted order matters).
+/// `merge` false keeps every instance its own run (sorted order matters);
+/// `shadow` draws each item's shadow mesh.
 fn push_runs<'a>(
     out: &mut Vec<InstanceRaw>,
     items: impl Iterator<Item = &'a Item>,
     merge: bool,
+    shadow: bool,
 ) -> Vec<DrawRun> {
     let mut runs: Vec<DrawRun> = Vec::new();
     for it in items {
         let first = out.len() as u32;
         out.push(it.raw);
+        let mesh = if shadow { it.shadow_mesh } else { it.mesh };
         match runs.last_mut() {
-            Some(r) if merge && r.mesh == it.mesh.id && r.cull == it.cull => r.count += 1,
+            Some(r) if merge && r.mesh == mesh.id && r.cull == it.cull => r.count += 1,
             _ => runs.push(DrawRun {
-                mesh: it.mesh.id,
+                mesh: mesh.id,
                 first,
                 count: 1,
                 cull: it.cull,
-                surface: it.mesh.surface,
+                surface: mesh.surface,
             }),
         }
     }
@@ -384,5 +444,53 @@ mod wave_tests {
         assert!((libm::sinf(angle) - libm::sinf(-2.0)).abs() < 1e-3);
         assert!((drift - 1.234).abs() < 1e-3);
         assert_eq!(pack_waves([0.0, 6.0, 1.0, 1.0]), [0; 3]);
+    }
+}
+
+#[cfg(test)]
+mod thinning_tests {
+    use super::*;
+    use crate::sim::frame::CameraView;
+
+    #[test]
+    fn far_foliage_draws_thinned_and_its_shadow_one_step_thinner() {
+        let cam = CameraRig::new(
+            &CameraView {
+                position: Vec3::new(0.0, 0.0, 10.0),
+                target: Vec3::ZERO,
+                fov: 60.0,
+            },
+            640,
+            360,
+        );
+        let unit = Aabb::new(Vec3::splat(-1.0), Vec3::ONE);
+        let crown = MeshRef {
+            id: 7,
+            bounds: unit,
+            closed: false,
+            surface: false,
+            thinned: Some(Thinned {
+                card_size: 0.4,
+                ids: [8, 9],
+            }),
+        };
+        let at = |z: f32| {
+            let model = Mat4::from_translation(Vec3::new(0.0, 0.0, -z));
+            let b = unit.transformed(&model);
+            let (seen, shadow) = crown.at_distance(&model, &b, &cam);
+            (seen.id, shadow.id)
+        };
+        // 0.4 m cards 2 m away span ~50 px: full; ~30 m away a few px.
+        assert_eq!(at(-8.0), (7, 8));
+        assert_eq!(at(10.0), (8, 9));
+        assert_eq!(at(40.0), (9, 9));
+        // Meshes without cards are always drawn whole.
+        let solid = MeshRef {
+            thinned: None,
+            ..crown
+        };
+        let m = Mat4::from_translation(Vec3::new(0.0, 0.0, -40.0));
+        let (a, b) = solid.at_distance(&m, &unit.transformed(&m), &cam);
+        assert_eq!((a.id, b.id), (7, 7));
     }
 }

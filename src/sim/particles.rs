@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use glam::{Quat, Vec3};
 
+use rayon::prelude::*;
+
 use crate::util::rng::Rng;
 use crate::world::mesh::{Mesh, heightfield_height, tessellate};
 use crate::world::particles::{EmitterShape, GroundResponse};
@@ -33,6 +35,10 @@ struct SurfaceIndex {
     cols: usize,
     rows: usize,
     cells: Vec<Vec<u32>>,
+    /// The highest point of any surface listed everywhere, and per cell of
+    /// any surface that may lie over it: nothing above can be landed on.
+    everywhere_top: f32,
+    cell_tops: Vec<f32>,
 }
 
 /// Metres across beyond which a surface is checked everywhere.
@@ -41,8 +47,11 @@ const WIDE_SURFACE: f32 = 30.0;
 const INDEX_CELLS: usize = 96;
 
 impl SurfaceIndex {
-    fn new(footprints: &[(f32, f32, f32, f32)]) -> SurfaceIndex {
-        let mut index = SurfaceIndex::default();
+    fn new(footprints: &[(f32, f32, f32, f32)], tops: &[f32]) -> SurfaceIndex {
+        let mut index = SurfaceIndex {
+            everywhere_top: f32::NEG_INFINITY,
+            ..SurfaceIndex::default()
+        };
         let wide = |f: &(f32, f32, f32, f32)| {
             !(f.0.is_finite() && f.1.is_finite() && f.2.is_finite() && f.3.is_finite())
                 || f.2 - f.0 > WIDE_SURFACE
@@ -52,6 +61,7 @@ impl SurfaceIndex {
         for (i, f) in footprints.iter().enumerate() {
             if wide(f) {
                 index.everywhere.push(i as u32);
+                index.everywhere_top = index.everywhere_top.max(tops[i]);
             } else {
                 lo_x = lo_x.min(f.0);
                 lo_z = lo_z.min(f.1);
@@ -70,6 +80,7 @@ impl SurfaceIndex {
         index.cols = (((hi_x - lo_x) / cell) as usize + 1).min(INDEX_CELLS + 1);
         index.rows = (((hi_z - lo_z) / cell) as usize + 1).min(INDEX_CELLS + 1);
         index.cells = vec![Vec::new(); index.cols * index.rows];
+        index.cell_tops = vec![index.everywhere_top; index.cols * index.rows];
         for (i, f) in footprints.iter().enumerate() {
             if wide(f) {
                 continue;
@@ -79,6 +90,8 @@ impl SurfaceIndex {
             for r in r0..=r1 {
                 for c in c0..=c1 {
                     index.cells[r * index.cols + c].push(i as u32);
+                    let top = &mut index.cell_tops[r * index.cols + c];
+                    *top = top.max(tops[i]);
                 }
             }
         }
@@ -92,9 +105,17 @@ impl SurfaceIndex {
         (c.min(self.cols - 1), r.min(self.rows - 1))
     }
 
-    /// Surfaces that may lie over (x, z).
-    fn near(&self, x: f32, z: f32) -> impl Iterator<Item = usize> + '_ {
-        let local: &[u32] = if self.cells.is_empty()
+    /// No surface over (x, z) rises higher than this (NaN-safe: a NaN
+    /// top counts as infinitely high).
+    fn top_near(&self, x: f32, z: f32) -> f32 {
+        match self.local_cell(x, z) {
+            Some(c) => self.cell_tops[c],
+            None => self.everywhere_top,
+        }
+    }
+
+    fn local_cell(&self, x: f32, z: f32) -> Option<usize> {
+        if self.cells.is_empty()
             || !x.is_finite()
             || !z.is_finite()
             || x < self.min_x
@@ -102,10 +123,18 @@ impl SurfaceIndex {
             || x > self.min_x + self.cell * self.cols as f32
             || z > self.min_z + self.cell * self.rows as f32
         {
-            &[]
+            None
         } else {
             let (c, r) = self.cell_of(x, z);
-            &self.cells[r * self.cols + c]
+            Some(r * self.cols + c)
+        }
+    }
+
+    /// Surfaces that may lie over (x, z).
+    fn near(&self, x: f32, z: f32) -> impl Iterator<Item = usize> + '_ {
+        let local: &[u32] = match self.local_cell(x, z) {
+            Some(c) => &self.cells[c],
+            None => &[],
         };
         self.everywhere.iter().chain(local).map(|&i| i as usize)
     }
@@ -220,6 +249,33 @@ struct Surface {
 }
 
 impl Surface {
+    /// The highest height [`Ground::height_below`] can answer for it;
+    /// infinite when unknown, so nothing is ever skipped wrongly.
+    fn top(&self) -> f32 {
+        let t = &self.transform;
+        let top = match &self.shape {
+            SurfaceShape::Rect { .. } => t.position.y + self.lift,
+            SurfaceShape::Heights { heights, .. } => {
+                let (lo, hi) = heights
+                    .iter()
+                    .fold((f32::MAX, f32::MIN), |(lo, hi), h| (lo.min(*h), hi.max(*h)));
+                t.position.y + (lo * t.scale.y).max(hi * t.scale.y)
+            }
+            SurfaceShape::Raster(r) => r
+                .heights
+                .iter()
+                .filter(|h| !h.is_nan())
+                .fold(f32::MIN, |a, h| a.max(*h)),
+        };
+        // A hair above, as the lookup accepts heights within 1e-4 of its
+        // ceiling; NaN or overflow means "anything".
+        if top.is_finite() {
+            top + 1e-3
+        } else {
+            f32::INFINITY
+        }
+    }
+
     /// The world (min x, min z, max x, max z) the surface can answer for,
     /// a little generous so no query at its edge is missed.
     fn footprint(&self) -> (f32, f32, f32, f32) {
@@ -324,8 +380,9 @@ impl Ground {
             });
         }
         let footprints: Vec<_> = surfaces.iter().map(Surface::footprint).collect();
+        let tops: Vec<_> = surfaces.iter().map(Surface::top).collect();
         Ground {
-            index: SurfaceIndex::new(&footprints),
+            index: SurfaceIndex::new(&footprints, &tops),
             surfaces,
         }
     }
@@ -371,6 +428,14 @@ impl Ground {
 
     pub fn is_empty(&self) -> bool {
         self.surfaces.is_empty()
+    }
+
+    /// Nothing over (x, z) can be landed on above this height.
+    pub fn top_near(&self, x: f32, z: f32) -> f32 {
+        if self.surfaces.is_empty() {
+            return f32::NEG_INFINITY;
+        }
+        self.index.top_near(x, z)
     }
 
     /// Whether something of `radius` moving from `from` to `to` passed down
@@ -663,6 +728,20 @@ impl ParticleSystem {
         let still_drag: f32 = fields.iter().map(|f| f.drag_rate()).sum();
         let gravity = world.settings.gravity;
         let tf = (t + dt) as f32;
+        if sample_air {
+            // Before the loop and on every core: a particle's position is
+            // not touched until the loop reaches it, so this reads the same
+            // positions the loop would.
+            let (pos, settled) = (&self.pos, &self.settled);
+            self.air
+                .par_iter_mut()
+                .with_min_len(512)
+                .enumerate()
+                .filter(|(i, _)| !settled[*i])
+                .for_each(|(i, air)| {
+                    *air = air_fields.iter().map(|f| f.air_velocity(pos[i], tf)).sum()
+                });
+        }
         let mut i = 0;
         while i < self.pos.len() {
             let e = &world.emitters[self.emitter[i] as usize];
@@ -670,10 +749,6 @@ impl ParticleSystem {
                 self.age[i] += dt32;
                 i += 1;
                 continue;
-            }
-            if sample_air {
-                let p = self.pos[i];
-                self.air[i] = air_fields.iter().map(|f| f.air_velocity(p, tf)).sum();
             }
             let mut v = self.vel[i];
             let mut accel = gravity * e.gravity;
@@ -696,7 +771,7 @@ impl ParticleSystem {
             // still ground: allow a climb as large as the step.
             let climb = Vec3::new(p.x - prev.x, 0.0, p.z - prev.z).length() * 2.0 + 1e-3;
             if e.ground != GroundResponse::Ignore
-                && !self.ground.is_empty()
+                && p.y < self.ground.top_near(p.x, p.z)
                 && let Some(h) = self.ground.height_below(p.x, p.z, prev.y + climb)
                 && p.y < h
             {
@@ -892,5 +967,42 @@ mod tests {
                 "rests at {p}, the mound is 0.5 m high there"
             );
         }
+    }
+
+    /// The early-out above the ground's highest point never skips a
+    /// surface a particle could land on.
+    #[test]
+    fn no_surface_rises_above_the_ground_top() {
+        let mut w = world_with_ground(GroundResponse::Settle);
+        let mut table = w.entities[0].clone();
+        table.id = crate::world::EntityId(1);
+        table.shape = Shape::Box {
+            size: Vec3::new(1.0, 0.8, 1.0),
+        };
+        table.body.kind = BodyKind::Fixed;
+        table.transform.position = Vec3::new(1.0, 0.4, -0.5);
+        w.entities.push(table);
+        let t = w.world_transforms();
+        let ground = Ground::from_world(&w, &t);
+        let mut highest = f32::MIN;
+        for i in 0..41 {
+            for k in 0..41 {
+                let (x, z) = (i as f32 * 0.25 - 5.0, k as f32 * 0.25 - 5.0);
+                let top = ground.top_near(x, z);
+                if let Some(h) = ground.height_below(x, z, 100.0) {
+                    assert!(h < top, "surface at {h} above the top {top} at ({x}, {z})");
+                    highest = highest.max(h);
+                }
+            }
+        }
+        assert!(
+            (highest - 0.8).abs() < 1e-4,
+            "the table top is found: {highest}"
+        );
+        assert!(
+            ground.top_near(1.0, -0.5) < 0.9,
+            "the index is local, not one global top"
+        );
+        assert!(ground.top_near(-4.0, 4.0) < 0.1);
     }
 }
