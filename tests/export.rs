@@ -409,7 +409,11 @@ fn terrain_bands_are_exported_as_vertex_colours() {
     let white = prim.material().pbr_metallic_roughness().base_color_factor();
     assert_eq!(&white[..3], &[1.0, 1.0, 1.0]);
     let reader = prim.reader(|_| Some(&blob[..]));
-    let colors: Vec<[f32; 3]> = reader.read_colors(0).expect("COLOR_0").into_rgb_f32().collect();
+    let colors: Vec<[f32; 3]> = reader
+        .read_colors(0)
+        .expect("COLOR_0")
+        .into_rgb_f32()
+        .collect();
     let heights: Vec<f32> = reader.read_positions().unwrap().map(|p| p[1]).collect();
     assert_eq!(colors.len(), heights.len());
     let top = heights.iter().cloned().fold(f32::MIN, f32::max);

@@ -13,6 +13,53 @@ pub struct SpatialHash {
     /// Particle indices ordered by bucket, by index within a bucket.
     sorted: Vec<u32>,
     bucket_of: Vec<u32>,
+    /// When the points' bounds are small enough, buckets are the cells of
+    /// a dense grid over them (x fastest) instead of hashed: no two cells
+    /// share a bucket and a row of three cells is one run of `sorted`.
+    grid: Option<Grid>,
+}
+
+#[derive(Clone, Copy)]
+struct Grid {
+    origin: [i32; 3],
+    dims: [i32; 3],
+}
+
+/// Most cells a dense grid may have per point (beyond it, the hash).
+const GRID_CELLS_PER_POINT: usize = 16;
+
+impl Grid {
+    /// The grid over the cells of `points`, if it is not too sparse.
+    fn fit(points: &[Vec3], inv: f32) -> Option<Grid> {
+        let mut lo = [i32::MAX; 3];
+        let mut hi = [i32::MIN; 3];
+        for p in points {
+            let c = cell_coord(*p, inv);
+            for k in 0..3 {
+                lo[k] = lo[k].min(c[k]);
+                hi[k] = hi[k].max(c[k]);
+            }
+        }
+        if points.is_empty() {
+            return None;
+        }
+        let dims = [0, 1, 2].map(|k| hi[k] as i64 - lo[k] as i64 + 1);
+        let cells = dims.iter().try_fold(1i64, |a, d| a.checked_mul(*d))?;
+        let limit = (points.len() * GRID_CELLS_PER_POINT).max(4096) as i64;
+        (cells <= limit).then(|| Grid {
+            origin: lo,
+            dims: dims.map(|d| d as i32),
+        })
+    }
+
+    fn cells(&self) -> usize {
+        self.dims.iter().map(|d| *d as usize).product()
+    }
+
+    fn index(&self, c: [i32; 3]) -> usize {
+        let [x, y, z] = [0, 1, 2].map(|k| (c[k] - self.origin[k]) as usize);
+        (z * self.dims[1] as usize + y) * self.dims[0] as usize + x
+    }
 }
 
 fn cell_coord(p: Vec3, inv: f32) -> [i32; 3] {
@@ -43,6 +90,7 @@ impl Default for SpatialHash {
             starts: vec![0, 0],
             sorted: Vec::new(),
             bucket_of: Vec::new(),
+            grid: None,
         }
     }
 }
@@ -51,14 +99,22 @@ impl SpatialHash {
     /// Sorts `points` into cells of size `cell`.
     pub fn build(&mut self, points: &[Vec3], cell: f32) {
         let n = points.len();
-        let table = (2 * n).max(64).next_power_of_two();
         self.cell = cell.max(1e-6);
         let inv = 1.0 / self.cell;
+        self.grid = Grid::fit(points, inv);
+        let table = match &self.grid {
+            Some(g) => g.cells(),
+            None => (2 * n).max(64).next_power_of_two(),
+        };
         self.starts.clear();
         self.starts.resize(table + 1, 0);
         self.bucket_of.clear();
         for p in points {
-            let b = bucket(cell_coord(*p, inv), table);
+            let c = cell_coord(*p, inv);
+            let b = match &self.grid {
+                Some(g) => g.index(c),
+                None => bucket(c, table),
+            };
             self.bucket_of.push(b as u32);
             self.starts[b + 1] += 1;
         }
@@ -80,6 +136,35 @@ impl SpatialHash {
     pub fn around(&self, p: Vec3, mut f: impl FnMut(u32)) {
         let table = self.starts.len() - 1;
         let c = cell_coord(p, 1.0 / self.cell);
+        if let Some(g) = &self.grid {
+            // Cells outside the grid hold no points; rows of three along x
+            // are one run each.
+            let local = [0, 1, 2].map(|k| c[k] as i64 - g.origin[k] as i64);
+            let within = |v: i64, k: usize| (0..g.dims[k] as i64).contains(&v);
+            let x0 = (local[0] - 1).max(0);
+            let x1 = (local[0] + 1).min(g.dims[0] as i64 - 1);
+            if x0 > x1 {
+                return;
+            }
+            for dz in -1..=1 {
+                let z = local[2] + dz;
+                if !within(z, 2) {
+                    continue;
+                }
+                for dy in -1..=1 {
+                    let y = local[1] + dy;
+                    if !within(y, 1) {
+                        continue;
+                    }
+                    let row = (z as usize * g.dims[1] as usize + y as usize) * g.dims[0] as usize;
+                    let (a, b) = (row + x0 as usize, row + x1 as usize);
+                    for &i in &self.sorted[self.starts[a] as usize..self.starts[b + 1] as usize] {
+                        f(i);
+                    }
+                }
+            }
+            return;
+        }
         let mut buckets = [0usize; 27];
         let mut k = 0;
         for dx in -1..=1 {
@@ -237,5 +322,34 @@ mod tests {
                 .collect();
             assert_eq!(n.of(i), brute.as_slice(), "particle {i}");
         }
+    }
+
+    /// A point far from the rest makes the dense grid too sparse: the
+    /// hashed buckets take over and give the same lists.
+    #[test]
+    fn sparse_points_fall_back_to_the_hash_with_the_same_lists() {
+        let mut s = 4242u32;
+        let mut r = || {
+            s = s.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (s >> 8) as f32 / (1 << 24) as f32
+        };
+        let mut pts: Vec<Vec3> = (0..400).map(|_| Vec3::new(r(), r(), r()) * 0.4).collect();
+        pts.push(Vec3::new(900.0, -40.0, 7.0));
+        pts.push(Vec3::new(f32::NAN, 0.0, 0.0));
+        let mut h = SpatialHash::default();
+        h.build(&pts, 0.05);
+        assert!(h.grid.is_none(), "a 900 m spread must not get a dense grid");
+        let mut n = Neighbours::default();
+        n.build(&h, &pts, 0.05, 1000);
+        for (i, p) in pts.iter().enumerate() {
+            let brute: Vec<u32> = (0..pts.len() as u32)
+                .filter(|&j| j as usize != i && pts[j as usize].distance_squared(*p) < 0.0025)
+                .collect();
+            assert_eq!(n.of(i), brute.as_slice(), "particle {i}");
+        }
+        // Without the outliers the grid is used.
+        pts.truncate(400);
+        h.build(&pts, 0.05);
+        assert!(h.grid.is_some());
     }
 }
