@@ -14,6 +14,24 @@ const LOST_SHARE: f64 = 0.05;
 const LEAK_SHARE: f64 = 0.05;
 /// Share of grains still moving at the end that counts as unsettled.
 const MOVING_SHARE: f32 = 0.2;
+/// Grains count as unsettled only when moving all through this last
+/// stretch of the run: a heap that slips once in its last frame (an
+/// avalanche, an arch breaking in an hourglass's neck) is settling.
+const SETTLE_WINDOW: f64 = 0.5;
+
+/// (time, share moving, mean speed) of one body's recent frames.
+type Motion = (f64, f32, f32);
+
+/// The least motion of a body over the last [`SETTLE_WINDOW`] seconds
+/// before `end`, if even that is over [`MOVING_SHARE`]: it kept moving.
+fn kept_moving(history: &[Motion], end: f64) -> Option<Motion> {
+    history
+        .iter()
+        .filter(|m| m.0 >= end - SETTLE_WINDOW - 1e-9)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .copied()
+        .filter(|m| m.1 > MOVING_SHARE)
+}
 
 struct Container {
     container: EntityId,
@@ -28,6 +46,8 @@ pub struct FluidRecorder {
     containers: Vec<Container>,
     started: bool,
     last: Vec<(EntityId, FluidStats)>,
+    /// Per body, its motion over the frames of the last window.
+    motion: Vec<(EntityId, Vec<Motion>)>,
 }
 
 impl FluidRecorder {
@@ -73,6 +93,19 @@ impl FluidRecorder {
             .iter()
             .map(|f| (f.entity, f.stats.clone()))
             .collect();
+        for f in &frame.fluids {
+            let at = match self.motion.iter().position(|(e, _)| *e == f.entity) {
+                Some(k) => k,
+                None => {
+                    self.motion.push((f.entity, Vec::new()));
+                    self.motion.len() - 1
+                }
+            };
+            let h = &mut self.motion[at].1;
+            h.push((frame.time, f.stats.moving, f.stats.mean_speed));
+            let keep_from = frame.time - SETTLE_WINDOW - 1e-9;
+            h.retain(|m| m.0 >= keep_from);
+        }
     }
 
     pub fn findings(&self, world: &World, last: &Frame) -> Vec<Finding> {
@@ -125,18 +158,26 @@ impl FluidRecorder {
                 ));
             }
             let body = world.fluids.iter().find(|f| f.entity == *entity);
+            let history = self
+                .motion
+                .iter()
+                .find(|(e, _)| e == entity)
+                .map_or(&[][..], |(_, h)| &h[..]);
             if let Some(b) = body
                 && b.kind == crate::world::fluid::FluidKind::Granular
                 && b.sources_stop(duration) <= duration - 1.5
                 && s.count > 20
-                && s.moving > MOVING_SHARE
+                && let Some((_, moving, speed)) = kept_moving(history, last.time)
             {
                 out.push(finding(
                     "fluid.grains_unsettled",
                     Severity::Warning,
                     name.clone(),
                     last.time,
-                    format!("{:.0} % of grains still moving at the end (mean {:.2} m/s)", s.moving * 100.0, s.mean_speed),
+                    format!(
+                        "at least {:.0} % of grains moving in every frame of the last {SETTLE_WINDOW} s (mean {speed:.2} m/s then)",
+                        moving * 100.0
+                    ),
                     format!("< {:.0} % moving 1.5 s after the last source stops", MOVING_SHARE * 100.0),
                     format!("'{name}' never settles: its grains keep moving long after pouring stopped"),
                     "Raise friction (or repose), give the grains a floor or container to rest on, or end the run later.",
@@ -163,5 +204,33 @@ impl FluidRecorder {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slip_in_the_last_frame_is_not_unsettled_but_steady_motion_is() {
+        let frames = |moving: &dyn Fn(usize) -> f32| -> Vec<Motion> {
+            (0..24)
+                .map(|k| (4.0 + k as f64 / 24.0 * 0.99, moving(k), 0.05))
+                .collect()
+        };
+        let end = 4.99;
+        // Settled, then an avalanche in the final frame.
+        let slip = frames(&|k| if k == 23 { 0.4 } else { 0.01 });
+        assert_eq!(kept_moving(&slip, end), None);
+        // Moving all along.
+        let flowing = frames(&|k| 0.3 + 0.01 * (k % 3) as f32);
+        let m = kept_moving(&flowing, end).expect("unsettled");
+        assert!(
+            (m.1 - 0.3).abs() < 1e-6,
+            "reports the least motion: {}",
+            m.1
+        );
+        // Settled.
+        assert_eq!(kept_moving(&frames(&|_| 0.05), end), None);
     }
 }

@@ -809,39 +809,59 @@ fn collide(
         FluidKind::Liquid => 0.1,
         FluidKind::Granular => 1.0,
     };
-    for i in 0..s.pred.len() {
-        let check_fixed = (s.pred[i] - s.anchor[i]).length() >= s.clear[i];
-        let mut clear = f32::MAX;
-        let range = if check_fixed { 0 } else { fixed_count };
-        for (oi, o) in obstacles.iter().enumerate().skip(range) {
-            let before = s.pred[i];
-            let (n, depth) = match o.push_out(before, s.pos[i], r) {
-                Ok(touch) => touch,
-                Err(c) => {
+    let (friction, mass) = (s.friction, s.particle_mass);
+    let pos = &s.pos;
+    // Each particle on its own: chunks in parallel, their pushes joined in
+    // particle order, so the sums on bodies do not depend on the threads.
+    let found: Vec<Vec<(RigidBodyHandle, Vec3, Vec3)>> = s
+        .pred
+        .par_chunks_mut(PAR_MIN)
+        .zip(s.contacts.par_chunks_mut(PAR_MIN))
+        .zip(s.clear.par_chunks_mut(PAR_MIN))
+        .zip(s.anchor.par_chunks_mut(PAR_MIN))
+        .enumerate()
+        .map(|(c, (((pred, contacts), clears), anchors))| {
+            let mut out = Vec::new();
+            for k in 0..pred.len() {
+                let from = pos[c * PAR_MIN + k];
+                let check_fixed = (pred[k] - anchors[k]).length() >= clears[k];
+                let mut clear = f32::MAX;
+                let range = if check_fixed { 0 } else { fixed_count };
+                for (oi, o) in obstacles.iter().enumerate().skip(range) {
+                    let before = pred[k];
+                    let (n, depth) = match o.push_out(before, from, r) {
+                        Ok(touch) => touch,
+                        Err(c) => {
+                            if oi < fixed_count {
+                                clear = clear.min(c);
+                            }
+                            continue;
+                        }
+                    };
                     if oi < fixed_count {
-                        clear = clear.min(c);
+                        clear = 0.0;
                     }
-                    continue;
+                    let mut p = before + n * depth;
+                    let mu = Friction::of(friction.stat.max(o.friction * 0.5) * wall_friction);
+                    let rel = (p - from) - o.surface_velocity(p) * dt;
+                    let tangent = rel - n * rel.dot(n);
+                    p -= mu.correction(tangent, depth);
+                    pred[k] = p;
+                    contacts[k] = contacts[k].saturating_add(1);
+                    if let Some(b) = o.body {
+                        out.push((b, -(p - before) * (mass / dt), p));
+                    }
                 }
-            };
-            if oi < fixed_count {
-                clear = 0.0;
+                if check_fixed {
+                    clears[k] = clear;
+                    anchors[k] = pred[k];
+                }
             }
-            let mut p = before + n * depth;
-            let mu = Friction::of(s.friction.stat.max(o.friction * 0.5) * wall_friction);
-            let rel = (p - s.pos[i]) - o.surface_velocity(p) * dt;
-            let tangent = rel - n * rel.dot(n);
-            p -= mu.correction(tangent, depth);
-            s.pred[i] = p;
-            s.contacts[i] = s.contacts[i].saturating_add(1);
-            if let Some(b) = o.body {
-                pushes.push((b, -(p - before) * (s.particle_mass / dt), p));
-            }
-        }
-        if check_fixed {
-            s.clear[i] = clear;
-            s.anchor[i] = s.pred[i];
-        }
+            out
+        })
+        .collect();
+    for f in found {
+        pushes.extend(f);
     }
 }
 
@@ -850,36 +870,41 @@ fn collide(
 /// hold even fast streams.
 fn sweep(s: &mut FluidState, obstacles: &[Obstacle]) {
     let r = s.radius;
-    for i in 0..s.pred.len() {
-        let from = s.pos[i];
-        let d = s.pred[i] - from;
-        let len = d.length();
-        if len < 0.5 * r || !len.is_finite() {
-            continue;
-        }
-        let dir = d / len;
-        let lo = from.min(s.pred[i]);
-        let hi = from.max(s.pred[i]);
-        let ray = Ray::new(from, dir);
-        let mut toi = len;
-        for o in obstacles {
-            if hi.cmplt(o.min).any() || lo.cmpgt(o.max).any() {
-                continue;
+    let pos = &s.pos;
+    s.pred
+        .par_iter_mut()
+        .with_min_len(PAR_MIN)
+        .enumerate()
+        .for_each(|(i, pred)| {
+            let from = pos[i];
+            let d = *pred - from;
+            let len = d.length();
+            if len < 0.5 * r || !len.is_finite() {
+                return;
             }
-            let hit = match &o.shape {
-                ObstacleShape::Shell(sh) | ObstacleShape::Solid(sh) => {
-                    sh.cast_ray(&o.pose, &ray, toi, false)
+            let dir = d / len;
+            let lo = from.min(*pred);
+            let hi = from.max(*pred);
+            let ray = Ray::new(from, dir);
+            let mut toi = len;
+            for o in obstacles {
+                if hi.cmplt(o.min).any() || lo.cmpgt(o.max).any() {
+                    continue;
                 }
-                ObstacleShape::Height { .. } => None,
-            };
-            if let Some(t) = hit {
-                toi = toi.min(t);
+                let hit = match &o.shape {
+                    ObstacleShape::Shell(sh) | ObstacleShape::Solid(sh) => {
+                        sh.cast_ray(&o.pose, &ray, toi, false)
+                    }
+                    ObstacleShape::Height { .. } => None,
+                };
+                if let Some(t) = hit {
+                    toi = toi.min(t);
+                }
             }
-        }
-        if toi < len {
-            s.pred[i] = from + dir * (toi - 0.5 * r).max(0.0);
-        }
-    }
+            if toi < len {
+                *pred = from + dir * (toi - 0.5 * r).max(0.0);
+            }
+        });
 }
 
 /// One Jacobi iteration of the density constraints.

@@ -6,6 +6,8 @@
 
 use glam::Vec3;
 
+use rayon::prelude::*;
+
 use super::spatial_hash::Neighbours;
 
 /// Friction coefficients: static (below this ratio of tangential slip to
@@ -39,8 +41,14 @@ impl Friction {
     }
 }
 
-/// One Gauss-Seidel sweep over grain-grain contacts, in particle order (so
-/// the result does not depend on anything but the data). `pred` are the
+/// One Gauss-Seidel sweep over grain-grain contacts, run on every core
+/// and giving the same bits on any number of threads. Grains are cut into
+/// slabs along x, [`SLAB_WIDTH`] contact distances wide; a slab's grains
+/// (in index order) resolve their contacts with grains in the same or a
+/// next slab, so slabs three apart touch disjoint grains and run at once:
+/// first every third slab from 0, then from 1, then from 2. A pair whose
+/// grains are further apart at the sweep's start (one moved more than a
+/// slab within the sweep) waits for the next sweep. `pred` are the
 /// predicted positions, `start` where each grain began the substep.
 pub fn contact_sweep(
     pred: &mut [Vec3],
@@ -52,31 +60,134 @@ pub fn contact_sweep(
 ) {
     let d = 2.0 * radius;
     let d2 = d * d;
-    for i in 0..pred.len() {
-        for &j in neighbours.of(i) {
-            let j = j as usize;
-            if j <= i {
-                continue;
+    let n = pred.len();
+    if n == 0 {
+        return;
+    }
+    let width = SLAB_WIDTH * d;
+    let lo = pred
+        .iter()
+        .filter(|p| p.x.is_finite())
+        .map(|p| p.x)
+        .fold(f32::INFINITY, f32::min);
+    let slab_of: Vec<u32> = pred
+        .iter()
+        .map(|p| {
+            let k = ((p.x - lo) / width).floor();
+            if k.is_finite() {
+                k.clamp(0.0, MAX_SLABS as f32 - 1.0) as u32
+            } else {
+                0
             }
-            let diff = pred[i] - pred[j];
-            let dist2 = diff.length_squared();
-            if dist2 >= d2 || dist2 < 1e-18 {
-                continue;
+        })
+        .collect();
+    let slabs = slab_of.iter().max().map_or(1, |m| *m as usize + 1);
+    // Grains by slab, by index within a slab (a counting sort).
+    let mut starts = vec![0u32; slabs + 1];
+    for k in &slab_of {
+        starts[*k as usize + 1] += 1;
+    }
+    for k in 0..slabs {
+        starts[k + 1] += starts[k];
+    }
+    let mut fill = starts.clone();
+    let mut members = vec![0u32; n];
+    for (i, k) in slab_of.iter().enumerate() {
+        members[fill[*k as usize] as usize] = i as u32;
+        fill[*k as usize] += 1;
+    }
+    let shared_pred = Shared::new(pred);
+    let shared_contacts = Shared::new(contacts);
+    for colour in 0..3 {
+        let run = |k: usize| {
+            for &i in &members[starts[k] as usize..starts[k + 1] as usize] {
+                let i = i as usize;
+                for &j in neighbours.of(i) {
+                    let j = j as usize;
+                    if j <= i || slab_of[j].abs_diff(k as u32) > 1 {
+                        continue;
+                    }
+                    // SAFETY: this task only touches grains of slabs k - 1
+                    // to k + 1 (checked just above for j; i is in k), and
+                    // tasks running at once are three slabs apart.
+                    unsafe {
+                        let (mut pi, mut pj) = (shared_pred.get(i), shared_pred.get(j));
+                        let diff = pi - pj;
+                        let dist2 = diff.length_squared();
+                        if dist2 >= d2 || dist2 < 1e-18 {
+                            continue;
+                        }
+                        let dist = dist2.sqrt();
+                        let n = diff / dist;
+                        let pen = d - dist;
+                        let push = n * (0.5 * pen);
+                        pi += push;
+                        pj -= push;
+                        let rel = (pi - start[i]) - (pj - start[j]);
+                        let tangent = rel - n * rel.dot(n);
+                        let f = friction.correction(tangent, pen) * 0.5;
+                        pi -= f;
+                        pj += f;
+                        shared_pred.set(i, pi);
+                        shared_pred.set(j, pj);
+                        shared_contacts.set(i, shared_contacts.get(i).saturating_add(1));
+                        shared_contacts.set(j, shared_contacts.get(j).saturating_add(1));
+                    }
+                }
             }
-            let dist = dist2.sqrt();
-            let n = diff / dist;
-            let pen = d - dist;
-            let push = n * (0.5 * pen);
-            pred[i] += push;
-            pred[j] -= push;
-            let rel = (pred[i] - start[i]) - (pred[j] - start[j]);
-            let tangent = rel - n * rel.dot(n);
-            let f = friction.correction(tangent, pen) * 0.5;
-            pred[i] -= f;
-            pred[j] += f;
-            contacts[i] = contacts[i].saturating_add(1);
-            contacts[j] = contacts[j].saturating_add(1);
+        };
+        (colour..slabs)
+            .step_by(3)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .with_min_len(PAR_SLABS)
+            .for_each(run);
+    }
+}
+
+/// Slab width in contact distances: wide enough that grains in contact
+/// are never two slabs apart unless one moved a contact distance within a
+/// sweep.
+const SLAB_WIDTH: f32 = 2.0;
+/// Slabs beyond this are merged into the last (a grain flung far away).
+const MAX_SLABS: usize = 1 << 16;
+/// Fewest slabs a thread takes: a small heap stays on one thread.
+const PAR_SLABS: usize = 4;
+
+/// A slice several threads write at different indices. Whoever uses it
+/// must make sure no index is touched by two threads at once.
+struct Shared<T> {
+    ptr: *mut T,
+    len: usize,
+}
+
+// SAFETY: access is only through `get`/`set`, whose callers keep threads
+// on disjoint indices (see `contact_sweep`).
+unsafe impl<T: Send> Sync for Shared<T> {}
+
+impl<T: Copy> Shared<T> {
+    fn new(slice: &mut [T]) -> Shared<T> {
+        Shared {
+            ptr: slice.as_mut_ptr(),
+            len: slice.len(),
         }
+    }
+
+    /// # Safety
+    /// No other thread may write index `i` meanwhile.
+    unsafe fn get(&self, i: usize) -> T {
+        assert!(i < self.len);
+        // SAFETY: in bounds (checked), and the caller keeps other threads
+        // off this index.
+        unsafe { self.ptr.add(i).read() }
+    }
+
+    /// # Safety
+    /// No other thread may read or write index `i` meanwhile.
+    unsafe fn set(&self, i: usize, v: T) {
+        assert!(i < self.len);
+        // SAFETY: as for `get`.
+        unsafe { self.ptr.add(i).write(v) }
     }
 }
 
