@@ -728,3 +728,50 @@ fn mountains_show_rock_and_snow_over_their_grass() {
     assert!(grey > 300, "the flanks are rock: {grey}");
     assert!(white > 100, "the tops are snow: {white}");
 }
+
+/// A heap of grains keeps its colour under ambient occlusion: its
+/// particles stand for far finer sand, so the gaps between them are not
+/// crevices to darken (they made a dune's sand flow look like dark soil).
+#[test]
+fn grain_heaps_are_not_darkened_by_ambient_occlusion() {
+    let src = r##"
+        world(#{ duration: 1.0, seed: 3 });
+        plane(6, #{ name: "floor", color: "#8a8a8a" });
+        let sand = grains("sand", #{ name: "sand", particle_radius: 0.03, max: 3000, color: "#e8c48a" });
+        fill(sand, #{ min: [-0.6, 0.0, -0.6], max: [0.6, 0.35, 0.6] });
+        sun(#{ elevation: 20, azimuth: 180, intensity: 1.0 });
+        sky(#{ ambient: 1.0 });
+        camera(#{ position: [0, 1.6, 2.4], target: [0, 0.1, 0], fov: 50 });
+    "##;
+    let built = pipeline::build(src, &RunOptions::default())
+        .map_err(|f| f.error)
+        .unwrap();
+    let mean = |quality: Quality| {
+        let mut renderer = Renderer::new(&sized(320, 180, quality)).unwrap();
+        built.session.with_world_mut(|w| {
+            let sim = Simulation::new(w);
+            let frame = sim.frame(w, 0);
+            let a = renderer.analyse(w, &frame).unwrap();
+            let image = renderer.render(w, &frame).unwrap();
+            let sand = entity_index(w, "sand") as u32 + 1;
+            let (mut sum, mut n) = (0.0, 0);
+            for y in 0..180 {
+                for x in 0..320 {
+                    if a.id_at(x, y) == sand {
+                        let p = image.pixel(x, y).unwrap();
+                        sum += (p[0] as f64 + p[1] as f64 + p[2] as f64) / 3.0;
+                        n += 1;
+                    }
+                }
+            }
+            assert!(n > 2000, "the heap covers {n} pixels");
+            sum / n as f64
+        })
+    };
+    let (plain, occluded) = (mean(Quality::Draft), mean(Quality::Default));
+    eprintln!("grain heap brightness: draft {plain:.1}, default {occluded:.1}");
+    assert!(
+        occluded > plain * 0.93,
+        "occlusion darkened the heap from {plain:.1} to {occluded:.1}"
+    );
+}

@@ -15,7 +15,7 @@ use wgpu::util::DeviceExt;
 
 use super::gpu::Gpu;
 use super::meshes::Vertex;
-use super::scene::InstanceRaw;
+use super::scene::{InstanceRaw, UNOCCLUDED};
 use crate::sim::Frame;
 use crate::world::World;
 use crate::world::fluid::FluidKind;
@@ -384,7 +384,10 @@ impl LiquidRenderer {
                             glam::Quat::IDENTITY,
                             *p,
                         );
-                        instances.push(instance(m, c, 1.0, 0.9, ident));
+                        // A heap's particles stand for far finer grains:
+                        // the gaps between them are not crevices to shade.
+                        let [id, _, _, _] = ident;
+                        instances.push(instance(m, c, 1.0, 0.9, [id, UNOCCLUDED, 0, 0]));
                     }
                 }
             }

@@ -13,6 +13,10 @@ use super::thinning::Thinned;
 use crate::sim::Frame;
 use crate::world::{Shape, World};
 
+/// `InstanceRaw::ident[1]` flag on meshes drawn without the surface
+/// pipelines: ambient occlusion leaves the instance alone.
+pub const UNOCCLUDED: u32 = 1;
+
 /// Per-entity data read by the mesh shaders as instance attributes.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Pod, Zeroable)]

@@ -20,7 +20,9 @@ struct VertexIn {
     @location(10) emissive: vec4<f32>,
     // metallic, sway amount, sway base height, sway height
     @location(11) params: vec4<f32>,
-    // x entity index + 1, yzw water waves (packed: see unpack_waves)
+    // x entity index + 1, yzw water waves (packed: see unpack_waves) on
+    // surface meshes; on others y holds flags (bit 0: ambient occlusion
+    // leaves it alone, see scene.rs UNOCCLUDED)
     @location(12) ident: vec4<u32>,
 };
 
@@ -33,6 +35,7 @@ struct VertexOut {
     @location(4) metallic: f32,
     @location(5) @interpolate(flat) ident: u32,
     @location(6) @interpolate(flat) waves: vec4<f32>,
+    @location(7) @interpolate(flat) flags: u32,
 };
 
 // Water: a sum of Gerstner waves spread around the direction of travel,
@@ -144,6 +147,7 @@ fn transform(v: VertexIn, tint: vec4<f32>, surface: bool) -> VertexOut {
     out.emissive = v.emissive;
     out.metallic = v.params.x;
     out.ident = v.ident.x;
+    out.flags = select(v.ident.y, 0u, surface);
     return out;
 }
 
@@ -334,8 +338,11 @@ fn shade(in: VertexOut, front: bool) -> Shaded {
     c = mix(c, fog_tint(-v) * alpha, f);
     out.color = c;
     out.alpha = alpha;
-    // Fog is not occluded.
+    // Fog is not occluded, nor are surfaces flagged so.
     out.ambient = clamp(out.ambient * (1.0 - f), 0.0, 1.0);
+    if ((in.flags & 1u) != 0u) {
+        out.ambient = 0.0;
+    }
     return out;
 }
 
