@@ -639,6 +639,15 @@ impl FluidSystem {
             return;
         }
         self.refresh_moving(physics);
+        let ends: Vec<Placement> = self.obstacles[self.fixed_count..]
+            .iter()
+            .map(Placement::of)
+            .collect();
+        let moving_speed = ends
+            .iter()
+            .map(|e| e.linvel.length() + e.angvel.length() * e.reach)
+            .filter(|v| v.is_finite())
+            .fold(0.0f32, f32::max);
         let g = world.settings.gravity;
         let mut pushes: Vec<(RigidBodyHandle, Vec3, Vec3)> = Vec::new();
         for (bi, body) in world.fluids.iter().enumerate() {
@@ -656,12 +665,25 @@ impl FluidSystem {
                 .fold(0.0f32, f32::max)
                 .sqrt()
                 + g.length() * dt;
+            // Moving obstacles count too: a ball entering water must not
+            // cross more than a few radii of it in one substep.
+            let vmax = vmax.max(moving_speed);
             let n = ((vmax * dt / state.radius).ceil() as u32).clamp(1, MAX_SUBSTEPS);
             let h = dt / n as f32;
-            for _ in 0..n {
+            for k in 0..n {
+                // Bodies have already moved through this step (physics ran
+                // first): the particles see them part of the way along, so
+                // a fast body pushes water across the substeps rather than
+                // all of its step's travel in the first one.
+                place_moving(
+                    &mut self.obstacles[self.fixed_count..],
+                    &ends,
+                    dt - (k + 1) as f32 * h,
+                );
                 substep(state, &self.obstacles, self.fixed_count, g, h, &mut pushes);
                 state.substeps_taken += 1;
             }
+            place_moving(&mut self.obstacles[self.fixed_count..], &ends, 0.0);
             finish_step(state, body);
         }
         // Reactions on dynamic bodies, summed per body in a fixed order.
@@ -702,6 +724,63 @@ impl FluidSystem {
                 h.vec3(*v);
             }
         }
+    }
+}
+
+/// Where a moving obstacle is at the end of a fluid step, and how it
+/// moves, so substeps can place it earlier along its path.
+struct Placement {
+    pose: Pose,
+    min: Vec3,
+    max: Vec3,
+    centre: Vec3,
+    linvel: Vec3,
+    angvel: Vec3,
+    /// Half the diagonal of its bounds: how far a turn can swing a point.
+    reach: f32,
+}
+
+impl Placement {
+    fn of(o: &Obstacle) -> Placement {
+        Placement {
+            pose: o.pose,
+            min: o.min,
+            max: o.max,
+            centre: o.centre,
+            linvel: o.linvel,
+            angvel: o.angvel,
+            reach: ((o.max - o.min) * 0.5).length(),
+        }
+    }
+}
+
+/// Moves each obstacle back along its motion to where it was `back`
+/// seconds before the end of the step (a rigid motion about its centre of
+/// mass); 0 puts it at the end exactly.
+fn place_moving(obstacles: &mut [Obstacle], ends: &[Placement], back: f32) {
+    for (o, e) in obstacles.iter_mut().zip(ends) {
+        if back <= 0.0 {
+            o.pose = e.pose;
+            o.min = e.min;
+            o.max = e.max;
+            o.centre = e.centre;
+            continue;
+        }
+        let turn = Quat::from_scaled_axis(-e.angvel * back);
+        let shift = -e.linvel * back;
+        let (turn, shift) = if turn.is_finite() && shift.is_finite() {
+            (turn, shift)
+        } else {
+            (Quat::IDENTITY, Vec3::ZERO)
+        };
+        let centre = e.centre + shift;
+        o.pose.translation = centre + turn * (e.pose.translation - e.centre);
+        o.pose.rotation = (turn * e.pose.rotation).normalize();
+        o.centre = centre;
+        // The bounds follow the shift and grow by what a turn can swing.
+        let swing = Vec3::splat((e.angvel.length() * back).min(2.0) * e.reach);
+        o.min = e.min + shift - swing;
+        o.max = e.max + shift + swing;
     }
 }
 
