@@ -277,63 +277,57 @@ impl Neighbours {
 mod tests {
     use super::*;
 
-    #[test]
-    fn neighbours_match_brute_force() {
-        let mut pts = Vec::new();
-        let mut s = 12345u32;
-        for _ in 0..500 {
-            let mut r = || {
-                s = s.wrapping_mul(1_103_515_245).wrapping_add(12345);
-                (s >> 8) as f32 / (1 << 24) as f32
-            };
-            pts.push(Vec3::new(r(), r(), r()) * 0.5);
-        }
-        let mut h = SpatialHash::default();
-        h.build(&pts, 0.05);
-        let mut n = Neighbours::default();
-        n.build(&h, &pts, 0.05, 1000);
-        for (i, p) in pts.iter().enumerate() {
+    /// Points from a seeded generator, in a cube of side `side`.
+    fn points(seed: u32, count: usize, side: f32) -> Vec<Vec3> {
+        let mut s = seed;
+        let mut r = || {
+            s = s.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (s >> 8) as f32 / (1 << 24) as f32
+        };
+        (0..count)
+            .map(|_| Vec3::new(r(), r(), r()) * side)
+            .collect()
+    }
+
+    /// The lists of every `stride`th point equal a search of all points.
+    fn assert_lists_match_brute_force(n: &Neighbours, pts: &[Vec3], radius: f32, stride: usize) {
+        for i in (0..pts.len()).step_by(stride) {
             let brute: Vec<u32> = (0..pts.len() as u32)
-                .filter(|&j| j as usize != i && pts[j as usize].distance_squared(*p) < 0.0025)
+                .filter(|&j| {
+                    j as usize != i && pts[j as usize].distance_squared(pts[i]) < radius * radius
+                })
                 .collect();
             assert_eq!(n.of(i), brute.as_slice(), "particle {i}");
         }
     }
 
+    #[test]
+    fn neighbours_match_brute_force() {
+        let pts = points(12345, 500, 0.5);
+        let mut h = SpatialHash::default();
+        h.build(&pts, 0.05);
+        let mut n = Neighbours::default();
+        n.build(&h, &pts, 0.05, 1000);
+        assert_lists_match_brute_force(&n, &pts, 0.05, 1);
+    }
+
     /// Several parallel blocks join into the same lists one block would give.
     #[test]
     fn blocks_join_in_order() {
-        let mut s = 777u32;
-        let mut r = || {
-            s = s.wrapping_mul(1_103_515_245).wrapping_add(12345);
-            (s >> 8) as f32 / (1 << 24) as f32
-        };
-        let pts: Vec<Vec3> = (0..3 * BLOCK + 17)
-            .map(|_| Vec3::new(r(), r(), r()))
-            .collect();
+        let pts = points(777, 3 * BLOCK + 17, 1.0);
         let mut h = SpatialHash::default();
         h.build(&pts, 0.06);
         let mut n = Neighbours::default();
         n.build(&h, &pts, 0.06, 1000);
         assert_eq!(n.offsets.len(), pts.len() + 1);
-        for i in (0..pts.len()).step_by(97) {
-            let brute: Vec<u32> = (0..pts.len() as u32)
-                .filter(|&j| j as usize != i && pts[j as usize].distance_squared(pts[i]) < 0.0036)
-                .collect();
-            assert_eq!(n.of(i), brute.as_slice(), "particle {i}");
-        }
+        assert_lists_match_brute_force(&n, &pts, 0.06, 97);
     }
 
     /// A point far from the rest makes the dense grid too sparse: the
     /// hashed buckets take over and give the same lists.
     #[test]
     fn sparse_points_fall_back_to_the_hash_with_the_same_lists() {
-        let mut s = 4242u32;
-        let mut r = || {
-            s = s.wrapping_mul(1_103_515_245).wrapping_add(12345);
-            (s >> 8) as f32 / (1 << 24) as f32
-        };
-        let mut pts: Vec<Vec3> = (0..400).map(|_| Vec3::new(r(), r(), r()) * 0.4).collect();
+        let mut pts = points(4242, 400, 0.4);
         pts.push(Vec3::new(900.0, -40.0, 7.0));
         pts.push(Vec3::new(f32::NAN, 0.0, 0.0));
         let mut h = SpatialHash::default();
@@ -341,12 +335,7 @@ mod tests {
         assert!(h.grid.is_none(), "a 900 m spread must not get a dense grid");
         let mut n = Neighbours::default();
         n.build(&h, &pts, 0.05, 1000);
-        for (i, p) in pts.iter().enumerate() {
-            let brute: Vec<u32> = (0..pts.len() as u32)
-                .filter(|&j| j as usize != i && pts[j as usize].distance_squared(*p) < 0.0025)
-                .collect();
-            assert_eq!(n.of(i), brute.as_slice(), "particle {i}");
-        }
+        assert_lists_match_brute_force(&n, &pts, 0.05, 1);
         // Without the outliers the grid is used.
         pts.truncate(400);
         h.build(&pts, 0.05);
