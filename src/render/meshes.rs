@@ -268,9 +268,15 @@ impl MeshCache {
             mesh = subdivide(&mesh, edge, FINE_TRIANGLES);
         }
         let surface = fine.is_some() || !mesh.colors.is_empty();
-        let (vertices, indices, bounds) = clean(&mesh)?;
+        let (vertices, indices, mut bounds) = clean(&mesh)?;
         let id = self.push(device, &vertices, &indices, keep);
-        let thinned = Cards::find(&vertices, &indices).map(|cards| Thinned {
+        let cards = Cards::find(&vertices, &indices);
+        if let Some(c) = &cards {
+            // Cards grown by up to 2 reach half a card past the full mesh:
+            // the bounds (culling, shadow fit) hold every version.
+            bounds = bounds.grow(Vec3::splat(c.largest * 0.5));
+        }
+        let thinned = cards.map(|cards| Thinned {
             card_size: cards.card_size,
             ids: [2, 4].map(|every| {
                 let (v, i) = cards.thin(&vertices, &indices, every);

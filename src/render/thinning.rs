@@ -24,8 +24,8 @@ const MIN_CARDS: usize = 24;
 /// Share of the mesh's triangles that must be cards.
 const CARD_SHARE: f32 = 0.9;
 /// Below this many pixels per card the half version is drawn, below half
-/// of it the quarter version: the grown cards then span no more pixels
-/// than the full ones did where thinning started.
+/// of it the quarter version. Grown cards then span at most √2 times this
+/// (about 17 pixels), at that size a change of leaf density nobody sees.
 pub const THIN_BELOW_PX: f32 = 12.0;
 
 /// What the planner needs to choose a version: a typical card's size in
@@ -60,7 +60,10 @@ struct Component {
 /// The mesh's cards, or None when it is not mostly cards.
 pub struct Cards {
     components: Vec<Component>,
+    /// The median card's size, and the largest (how far a grown card can
+    /// reach past the full mesh's bounds).
     pub card_size: f32,
+    pub largest: f32,
 }
 
 impl Cards {
@@ -75,7 +78,8 @@ impl Cards {
         let slots: Vec<usize> = vertices
             .iter()
             .map(|v| {
-                let key = v.position.map(f32::to_bits);
+                // -0.0 + 0.0 is +0.0: one key for both zeros.
+                let key = v.position.map(|c| (c + 0.0).to_bits());
                 let next = slot_of.len();
                 *slot_of.entry(key).or_insert(next)
             })
@@ -155,6 +159,7 @@ impl Cards {
         sizes.sort_by(f32::total_cmp);
         Some(Cards {
             card_size: sizes[sizes.len() / 2],
+            largest: sizes[sizes.len() - 1],
             components,
         })
     }
@@ -241,6 +246,10 @@ mod tests {
         let (v, i) = cards(100, 0.3);
         let found = Cards::find(&v, &i).expect("100 flat cards are foliage");
         assert!((found.card_size - 0.3 * 2f32.sqrt()).abs() < 1e-4);
+        assert!(
+            (found.largest - found.card_size).abs() < 1e-4,
+            "all cards are alike"
+        );
         let full = area(&v, &i);
         for (every, want) in [(2, 50), (4, 25)] {
             let (tv, ti) = found.thin(&v, &i, every);

@@ -736,7 +736,8 @@ struct Placement {
     centre: Vec3,
     linvel: Vec3,
     angvel: Vec3,
-    /// Half the diagonal of its bounds: how far a turn can swing a point.
+    /// How far its farthest bound corner is from the centre of mass: how
+    /// far a turn can swing a point of it.
     reach: f32,
 }
 
@@ -749,7 +750,12 @@ impl Placement {
             centre: o.centre,
             linvel: o.linvel,
             angvel: o.angvel,
-            reach: ((o.max - o.min) * 0.5).length(),
+            // From the centre of mass, which for a compound body can lie
+            // well outside this collider's bounds.
+            reach: (o.min - o.centre)
+                .abs()
+                .max((o.max - o.centre).abs())
+                .length(),
         }
     }
 }

@@ -44,8 +44,8 @@ impl Friction {
 /// One Gauss-Seidel sweep over grain-grain contacts, run on every core
 /// and giving the same bits on any number of threads. Grains are cut into
 /// slabs along x, [`SLAB_WIDTH`] contact distances wide; a slab's grains
-/// (in index order) resolve their contacts with grains in the same or a
-/// next slab, so slabs three apart touch disjoint grains and run at once:
+/// (in index order) resolve their contacts with grains in the same or
+/// either neighbouring slab, so slabs three apart touch disjoint grains and run at once:
 /// first every third slab from 0, then from 1, then from 2. A pair whose
 /// grains are further apart at the sweep's start (one moved more than a
 /// slab within the sweep) waits for the next sweep. `pred` are the
@@ -73,12 +73,11 @@ pub fn contact_sweep(
     let slab_of: Vec<u32> = pred
         .iter()
         .map(|p| {
-            let k = ((p.x - lo) / width).floor();
-            if k.is_finite() {
-                k.clamp(0.0, MAX_SLABS as f32 - 1.0) as u32
-            } else {
-                0
-            }
+            // NaN goes to slab 0 and anything past the last slab into it
+            // (a float-to-int cast saturates and takes NaN to 0).
+            ((p.x - lo) / width)
+                .floor()
+                .clamp(0.0, MAX_SLABS as f32 - 1.0) as u32
         })
         .collect();
     let slabs = slab_of.iter().max().map_or(1, |m| *m as usize + 1);
