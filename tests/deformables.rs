@@ -185,6 +185,33 @@ wind(#{ direction: [1, 0, 0.3], speed: 6, gust: 0.5, turbulence: 0.4 });
 soft_body("sphere", #{ name: "ball", radius: 0.2, position: [1, 0.6, 0], resolution: 4 });
 "#;
 
+/// Two-way coupling: a soft ball thrown at a light crate on an icy floor
+/// pushes it along (the crate used to stand still while the ball squashed
+/// against it), and gives it no more momentum than the ball had.
+#[test]
+fn a_soft_ball_pushes_a_light_crate_it_hits() {
+    let src = r#"
+world(#{ duration: 1.0, fps: 24, seed: 1 });
+plane(6, #{ name: "floor", friction: 0.0 });
+let crate = box(0.3, #{ name: "crate", position: [0.5, 0.15, 0], body: "dynamic", density: 100, friction: 0.0 });
+soft_body("sphere", #{ name: "ball", radius: 0.1, position: [-0.3, 0.2, 0], velocity: [3.0, 0, 0], gravity: 0.0, density: 1000, friction: 0.0 });
+"#;
+    let t = common::trace(src);
+    let end = &t.frames.last().unwrap().entities["crate"];
+    assert!(
+        end.position.x > 0.8,
+        "the crate was pushed from 0.5 m to {}",
+        end.position.x
+    );
+    // Ball: 4.19 kg at 3 m/s; crate: 2.7 kg.
+    let ball_momentum = 1000.0 * 4.0 / 3.0 * std::f32::consts::PI * 0.001 * 3.0;
+    let crate_momentum = 100.0 * 0.027 * end.velocity.x;
+    assert!(
+        crate_momentum > 0.3 * ball_momentum && crate_momentum < 1.05 * ball_momentum,
+        "crate momentum {crate_momentum} from a ball of {ball_momentum}"
+    );
+}
+
 #[test]
 fn deformables_are_identical_across_processes() {
     let dir = tempfile::tempdir().unwrap();

@@ -64,6 +64,8 @@ enum ColliderShape {
 #[derive(Debug, Clone)]
 struct Collider {
     entity: EntityId,
+    /// Pushed back by the points it pushes (two-way coupling).
+    dynamic: bool,
     shape: ColliderShape,
     /// Radius of a sphere around the origin holding the shape (culling).
     reach: f32,
@@ -251,10 +253,26 @@ pub struct Colliders {
     items: Vec<Collider>,
     /// Poses this step, by item.
     poses: Vec<(Vec3, Quat)>,
+    /// Reactions on dynamic colliders since they were last taken, by
+    /// item: (impulse, angular impulse about the collider's origin).
+    /// Interior mutability so the solvers can keep `&Colliders`.
+    reactions: std::cell::RefCell<Vec<(Vec3, Vec3)>>,
+}
+
+/// What the points pushed a dynamic body with over a step: an impulse and
+/// an angular impulse about `origin`.
+#[derive(Debug, Clone, Copy)]
+pub struct Reaction {
+    pub entity: EntityId,
+    pub impulse: Vec3,
+    pub angular: Vec3,
+    pub origin: Vec3,
 }
 
 /// A collider's pose and what it may touch this step.
 struct Near<'a> {
+    item: usize,
+    dynamic: bool,
     shape: &'a ColliderShape,
     position: Vec3,
     rotation: Quat,
@@ -278,15 +296,38 @@ impl Colliders {
             if let Some((shape, reach)) = collider_for(&e.shape, t.scale) {
                 items.push(Collider {
                     entity: e.id,
+                    dynamic: world.body_kind(e.id) == BodyKind::Dynamic,
                     shape,
                     reach,
                 });
             }
         }
         Colliders {
+            reactions: std::cell::RefCell::new(vec![(Vec3::ZERO, Vec3::ZERO); items.len()]),
             items,
             poses: Vec::new(),
         }
+    }
+
+    /// The reactions gathered since the last call, in collider order, and
+    /// a fresh start.
+    pub fn take_reactions(&self) -> Vec<Reaction> {
+        let mut r = self.reactions.borrow_mut();
+        let out = self
+            .items
+            .iter()
+            .zip(r.iter())
+            .zip(&self.poses)
+            .filter(|((c, (j, _)), _)| c.dynamic && *j != Vec3::ZERO && j.is_finite())
+            .map(|((c, (j, a)), (origin, _))| Reaction {
+                entity: c.entity,
+                impulse: *j,
+                angular: *a,
+                origin: *origin,
+            })
+            .collect();
+        r.iter_mut().for_each(|x| *x = (Vec3::ZERO, Vec3::ZERO));
+        out
     }
 
     pub fn update(&mut self, transforms: &[Transform]) {
@@ -309,11 +350,14 @@ impl Colliders {
         self.items
             .iter()
             .zip(&self.poses)
-            .filter(|(c, (p, _))| {
+            .enumerate()
+            .filter(|(_, (c, (p, _)))| {
                 let q = p.clamp(lo, hi);
                 q.distance(*p) <= c.reach + margin
             })
-            .map(|(c, (p, r))| Near {
+            .map(|(item, (c, (p, r)))| Near {
+                item,
+                dynamic: c.dynamic,
                 shape: &c.shape,
                 position: *p,
                 rotation: *r,
@@ -324,14 +368,26 @@ impl Colliders {
     }
 
     /// Pushes points out of every nearby collider to `gap` from its surface,
-    /// with friction against the motion since `prev`.
-    pub fn resolve(&self, x: &mut [Vec3], prev: &[Vec3], w: &[f32], gap: f32, friction: f32) {
+    /// with friction against the motion since `prev`. A dynamic collider
+    /// takes the opposite of each push as a reaction: the point's momentum
+    /// change, its mass (1 / w) times the push over the substep `h`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn resolve(
+        &self,
+        x: &mut [Vec3],
+        prev: &[Vec3],
+        w: &[f32],
+        gap: f32,
+        friction: f32,
+        h: f32,
+    ) {
         let Some((lo, hi)) = bounds(x) else { return };
         let near = self.near(lo, hi, gap + 0.05);
         if near.is_empty() {
             return;
         }
         let friction = friction.clamp(0.0, 1.0);
+        let mut reactions = self.reactions.borrow_mut();
         for i in 0..x.len() {
             if w[i] == 0.0 {
                 continue;
@@ -357,6 +413,12 @@ impl Colliders {
                     let moved = p - prev[i];
                     let tangential = moved - n * moved.dot(n);
                     p -= tangential * friction;
+                    if c.dynamic && h > 0.0 {
+                        let j = -(p - x[i]) / (w[i] * h);
+                        let r = &mut reactions[c.item];
+                        r.0 += j;
+                        r.1 += (p - c.position).cross(j);
+                    }
                     x[i] = p;
                 }
             }
@@ -833,7 +895,14 @@ impl ClothState {
             if self.params.self_collision && s + 1 == subs && self.steps.is_multiple_of(4) {
                 self.self_collide();
             }
-            colliders.resolve(&mut self.x, &self.prev, &self.w, gap, self.params.friction);
+            colliders.resolve(
+                &mut self.x,
+                &self.prev,
+                &self.w,
+                gap,
+                self.params.friction,
+                h,
+            );
             let inv_h = 1.0 / h;
             for i in 0..self.x.len() {
                 let v = (self.x[i] - self.prev[i]) * inv_h;
@@ -1021,6 +1090,12 @@ impl Deformables {
                 }
             }
         }
+    }
+
+    /// What cloth and soft bodies pushed dynamic rigid bodies with since
+    /// the last call.
+    pub fn take_reactions(&self) -> Vec<Reaction> {
+        self.colliders.take_reactions()
     }
 
     pub fn stats(&self) -> Vec<DeformStats> {

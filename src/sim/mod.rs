@@ -301,6 +301,15 @@ impl Simulation {
         self.particles
             .step(world, &transforms, t, self.dt, sample_air);
         self.deform.step(world, &transforms, t, self.dt, sample_air);
+        // Two-way coupling: the pushes cloth and soft bodies gave dynamic
+        // bodies this step act on them from the next.
+        for r in self.deform.take_reactions() {
+            self.physics.with_body(r.entity, |rb| {
+                let com = rb.center_of_mass();
+                rb.apply_impulse(r.impulse, true);
+                rb.apply_torque_impulse(r.angular + (r.origin - com).cross(r.impulse), true);
+            });
+        }
         if (self.step_index + 1).is_multiple_of(self.fluid_every) {
             let span = self.fluid_every as f64 * self.dt;
             self.fluids

@@ -240,7 +240,14 @@ impl SoftState {
             self.solve_edges(alpha_e);
             self.solve_volumes(alpha_v);
             // A hair's gap keeps resting vertices in contact, so friction holds them.
-            colliders.resolve(&mut self.x, &self.prev, &self.w, SKIN, self.params.friction);
+            colliders.resolve(
+                &mut self.x,
+                &self.prev,
+                &self.w,
+                SKIN,
+                self.params.friction,
+                h,
+            );
             let inv_h = 1.0 / h;
             for i in 0..self.x.len() {
                 if !self.x[i].is_finite() {
