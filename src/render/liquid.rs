@@ -335,7 +335,7 @@ impl LiquidRenderer {
                 .get(view.entity.index())
                 .unwrap_or(&e.material);
             let color = mat.base_color.clamp(Vec3::ZERO, Vec3::ONE);
-            let ident = [view.entity.0 + 1, 0, 0, 0];
+            let id = view.entity.0 + 1;
             match view.kind {
                 FluidKind::Liquid => {
                     let mesh = surface_mesh(&view.positions, view.radius);
@@ -355,7 +355,7 @@ impl LiquidRenderer {
                         color,
                         mat.opacity.clamp(0.05, 1.0),
                         mat.roughness.clamp(0.02, 1.0),
-                        ident,
+                        [id, 0, 0, 0],
                     ));
                 }
                 FluidKind::Granular => {
@@ -386,7 +386,6 @@ impl LiquidRenderer {
                         );
                         // A heap's particles stand for far finer grains:
                         // the gaps between them are not crevices to shade.
-                        let [id, _, _, _] = ident;
                         instances.push(instance(m, c, 1.0, 0.9, [id, UNOCCLUDED, 0, 0]));
                     }
                 }

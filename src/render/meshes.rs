@@ -270,7 +270,11 @@ impl MeshCache {
         let surface = fine.is_some() || !mesh.colors.is_empty();
         let (vertices, indices, mut bounds) = clean(&mesh)?;
         let id = self.push(device, &vertices, &indices, keep);
-        let cards = Cards::find(&vertices, &indices);
+        // Only script meshes can be foliage: primitives are one closed
+        // piece, terrain and water one sheet.
+        let cards = (matches!(shape, Shape::Mesh { .. }) && !surface)
+            .then(|| Cards::find(&vertices, &indices))
+            .flatten();
         if let Some(c) = &cards {
             // Cards grown by up to 2 reach half a card past the full mesh:
             // the bounds (culling, shadow fit) hold every version.

@@ -358,7 +358,7 @@ pub fn plan(
         let d = nearest.entry(it.mesh.id).or_insert(u32::MAX);
         *d = (*d).min(near(it));
     }
-    opaque.sort_by_key(|it| {
+    opaque.sort_by_cached_key(|it| {
         (
             !it.cull,
             nearest[&it.mesh.id],
